@@ -1,0 +1,1 @@
+"""devops-bot: settings, App auth, clients, queue, pipeline engine, publishers and reporters."""

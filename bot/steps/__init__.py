@@ -1,0 +1,3 @@
+"""Step implementations: thin adapters from pipeline inputs to generators/."""
+
+from bot.steps import ci  # noqa: F401

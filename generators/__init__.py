@@ -1,0 +1,1 @@
+"""Pure functions: analysis and design in, files ({path: text}) out. No network, clock or randomness."""

@@ -1,0 +1,1 @@
+"""HTTP edges: verify, dedupe, parse, enqueue, acknowledge."""
