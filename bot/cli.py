@@ -1,0 +1,192 @@
+"""The `devops-bot` command: serve, worker, run, setup-ci, analyze."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from bot.errors import SettingsError
+from bot.errors import UserError
+
+log = logging.getLogger("devops_bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        return int(args.handler(args) or 0)
+    except (UserError, SettingsError) as error:
+        print(f"devops-bot: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="devops-bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the web app (and, without REDIS_URL, an in-process worker)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="web worker processes (with REDIS_URL only)")
+    serve.set_defaults(handler=_serve)
+
+    worker = commands.add_parser("worker", help="run an RQ worker with its scheduler")
+    worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    worker.set_defaults(handler=_worker)
+
+    run = commands.add_parser("run", help="run a pipeline on a local checkout")
+    run.add_argument("pipeline")
+    run.add_argument("--input", action="append", default=[], metavar="KEY=VALUE",
+                     help="a pipeline input; VALUE is read as YAML (numbers, lists, mappings)")
+    run.add_argument("--inputs-file", type=Path, help="YAML or JSON file of inputs")
+    run.add_argument("--out", type=Path, help="write generated files under this directory")
+    run.set_defaults(handler=_run)
+
+    setup = commands.add_parser("setup-ci", help="generate CI/CD for a local repository")
+    setup.add_argument("path", type=Path)
+    setup.add_argument("--platform", default="github_actions")
+    setup.add_argument("--type", dest="project_type")
+    setup.add_argument("--coverage", type=float)
+    setup.add_argument("--branching")
+    setup.add_argument("--out", type=Path, help="write the files here instead of committing a branch")
+    setup.set_defaults(handler=_setup_ci)
+
+    analyze = commands.add_parser("analyze", help="print what the bot detects in a local repository")
+    analyze.add_argument("path", type=Path)
+    analyze.add_argument("--json", action="store_true", help="machine-readable output")
+    analyze.set_defaults(handler=_analyze)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    if settings.redis_url:
+        from granian import Granian
+
+        # Stateless web processes: the queue, dedupe keys and tokens all live in Redis.
+        Granian("bot.web:create_app", address=args.host, port=args.port, interface="wsgi", factory=True,
+                workers=args.workers).serve()
+        return 0
+    from werkzeug.serving import make_server
+
+    from bot.queue import connect
+    from bot.queue import start_embedded_worker
+    from bot.web import create_app
+
+    redis = connect(settings)
+    start_embedded_worker(redis)
+    server = make_server(args.host, args.port, create_app(settings, redis=redis), threaded=True)
+    log.info("serving on http://%s:%s with an embedded queue and worker (no REDIS_URL)", args.host, args.port)
+    server.serve_forever()
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from bot.queue import run_worker
+    from bot.settings import Settings
+
+    run_worker(Settings.from_env(), burst=args.burst)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    inputs: dict[str, Any] = {}
+    if args.inputs_file:
+        inputs.update(YAML(typ="safe").load(args.inputs_file.read_text(encoding="utf-8")) or {})
+    for item in args.input:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise UserError(f"--input {item!r} must look like KEY=VALUE")
+        inputs[key] = YAML(typ="safe").load(raw) if raw else ""
+    run = _run_local(args.pipeline, inputs)
+    files = _package_files(run.outputs)
+    if args.out:
+        _write(args.out, files)
+    print(json.dumps(run.summary(), indent=2, default=str))
+    return 0
+
+
+def _setup_ci(args: argparse.Namespace) -> int:
+    from bot.publishers import LocalGitPublisher
+
+    root = args.path.resolve()
+    if not root.is_dir():
+        raise UserError(f"{args.path} is not a directory")
+    gates: dict[str, Any] = {}
+    if args.coverage is not None:
+        gates["test_coverage_threshold"] = args.coverage
+    inputs = {"project_path": str(root), "ci_platform": args.platform, "project_type": args.project_type,
+              "branching_strategy": args.branching, "quality_gates": gates}
+    run = _run_local("ci_cd_setup", inputs)
+    files = run.outputs["ci_cd_package"]["files"]
+    guide = run.outputs["implementation_guide"]
+    if args.out:
+        _write(args.out, files)
+        where = f"wrote {len(files)} files under {args.out}"
+    else:
+        result = LocalGitPublisher(root).publish(files, branch="devops-bot/setup-ci", message=guide["title"])
+        where = f"committed {len(files)} files on branch devops-bot/setup-ci ({result})"
+    print(f"# {guide['title']}\n\n{guide['body']}\n---\n{where}")
+    return 0
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from bot.trees import LocalTree
+    from generators.analysis import analyze
+    from generators.analysis.report import to_text
+
+    if not args.path.is_dir():
+        raise UserError(f"{args.path} is not a directory")
+    analysis = analyze(LocalTree(args.path.resolve()))
+    print(json.dumps(analysis.to_dict(), indent=2, sort_keys=True) if args.json else to_text(analysis))
+    return 0
+
+
+def _run_local(pipeline: str, inputs: dict[str, Any]) -> Any:
+    """Run a pipeline against local directories (project_path is a path on this machine)."""
+    from bot.engine import run_pipeline
+    from bot.registry import StepContext
+    from bot.trees import LocalTree
+
+    def open_tree(path: str) -> LocalTree:
+        root = Path(path).expanduser().resolve()
+        if not root.is_dir():
+            raise UserError(f"project_path {path!r} is not a directory on this machine")
+        return LocalTree(root)
+
+    def show(event: Any) -> None:
+        if event.status in ("succeeded", "skipped", "failed"):
+            print(f"[{event.index + 1}/{event.total}] {event.step}: {event.status}", file=sys.stderr)
+
+    inputs = {key: value for key, value in inputs.items() if value is not None}
+    return run_pipeline(pipeline, inputs, StepContext(open_tree=open_tree), on_event=show)
+
+
+def _package_files(outputs: dict[str, Any]) -> dict[str, str]:
+    """Every file a pipeline's outputs carry under a `files` mapping."""
+    files: dict[str, str] = {}
+    for value in outputs.values():
+        if isinstance(value, dict) and isinstance(value.get("files"), dict):
+            files.update(value["files"])
+    return files
+
+
+def _write(out: Path, files: dict[str, str]) -> None:
+    from bot.publishers import write_files
+
+    write_files(out, files)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
