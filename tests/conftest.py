@@ -1,0 +1,49 @@
+"""Shared test fixtures: the real Redis the tests use, fixture payloads, golden-file updates."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+FIXTURES = Path(os.environ.get("DEVOPS_BOT_SHARED_FIXTURES", SHARED / "fixtures"))
+REPOS = ROOT / "tests" / "fixtures" / "repos"
+# .ci/run exports TEST_REDIS_URL when it had to start its own server on another port.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden files from current output")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True when golden files should be rewritten instead of compared."""
+    return bool(request.config.getoption("--update-golden"))
+
+
+def redis_url_for(db: int) -> str:
+    """URL of a numbered database on the test Redis server."""
+    return f"{TEST_REDIS_URL.rstrip('/')}/{db}"
+
+
+@pytest.fixture
+def redis_conn() -> Any:
+    """A real Redis connection on database 15, flushed before and after the test."""
+    import redis
+
+    conn = redis.Redis.from_url(redis_url_for(15))
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+    conn.close()
+
+
+def github_payload(event: str, name: str) -> dict[str, Any]:
+    """A real GitHub webhook payload from the shared fixtures."""
+    return json.loads((FIXTURES / "github" / event / name).read_text(encoding="utf-8"))
