@@ -14,3 +14,12 @@ class InputError(UserError):
         self.problems = list(problems)
         text = heading + "\n" + "\n".join(f"- {problem}" for problem in self.problems)
         super().__init__(text)
+
+
+class SettingsError(Exception):
+    """Missing or invalid settings at start-up, each with a sentence saying how to fix it."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        text = "The bot cannot start:\n" + "\n".join(f"- {problem}" for problem in self.problems)
+        super().__init__(text)

@@ -1,0 +1,120 @@
+"""Every sentence the bot shows people on GitHub (comments, replies), in one place.
+
+Values that come from people (logins, option values) go through `markdown_code`, so they
+show literally and cannot turn into links, mentions or markup.
+"""
+
+from __future__ import annotations
+
+from bot.errors import InputError
+from bot.pipelines import input_enum
+from bot.pipelines import load_pipeline
+from bot.templating import markdown_code
+
+CI_PIPELINE = "ci_cd_setup"
+DEFAULT_PLATFORM = "github_actions"
+COMMAND = "/devops"
+
+
+def _choices(values: list[str], default: str | None = None) -> str:
+    return ", ".join(f"`{value}`" + (" (default)" if value == default else "") for value in values)
+
+
+def _ci_defaults() -> tuple[object, object]:
+    inputs = load_pipeline(CI_PIPELINE)["inputs"]
+    coverage = inputs["quality_gates"]["properties"]["test_coverage_threshold"].get("default")
+    return coverage, inputs["branching_strategy"].get("default")
+
+
+def usage() -> str:
+    """The command reference, with the valid values read from the pipeline definition."""
+    coverage, branching = _ci_defaults()
+    return "\n".join([
+        "**Usage**",
+        "",
+        "- `/devops setup ci [PLATFORM] [--type TYPE] [--coverage N] [--branching STRATEGY]`: "
+        "open a pull request with CI/CD for this repository.",
+        "- `/devops help`: show this message.",
+        "",
+        f"- `PLATFORM`: {_choices(input_enum(CI_PIPELINE, 'ci_platform'), DEFAULT_PLATFORM)}",
+        f"- `TYPE`: {_choices(input_enum(CI_PIPELINE, 'project_type'))}; "
+        "inferred from the repository when not given",
+        f"- `N`: the minimum test coverage, a number from 0 to 100 (default {coverage})",
+        f"- `STRATEGY`: {_choices(input_enum(CI_PIPELINE, 'branching_strategy'), str(branching))}",
+        "",
+        "Write the command at the start of a line in a comment. Only people with write access may run it.",
+    ])
+
+
+def help_text() -> str:
+    """The answer to `/devops help`."""
+    return "I write CI/CD for this repository and open it as a pull request.\n\n" + usage()
+
+
+def problems_heading() -> str:
+    """First line of a reply to a command with problems."""
+    return f"I could not run that `{COMMAND}` command:"
+
+
+def command_problems(error: InputError) -> str:
+    """Reply to a bad command: every problem, then the usage."""
+    return f"{error}\n\n{usage()}"
+
+
+def unknown_command(word: str) -> str:
+    """A problem line: the word after /devops is not a command."""
+    return f"{markdown_code(word)} is not a command; the commands are `setup ci` and `help`."
+
+
+def setup_needs_target(word: str | None) -> str:
+    """A problem line: `/devops setup` without `ci`."""
+    if word is None:
+        return "`setup` needs to know what to set up; write `setup ci`."
+    return f"I cannot set up {markdown_code(word)}; write `setup ci`."
+
+
+def unknown_option(option: str) -> str:
+    """A problem line: an option the command does not have."""
+    return f"{markdown_code(option)} is not an option; the options are `--type`, `--coverage` and `--branching`."
+
+
+def missing_value(option: str) -> str:
+    """A problem line: an option given without its value."""
+    return f"{markdown_code(option)} needs a value, as in {markdown_code(option + ' VALUE')}."
+
+
+def repeated_option(option: str) -> str:
+    """A problem line: the same option twice."""
+    return f"{markdown_code(option)} is given more than once; keep one."
+
+
+def unexpected_argument(word: str) -> str:
+    """A problem line: a word the command does not expect."""
+    return f"{markdown_code(word)} is not expected here."
+
+
+def invalid_choice(what: str, value: str, valid: list[str]) -> str:
+    """A problem line: a value outside an enum."""
+    return f"{markdown_code(value)} is not a valid {what}; use one of {_choices(valid)}."
+
+
+def bad_coverage(value: str) -> str:
+    """A problem line: --coverage is not a number from 0 to 100."""
+    return f"`--coverage` must be a number from 0 to 100 (got {markdown_code(value)})."
+
+
+def not_allowed(login: str, permission: str) -> str:
+    """Refusal for someone without write access."""
+    return (f"Sorry {markdown_code(login)}, only people with write, maintain or admin access to this repository "
+            f"may run `{COMMAND}` commands; your access is {markdown_code(permission)}.")
+
+
+def job_failed(job_id: str) -> str:
+    """What people see when a job fails for a reason that is not theirs to fix."""
+    return (f"Something went wrong on my side and I could not finish. The maintainers of this bot can look it "
+            f"up with the id {markdown_code(job_id)}.")
+
+
+def setup_ci_started(platform: str) -> str:
+    """First text of the status comment of a `setup ci` run."""
+    return f"Setting up CI for {markdown_code(platform)}: reading the repository…"

@@ -1,0 +1,148 @@
+"""The job queue: RQ on Redis, or on an embedded fakeredis server when REDIS_URL is not set."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import redis
+from rq import Queue
+from rq import Retry
+from rq import SimpleWorker
+from rq import Worker
+from rq.registry import ScheduledJobRegistry
+from rq.timeouts import TimerDeathPenalty
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "devops-bot"
+# GitHub redelivers for days on request; a delivery id stays known this long.
+DELIVERY_TTL_SECONDS = 7 * 24 * 3600
+FAILED_JOB_TTL_SECONDS = 7 * 24 * 3600
+# Waits between retries of a job that failed on something transient (GitHub 5xx, rate limit, network).
+RETRY_BACKOFF_SECONDS = (10, 60, 300, 900)
+
+_embedded_lock = threading.Lock()
+_embedded_server: Any = None
+
+# Runs the enqueue commands RQ built on a pipeline only if the delivery id is new, so a
+# delivery costs one round-trip and a redelivery can never slip in between check and enqueue.
+# ARGV: ttl, then for each command its argument count followed by its arguments.
+_ENQUEUE_ONCE = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+local i = 2
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+return 1
+"""
+
+
+def connect(settings: Settings) -> redis.Redis:
+    """A Redis client: REDIS_URL's server, or the process-wide embedded one."""
+    if settings.redis_url:
+        return redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10,
+                                    health_check_interval=30)
+    import fakeredis
+
+    global _embedded_server
+    with _embedded_lock:
+        if _embedded_server is None:
+            _embedded_server = fakeredis.FakeServer()
+    return fakeredis.FakeRedis(server=_embedded_server)
+
+
+def get_queue(conn: redis.Redis) -> Queue:
+    """The bot's queue on this connection."""
+    return Queue(QUEUE_NAME, connection=conn)
+
+
+def enqueue_job(queue: Queue, func_path: str, payload: dict[str, Any], *, job_id: str, timeout: int,
+                retries: int) -> bool:
+    """Queue `func_path(payload)` once per job id; False when that id was already accepted."""
+    retry = Retry(max=retries, interval=list(RETRY_BACKOFF_SECONDS[:retries])) if retries > 0 else None
+    pipe = queue.connection.pipeline()
+    queue.enqueue_call(func_path, args=(payload,), job_id=job_id, timeout=timeout, retry=retry,
+                       failure_ttl=FAILED_JOB_TTL_SECONDS, description=f"{func_path} {job_id}", pipeline=pipe)
+    argv: list[Any] = [DELIVERY_TTL_SECONDS]
+    for args, _options in pipe.command_stack:
+        argv.append(len(args))
+        argv.extend(args)
+    pipe.reset()
+    # register_script sends EVALSHA, falling back to EVAL once per server.
+    accepted = queue.connection.register_script(_ENQUEUE_ONCE)(keys=[f"delivery:{job_id}"], args=argv)
+    return bool(accepted)
+
+
+class EmbeddedWorker(SimpleWorker):
+    """An RQ worker that runs jobs in a thread of the web process, and schedules its own retries."""
+
+    # SIGALRM timeouts only work on the main thread; a timer thread works anywhere.
+    death_penalty_class = TimerDeathPenalty
+    poll_seconds = 1
+
+    def _install_signal_handlers(self) -> None:
+        # signal.signal() fails outside the main thread; the web server owns the signals.
+        pass
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None) -> Any:
+        """Wait for a job in short slices, moving due retries onto the queue between slices."""
+        while True:
+            for queue in self.queues:
+                enqueue_due_jobs(queue)
+            if timeout is None:  # burst mode: one look at the queues
+                return super().dequeue_job_and_maintain_ttl(None, max_idle_time)
+            result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=self.poll_seconds)
+            if result is not None or self._stop_requested:
+                return result
+
+
+class EmbeddedWorkerThread(threading.Thread):
+    """The daemon thread running an EmbeddedWorker; `stop()` ends it after the current job."""
+
+    def __init__(self, conn: redis.Redis) -> None:
+        super().__init__(name="devops-bot-embedded-worker", daemon=True)
+        self.worker = EmbeddedWorker([get_queue(conn)], connection=conn)
+
+    def run(self) -> None:
+        self.worker.work(logging_level="WARNING")
+
+    def stop(self, timeout: float = 10) -> None:
+        """Ask the worker to stop and wait for it."""
+        # Not request_stop(): it installs signal handlers and raises in the caller's thread.
+        self.worker._stop_requested = True
+        self.join(timeout)
+
+
+def enqueue_due_jobs(queue: Queue) -> int:
+    """Move scheduled jobs (retries after a backoff) whose time has come onto the queue."""
+    registry = ScheduledJobRegistry(queue=queue)
+    moved = 0
+    for job_id in registry.get_jobs_to_schedule():
+        job = queue.fetch_job(job_id)
+        registry.remove(job_id)
+        if job is not None:
+            queue._enqueue_job(job)  # what RQ's scheduler does, without its separate process
+            moved += 1
+    return moved
+
+
+def start_embedded_worker(conn: redis.Redis) -> EmbeddedWorkerThread:
+    """Run an in-process worker on a daemon thread (the queue when REDIS_URL is not set)."""
+    thread = EmbeddedWorkerThread(conn)
+    thread.start()
+    return thread
+
+
+def run_worker(settings: Settings, burst: bool = False) -> None:
+    """Run an RQ worker with its scheduler on the bot's queue (`devops-bot worker`)."""
+    conn = connect(settings)
+    if not settings.redis_url:
+        log.warning("REDIS_URL is not set: this worker only sees its own embedded queue, which nothing feeds")
+    worker = Worker([get_queue(conn)], connection=conn)
+    worker.work(burst=burst, with_scheduler=True)

@@ -1,0 +1,49 @@
+"""The web app: GitHub webhooks, health and metrics. Served by granian (`--factory bot.web:create_app`)."""
+
+from __future__ import annotations
+
+import logging
+
+from redis import Redis
+from flask import Flask
+from flask import Response
+
+from bot import metrics
+from bot.queue import connect
+from bot.queue import get_queue
+from bot.settings import Settings
+from handlers.github_webhook import blueprint as github_webhook
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, redis: Redis | None = None) -> Flask:
+    """Build the Flask app; with no arguments, settings come from the environment."""
+    settings = settings or Settings.from_env()
+    conn = redis if redis is not None else connect(settings)
+    app = Flask("devops_bot")
+    # Werkzeug answers 413 before reading more than this, Content-Length or chunked.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["BOT_SETTINGS"] = settings
+    app.config["BOT_REDIS"] = conn
+    app.config["BOT_QUEUE"] = get_queue(conn)
+    app.register_blueprint(github_webhook)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        """200 when the queue's Redis answers, 503 when it does not."""
+        try:
+            conn.ping()
+        except Exception as error:  # any failure to reach Redis means jobs cannot be queued
+            log.warning("health check: Redis does not answer: %s", error)
+            return app.response_class('{"status": "unavailable", "queue": "down"}\n', status=503,
+                                      mimetype="application/json")
+        return app.response_class('{"status": "ok", "queue": "up"}\n', mimetype="application/json")
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        """Prometheus text format, summed over processes in multiprocess mode."""
+        body, content_type = metrics.render(settings.prometheus_multiproc_dir)
+        return Response(body, content_type=content_type)
+
+    return app

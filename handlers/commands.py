@@ -1,0 +1,146 @@
+"""The `/devops …` grammar in GitHub comments.
+
+    /devops setup ci [PLATFORM] [--type TYPE] [--coverage N] [--branching STRATEGY]
+    /devops help
+
+The command must start a line of the comment; quoted lines (`> …`), fenced code blocks and
+indented code are skipped, so quoting someone's command does not run it again.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from bot import messages
+from bot.errors import InputError
+from bot.pipelines import input_enum
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_COMMAND = re.compile(r"^ {0,3}/devops(?:\s+(.*))?$")
+# Option -> (request option key, pipeline input whose enum it must match, or None for coverage).
+_OPTIONS: dict[str, tuple[str, str | None]] = {
+    "--type": ("project_type", "project_type"),
+    "--coverage": ("coverage", None),
+    "--branching": ("branching", "branching_strategy"),
+}
+_WHAT = {"ci_platform": "CI platform", "project_type": "project type", "branching_strategy": "branching strategy"}
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed command: `kind` is "setup_ci" or "help"; options hold the request's option values."""
+
+    kind: str
+    options: dict[str, Any] = field(default_factory=lambda: empty_options())
+
+
+def empty_options() -> dict[str, Any]:
+    """The option keys every request carries, unset."""
+    return {"ci_platform": None, "project_type": None, "coverage": None, "branching": None}
+
+
+def find_command_line(body: str) -> str | None:
+    """The text after `/devops` on the first line that starts with it, outside quotes and code."""
+    fence: str | None = None
+    for line in body.splitlines():
+        opened = _FENCE.match(line)
+        if fence is not None:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opened:
+            fence = opened.group(1)
+            continue
+        match = _COMMAND.match(line)
+        if match:
+            return (match.group(1) or "").strip()
+    return None
+
+
+def parse_comment(body: str | None) -> Command | None:
+    """The command in a comment, None when there is none; InputError lists every problem."""
+    if not body:
+        return None
+    text = find_command_line(body)
+    if text is None:
+        return None
+    words = text.split()
+    if not words or words[0].lower() == "help":
+        extra = words[1:]
+        if extra:
+            raise _error([messages.unexpected_argument(word) for word in extra])
+        return Command("help")
+    if words[0].lower() != "setup":
+        raise _error([messages.unknown_command(words[0])])
+    target = words[1] if len(words) > 1 else None
+    if target is None or target.lower() != "ci":
+        raise _error([messages.setup_needs_target(target)])
+    return Command("setup_ci", _parse_setup_ci(words[2:]))
+
+
+def _parse_setup_ci(words: list[str]) -> dict[str, Any]:
+    """Options of `setup ci`; collects every problem before raising."""
+    options = empty_options()
+    options["ci_platform"] = messages.DEFAULT_PLATFORM
+    problems: list[str] = []
+    seen: set[str] = set()
+    positional = 0
+    index = 0
+    while index < len(words):
+        word = words[index]
+        index += 1
+        if not word.startswith("--"):
+            positional += 1
+            if positional > 1:
+                problems.append(messages.unexpected_argument(word))
+            else:
+                options["ci_platform"] = _choice("ci_platform", word, problems)
+            continue
+        name, has_value, value = word.partition("=")
+        name = name.lower()
+        if name not in _OPTIONS:
+            problems.append(messages.unknown_option(name))
+            continue
+        if not has_value:
+            if index >= len(words) or words[index].startswith("--"):
+                problems.append(messages.missing_value(name))
+                continue
+            value = words[index]
+            index += 1
+        if name in seen:
+            problems.append(messages.repeated_option(name))
+            continue
+        seen.add(name)
+        key, enum_input = _OPTIONS[name]
+        options[key] = _choice(enum_input, value, problems) if enum_input else _coverage(value, problems)
+    if problems:
+        raise _error(problems)
+    return options
+
+
+def _choice(input_name: str, value: str, problems: list[str]) -> str | None:
+    valid = input_enum(messages.CI_PIPELINE, input_name)
+    normal = value.lower().replace("-", "_")
+    if normal in valid:
+        return normal
+    problems.append(messages.invalid_choice(_WHAT[input_name], value, valid))
+    return None
+
+
+def _coverage(value: str, problems: list[str]) -> int | float | None:
+    try:
+        number = float(value.rstrip("%"))
+    except ValueError:
+        number = math.nan
+    if not (0 <= number <= 100):  # also false for nan
+        problems.append(messages.bad_coverage(value))
+        return None
+    return int(number) if number.is_integer() else number
+
+
+def _error(problems: list[str]) -> InputError:
+    return InputError(problems, heading=messages.problems_heading())
