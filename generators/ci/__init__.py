@@ -1,0 +1,1 @@
+"""CI/CD design (platform-neutral) and its renderers (GitHub Actions today)."""

@@ -1,0 +1,111 @@
+"""The repository's own test command, extended so the test tool enforces coverage and writes JUnit XML."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from dataclasses import field
+
+from generators.analysis.model import Unit
+from generators.ci import toolchains as tc
+
+
+@dataclass
+class TestPlan:
+    """Commands of a unit's test job: tool installs, then the gated test command."""
+
+    pre: list[str] = field(default_factory=list)
+    command: str = ""
+    post: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    junit: str = tc.JUNIT_FILE  # relative to the unit's directory
+    note: str | None = None
+
+
+def _script_args(unit: Unit, base: str, args: list[str]) -> str:
+    """Append arguments to a command; `npm test`/`npm run x` needs `--` to pass them on."""
+    joined = " ".join(args)
+    words = base.split()
+    if words[:1] == ["npm"] and "--" not in words:
+        return f"{base} -- {joined}"
+    return f"{base} {joined}"
+
+
+def _python(unit: Unit, threshold: int) -> TestPlan:
+    run = tc.python_runner(unit)
+    gates = ["--cov", "--cov-report=term", f"--cov-fail-under={threshold}", f"--junitxml={tc.JUNIT_FILE}"]
+    # uv environments have no pip; `uv pip` installs into the project's .venv and `uv run` keeps it.
+    installer = {"uv": "uv pip install", "poetry": "poetry run python -m pip install"}.get(
+        unit.package_manager, f"{run}python -m pip install"
+    )
+    command = unit.test_command or ""
+    note = None
+    if unit.test_framework == "unittest" or "pytest" not in command.split():
+        # pytest runs unittest suites unchanged and gives the coverage gate and JUnit report unittest lacks.
+        pre = [f"{installer} {tc.PYTEST} {tc.PYTEST_COV}"]
+        base = f"{run}python -m pytest"
+        if unit.test_framework == "unittest":
+            note = f"`{command or 'python -m unittest'}` tests run under pytest for coverage and JUnit output"
+        return TestPlan(pre=pre, command=f"{base} {' '.join(gates)}", note=note)
+    if run and not command.startswith(run.strip()):
+        command = f"{run}{command}"
+    return TestPlan(pre=[f"{installer} {tc.PYTEST_COV}"], command=f"{command} {' '.join(gates)}")
+
+
+def _node(unit: Unit, threshold: int) -> TestPlan:
+    command = unit.test_command or f"{unit.package_manager} test"
+    framework = unit.test_framework
+    if framework == "jest":
+        threshold_json = json.dumps({"global": {"lines": threshold}}, separators=(",", ":"))
+        reporter = '"$RUNNER_TEMP/jest-junit/node_modules/jest-junit"'
+        args = ["--ci", "--coverage", f"--coverageThreshold={shlex.quote(threshold_json)}", "--reporters=default",
+                f"--reporters={reporter}"]
+        return TestPlan(
+            pre=[f'npm install --no-save --prefix "$RUNNER_TEMP/jest-junit" {tc.JEST_JUNIT}'],
+            command=_script_args(unit, command, args),
+            env={"JEST_JUNIT_OUTPUT_DIR": tc.JUNIT_DIR, "JEST_JUNIT_OUTPUT_NAME": "junit.xml"},
+        )
+    if framework == "vitest":
+        args = ["--run", "--coverage.enabled=true", f"--coverage.thresholds.lines={threshold}", "--reporter=default",
+                "--reporter=junit", f"--outputFile.junit={tc.JUNIT_FILE}"]
+        note = "vitest's coverage gate needs `@vitest/coverage-v8` in devDependencies"
+        return TestPlan(command=_script_args(unit, command, args), note=note)
+    # mocha and others: c8 measures coverage around the repository's own command.
+    tools = '"$RUNNER_TEMP/node-tools/node_modules'
+    args = [f'--reporter={tools}/mocha-junit-reporter"', f"--reporter-options=mochaFile={tc.JUNIT_FILE}"]
+    inner = _script_args(unit, command, args) if framework == "mocha" else command
+    return TestPlan(
+        pre=[f'npm install --no-save --prefix "$RUNNER_TEMP/node-tools" {tc.C8} {tc.MOCHA_JUNIT}'],
+        command=f'{tools}/.bin/c8" --check-coverage --lines {threshold} {inner}',
+        note=None if framework == "mocha" else f"no JUnit reporter is known for {framework or 'this test runner'}",
+    )
+
+
+def _go(unit: Unit, threshold: int) -> TestPlan:
+    packages = "./..."
+    check = (
+        "total=$(go tool cover -func=coverage.out | awk '/^total:/ {sub(\"%\", \"\", $3); print $3}')\n"
+        f'echo "total coverage: ${{total}}%"\n'
+        f"awk -v total=\"$total\" -v min={threshold} 'BEGIN {{ if (total + 0 < min + 0) "
+        "{ print \"coverage \" total \"% is below \" min \"%\"; exit 1 } }'"
+    )
+    return TestPlan(
+        pre=[f"go install {tc.GOTESTSUM}"],
+        command=f"mkdir -p {tc.JUNIT_DIR}\ngotestsum --junitfile {tc.JUNIT_FILE} -- -race -coverprofile=coverage.out "
+        f"-covermode=atomic {packages}",
+        post=[check],
+    )
+
+
+def test_plan(unit: Unit, threshold: int) -> TestPlan | None:
+    """The unit's gated test commands, or None when it has no tests (then it gets no test job)."""
+    if not unit.test_command and not unit.test_framework:
+        return None
+    if unit.language == "python":
+        return _python(unit, threshold)
+    if unit.language == "node":
+        return _node(unit, threshold)
+    if unit.language == "go":
+        return _go(unit, threshold)
+    return None
