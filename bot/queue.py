@@ -7,6 +7,8 @@ import threading
 from typing import Any
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry as RedisRetry
 from rq import Queue
 from rq import Retry
 from rq import SimpleWorker
@@ -46,8 +48,10 @@ return 1
 def connect(settings: Settings) -> redis.Redis:
     """A Redis client: REDIS_URL's server, or the process-wide embedded one."""
     if settings.redis_url:
+        # Short, bounded retries: a health check or a webhook must not hang on a dead Redis.
+        retry = RedisRetry(ExponentialBackoff(cap=0.5, base=0.05), retries=2)
         return redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10,
-                                    health_check_interval=30)
+                                    health_check_interval=30, retry=retry)
     import fakeredis
 
     global _embedded_server
