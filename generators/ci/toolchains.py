@@ -99,7 +99,7 @@ def install_commands(unit: Unit) -> list[str]:
     """Frozen install from the lockfile."""
     manager = unit.package_manager
     if manager == "pip":
-        files = [str(f) for f in unit.extras.get("requirements_files", [])] or (
+        files = [str(f) for f in unit.extras.get("requirement_files", [])] or (
             [unit.lockfile.rsplit("/", 1)[-1]] if unit.lockfile else []
         )
         if files:

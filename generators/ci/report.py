@@ -1,0 +1,62 @@
+"""What a person must know about a generated pipeline: notes, requirements, skipped parts (shared by PR and docs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.templating import markdown_code
+from generators.ci.deploy import SUPPORTED_PLATFORMS
+from generators.ci.deploy import deployment_stage
+from generators.ci.stages import test_stage
+
+
+def requirements(design: dict[str, Any], deployment: dict[str, Any]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Secrets and repository/environment variables the pipeline reads, each with where to set it."""
+    secrets: list[dict[str, str]] = []
+    variables: list[dict[str, str]] = []
+    for env in deployment.get("environments", []):
+        scope = f"environment {env['environment']}"
+        secrets.append({"name": "KUBE_CONFIG", "scope": scope,
+                        "description": "kubeconfig of a service account allowed to update the Deployments"})
+        variables.append({"name": "K8S_NAMESPACE", "scope": scope, "description": "namespace of the Deployments"})
+        variables.append({"name": "HEALTH_URL", "scope": scope, "description": "URL the smoke test calls after deploy"})
+    return secrets, variables
+
+
+def manual_settings(design: dict[str, Any], deployment: dict[str, Any]) -> list[str]:
+    """Repository settings the bot cannot make and a person must, as Markdown with names escaped."""
+    branch = markdown_code(design["default_branch"])
+    settings = [
+        f"Protect {branch}: require pull requests and the CI checks to pass before merging.",
+        "Settings → Actions → General: set the default GITHUB_TOKEN permission to read-only.",
+        "Enable secret scanning and push protection (Settings → Code security).",
+    ]
+    if design["quality_gates"].get("security_scan_required", True):
+        settings.append("Enable code scanning so CodeQL results appear (Settings → Code security).")
+    for env in deployment.get("environments", []):
+        if env["environment"] == "production":
+            settings.append("Add required reviewers to the `production` environment: they are the approval gate "
+                            "for production deploys.")
+        else:
+            settings.append(f"Create the {markdown_code(env['environment'])} environment (Settings → Environments).")
+    return settings
+
+
+def collect(design: dict[str, Any], security: dict[str, Any] | None) -> dict[str, Any]:
+    """Everything the PR body and docs report, computed once from the design."""
+    tests = test_stage(design)
+    deployment = deployment_stage(design, design["targets"])
+    secrets, variables = requirements(design, deployment)
+    return {
+        "notes": [*design["notes"], *tests["notes"]],
+        "units_without_tests": tests["units_without_tests"],
+        "coverage_threshold": tests["coverage"]["threshold"],
+        "deploy_environments": deployment["environments"],
+        "deploy_skipped": deployment["skipped"],
+        "deploy_supported": SUPPORTED_PLATFORMS,
+        "secrets": secrets,
+        "variables": variables,
+        "manual_settings": manual_settings(design, deployment),
+        "security_tools": (security or {}).get("tools", []),
+        "fail_on_severity": (security or {}).get("scan_policies", {}).get("fail_on_severity"),
+    }

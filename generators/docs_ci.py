@@ -1,0 +1,40 @@
+"""docs/ci-cd.md: how the generated pipeline works, how to set it up, and what to do when it fails."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.templating import render
+from generators.ci.report import collect
+
+_UNSAFE_LABEL = re.compile(r"[^A-Za-z0-9 ._()/-]")
+
+
+def mermaid(jobs: list[dict[str, Any]]) -> str:
+    """A flowchart of jobs and their `needs`; labels are reduced to safe characters."""
+    ids = {job["id"]: f"j{index}" for index, job in enumerate(jobs)}
+    lines = ["flowchart LR"]
+    for job in jobs:
+        lines.append(f'  {ids[job["id"]]}["{_UNSAFE_LABEL.sub("", job["name"])}"]')
+    for job in jobs:
+        for need in job.get("needs", []):
+            if need in ids:
+                lines.append(f"  {ids[need]} --> {ids[job['id']]}")
+    return "\n".join(lines)
+
+
+def pipeline_docs(design: dict[str, Any], jobs: list[dict[str, Any]], security: dict[str, Any] | None,
+                  workflow_path: str) -> dict[str, str]:
+    """The documentation file, keyed by its path."""
+    report = collect(design, security)
+    text = render(
+        "ci/ci-cd.md.j2",
+        design=design,
+        jobs=jobs,
+        diagram=mermaid(jobs),
+        report=report,
+        workflow_path=workflow_path,
+        branches=design["branches"]["push"],
+    )
+    return {"docs/ci-cd.md": text}
