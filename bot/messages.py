@@ -118,3 +118,36 @@ def job_failed(job_id: str) -> str:
 def setup_ci_started(platform: str) -> str:
     """First text of the status comment of a `setup ci` run."""
     return f"Setting up CI for {markdown_code(platform)}: reading the repository…"
+
+
+def setup_ci_heading(platform: str) -> str:
+    """Heading of the status comment of a `setup ci` run, above the step checklist."""
+    return f"Setting up CI for {markdown_code(platform)}."
+
+
+def pull_request_opened(number: int, url: str) -> str:
+    """Final status: a new pull request."""
+    return f"Opened pull request #{number} with the CI/CD files: {url}"
+
+
+def pull_request_updated(number: int, url: str) -> str:
+    """Final status: a new commit on the existing pull request."""
+    return f"Updated pull request #{number} with a new commit: {url}"
+
+
+def pull_request_unchanged(number: int, url: str) -> str:
+    """Final status: the same command again, nothing to change."""
+    return f"Pull request #{number} already has exactly these files, so I changed nothing: {url}"
+
+
+def nothing_to_propose(branch: str) -> str:
+    """Final status: the default branch already holds what the bot would propose."""
+    return (f"The default branch already has these files (branch {markdown_code(branch)} has nothing new), "
+            "so there is no pull request to open.")
+
+
+def branch_not_ours(branch: str, head_sha: str) -> str:
+    """Final status: somebody committed on the bot's branch, so the bot leaves it alone."""
+    return (f"Branch {markdown_code(branch)} ends with a commit I did not make ({markdown_code(head_sha[:12])}), "
+            "so I left it alone rather than overwrite that work. Merge or close its pull request, or delete the "
+            "branch, then run the command again.")

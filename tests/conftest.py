@@ -47,3 +47,12 @@ def redis_conn() -> Any:
 def github_payload(event: str, name: str) -> dict[str, Any]:
     """A real GitHub webhook payload from the shared fixtures."""
     return json.loads((FIXTURES / "github" / event / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def fake_github() -> Any:
+    """A fake GitHub REST API on 127.0.0.1 (tests/fakes/github_server.py), stopped after the test."""
+    from tests.fakes.github_server import ServerThread
+
+    with ServerThread() as state:
+        yield state

@@ -1,0 +1,289 @@
+"""Queue jobs for GitHub commands: `/devops setup ci`, `/devops help`, and replies to bad commands."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from github import Github
+from github import GithubException
+from github.Issue import Issue
+from github.Repository import Repository
+
+from bot import messages
+from bot.errors import UserError
+from bot.github_client import CallCounter
+from bot.github_client import is_transient
+from bot.github_tree import GitHubTree
+from bot.publishers import BaseCommit
+from bot.publishers import BranchNotOurs
+from bot.publishers import PublishResult
+from bot.publishers import PullRequestPublisher
+from bot.reporters import StatusComment
+from bot.reporters import add_reaction
+from bot.reporters import reply
+
+log = logging.getLogger(__name__)
+
+PIPELINE = "ci_cd_setup"
+BRANCH = "devops-bot/setup-ci"
+LABELS = ["devops-bot"]
+WRITE_ROLES = {"admin", "maintain", "write"}
+WRITE_PERMISSIONS = {"admin", "write"}  # the legacy field: maintain reports "write", triage "read"
+STATUS_KEY = "devops-bot:status-comment:{job_id}"
+STATUS_TTL_SECONDS = 24 * 3600
+
+
+@dataclass
+class Deps:
+    """What a job uses besides its request; tests build it, production builds it from settings."""
+
+    github: Github
+    job_id: str
+    counter: CallCounter = field(default_factory=CallCounter)
+    retries_left: int = 0  # RQ retries still to come after this attempt; 0 means this is the last
+    stop_retries: Callable[[], None] = lambda: None  # a permanent error: do not retry the job
+    forget_token: Callable[[], None] = lambda: None  # GitHub said 401: mint a fresh token next time
+    memo: MutableMapping[str, Any] = field(default_factory=dict)  # survives retries: the status comment id
+    runner: Callable[..., Any] | None = None  # bot.engine.run_pipeline unless replaced
+    run_store: Any = None
+    status_interval: float = 3.0
+
+
+@dataclass
+class _Progress:
+    """What a failure report needs to know about how far the job got."""
+
+    issue: Issue | None = None
+    status: StatusComment | None = None
+
+
+def run_github_command(request: dict[str, Any], *, deps: Deps | None = None) -> dict[str, Any]:
+    """Carry out one GitHub command request (as the webhook handler queued it); returns a summary."""
+    progress = _Progress()
+    job_id = deps.job_id if deps else _current_job_id(request)
+    try:
+        deps = deps or build_deps(request)
+        handler = {"setup_ci": _setup_ci, "help": _help, "reply": _reply}[request["kind"]]
+        summary = handler(request, deps, progress)
+    except Exception as error:
+        _report_failure(request, deps, job_id, progress, error)
+        raise
+    summary.update(job_id=job_id, kind=request["kind"], repository=request["repository"],
+                   api_calls=deps.counter.calls, retries=deps.counter.retries)
+    log.info("job %s done: %s", job_id, json.dumps(summary, sort_keys=True))
+    return summary
+
+
+def build_deps(request: dict[str, Any]) -> Deps:
+    """Production dependencies: settings, Redis, an installation token, a counting client."""
+    from rq import get_current_job
+
+    from bot.engine import RedisRunStore
+    from bot.github_auth import InstallationTokens
+    from bot.github_client import make_github
+    from bot.queue import connect
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    redis = connect(settings)
+    tokens = InstallationTokens(redis, settings)
+    installation = request["installation_id"]
+    counter = CallCounter()
+    job = get_current_job()
+
+    def stop_retries() -> None:
+        if job is not None:
+            job.retries_left = 0  # RQ reads this after the job raises
+
+    return Deps(
+        github=make_github(tokens.token(installation), settings.github_api_url, counter=counter),
+        job_id=_current_job_id(request),
+        counter=counter,
+        retries_left=int(job.retries_left or 0) if job is not None else 0,
+        stop_retries=stop_retries,
+        forget_token=lambda: tokens.forget(installation),
+        memo=_RedisMemo(redis),
+        run_store=RedisRunStore(redis),
+    )
+
+
+def _setup_ci(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[str, Any]:
+    repo = deps.github.get_repo(request["repository"])
+    issue = progress.issue = repo.get_issue(int(request["issue_number"]))
+    add_reaction(issue.get_comment(int(request["comment_id"])), "eyes")
+    allowed, level = _may_write(repo, request["commenter"])
+    if not allowed:
+        reply(issue, messages.not_allowed(request["commenter"], level))
+        return {"outcome": "not_allowed", "permission": level}
+
+    options = request.get("options") or {}
+    platform = options.get("ci_platform") or messages.DEFAULT_PLATFORM
+    status = progress.status = StatusComment(
+        issue, messages.setup_ci_heading(platform), _step_names(),
+        comment_id=deps.memo.get(STATUS_KEY.format(job_id=deps.job_id)), min_interval=deps.status_interval)
+    comment_id = status.start(messages.setup_ci_started(platform))
+    deps.memo[STATUS_KEY.format(job_id=deps.job_id)] = comment_id
+
+    default_branch = request.get("default_branch") or repo.default_branch
+    head_sha = repo.get_git_ref(f"heads/{default_branch}").object.sha
+    tree = GitHubTree(repo, head_sha)
+    project_path = f"github:{request['repository']}@{head_sha}"
+
+    def open_tree(path: str) -> GitHubTree:
+        if path != project_path:
+            raise UserError(f"This job can only read {request['repository']}, not {path}.")
+        return tree
+
+    from bot.registry import StepContext
+
+    runner = deps.runner or _engine_runner()
+    try:
+        run = runner(PIPELINE, _inputs(project_path, options), StepContext(open_tree=open_tree, run_id=deps.job_id),
+                     on_event=status.on_event, run_id=deps.job_id, store=deps.run_store)
+    except UserError as error:
+        status.finish(str(error))
+        return {"outcome": "user_error", "error": str(error)}
+
+    files: dict[str, str] = run.outputs["ci_cd_package"]["files"]
+    guide = run.outputs["implementation_guide"]
+    base = BaseCommit(head_sha, tree.tree_sha) if tree.tree_sha else None
+    try:
+        result = PullRequestPublisher().publish(repo, default_branch, BRANCH, files, guide["title"], guide["body"],
+                                                LABELS, base=base)
+    except BranchNotOurs as error:
+        status.finish(messages.branch_not_ours(error.branch, error.head_sha))
+        return {"outcome": "branch_not_ours", "head_sha": error.head_sha}
+    status.finish(_outcome_text(result))
+    return {"outcome": _outcome(result), "pull_request": result.number, "url": result.url,
+            "commit": result.commit_sha, "files": len(files), "truncated_tree": tree.truncated}
+
+
+def _help(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[str, Any]:
+    repo = deps.github.get_repo(request["repository"])
+    issue = progress.issue = repo.get_issue(int(request["issue_number"]))
+    add_reaction(issue.get_comment(int(request["comment_id"])), "eyes")
+    reply(issue, messages.help_text())
+    return {"outcome": "help"}
+
+
+def _reply(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[str, Any]:
+    repo = deps.github.get_repo(request["repository"])
+    issue = progress.issue = repo.get_issue(int(request["issue_number"]))
+    reply(issue, str(request["message"]))
+    return {"outcome": "replied"}
+
+
+def _may_write(repo: Repository, login: str) -> tuple[bool, str]:
+    """(allowed, how GitHub describes their access) from one collaborator-permission call."""
+    from urllib.parse import quote
+
+    _, data = repo.requester.requestJsonAndCheck("GET", f"{repo.url}/collaborators/{quote(login, safe='')}/permission")
+    role, permission = str(data.get("role_name") or ""), str(data.get("permission") or "none")
+    return role in WRITE_ROLES or permission in WRITE_PERMISSIONS, role or permission
+
+
+def _inputs(project_path: str, options: dict[str, Any]) -> dict[str, Any]:
+    inputs: dict[str, Any] = {"project_path": project_path,
+                              "ci_platform": options.get("ci_platform") or messages.DEFAULT_PLATFORM}
+    if options.get("project_type"):
+        inputs["project_type"] = options["project_type"]
+    if options.get("coverage") is not None:
+        inputs["quality_gates"] = {"test_coverage_threshold": options["coverage"]}
+    if options.get("branching"):
+        inputs["branching_strategy"] = options["branching"]
+    return inputs
+
+
+def _step_names() -> list[str]:
+    from bot.pipelines import load_pipeline
+
+    return [step["name"] for step in load_pipeline(PIPELINE).get("steps", [])]
+
+
+def _engine_runner() -> Callable[..., Any]:
+    from bot.engine import run_pipeline
+
+    return run_pipeline
+
+
+def _outcome(result: PublishResult) -> str:
+    if result.created:
+        return "opened"
+    if result.updated:
+        return "updated"
+    return "unchanged" if result.number else "nothing_to_propose"
+
+
+def _outcome_text(result: PublishResult) -> str:
+    outcome = _outcome(result)
+    if outcome == "opened":
+        return messages.pull_request_opened(result.number, result.url)
+    if outcome == "updated":
+        return messages.pull_request_updated(result.number, result.url)
+    if outcome == "unchanged":
+        return messages.pull_request_unchanged(result.number, result.url)
+    return messages.nothing_to_propose(BRANCH)
+
+
+def _report_failure(request: dict[str, Any], deps: Deps | None, job_id: str, progress: _Progress,
+                    error: Exception) -> None:
+    """Log the failure with the job id; on the last attempt, say so on the issue in one comment."""
+    if isinstance(error, GithubException) and error.status == 401 and deps is not None:
+        deps.forget_token()
+    transient = is_transient(error) or (isinstance(error, GithubException) and error.status == 401)
+    retries_left = deps.retries_left if deps is not None else 0
+    final = not transient or retries_left <= 0
+    log.error("job %s (%s on %s#%s) failed: %s; %s", job_id, request.get("kind"), request.get("repository"),
+              request.get("issue_number"), "transient" if transient else "permanent",
+              "final attempt" if final else f"{retries_left} retries left", exc_info=error)
+    if not final:
+        return
+    if deps is not None and not transient:
+        deps.stop_retries()
+    try:
+        text = messages.job_failed(job_id)
+        if progress.status is not None:
+            progress.status.finish(text)
+        elif deps is not None:
+            issue = progress.issue or deps.github.get_repo(request["repository"]).get_issue(int(request["issue_number"]))
+            reply(issue, text)
+    except Exception:  # GitHub itself may be what failed; the log line above has the id
+        log.exception("job %s: could not report the failure on GitHub", job_id)
+
+
+def _current_job_id(request: dict[str, Any]) -> str:
+    from rq import get_current_job
+
+    job = get_current_job()
+    return job.id if job is not None else f"github-{request.get('delivery_id', 'unknown')}"
+
+
+class _RedisMemo(MutableMapping[str, Any]):
+    """A tiny Redis-backed mapping for what a retried job must remember (its status comment)."""
+
+    def __init__(self, redis: Any) -> None:
+        self.redis = redis
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.redis.get(key)
+        if value is None:
+            raise KeyError(key)
+        return int(value)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.redis.set(key, value, ex=STATUS_TTL_SECONDS)
+
+    def __delitem__(self, key: str) -> None:
+        self.redis.delete(key)
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
