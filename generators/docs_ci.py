@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.templating import markdown_code
+from bot.templating import markdown_text
 from bot.templating import render
 from generators.ci.report import collect
 
@@ -24,6 +26,18 @@ def mermaid(jobs: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def runs_when(job: dict[str, Any], design: dict[str, Any]) -> str:
+    """When a job runs, in words (Markdown, names escaped)."""
+    when = job.get("when") or {}
+    if when.get("push_to_default"):
+        return f"push to {markdown_code(design['default_branch'])}"
+    if when.get("event") == "pull_request":
+        return "pull requests"
+    if when.get("changed") and design["path_filters"]:
+        return f"{markdown_text(when['changed'])} or its shared code changed"
+    return "every run"
+
+
 def pipeline_docs(design: dict[str, Any], jobs: list[dict[str, Any]], security: dict[str, Any] | None,
                   workflow_path: str) -> dict[str, str]:
     """The documentation file, keyed by its path."""
@@ -31,7 +45,7 @@ def pipeline_docs(design: dict[str, Any], jobs: list[dict[str, Any]], security: 
     text = render(
         "ci/ci-cd.md.j2",
         design=design,
-        jobs=jobs,
+        jobs=[{**job, "runs_when": runs_when(job, design)} for job in jobs],
         diagram=mermaid(jobs),
         report=report,
         workflow_path=workflow_path,

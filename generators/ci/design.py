@@ -50,6 +50,15 @@ def unit_paths(unit: Unit, workflow_path: str) -> list[str]:
     return [own, *shared, workflow_path]
 
 
+def test_extra(analysis: Analysis, unit: Unit) -> str | None:
+    """The optional-dependency group that holds a pip project's test tools, read from the analysis evidence."""
+    marker = "[project.optional-dependencies] "
+    for fact in analysis.facts:
+        if fact.unit == unit.path and fact.kind == "test_framework" and marker in fact.evidence.rule:
+            return fact.evidence.rule.split(marker, 1)[1].split()[0]
+    return None
+
+
 def _job_suffix(unit: Unit, single: bool) -> str:
     return "" if single else f"-{unit.name}"
 
@@ -93,6 +102,8 @@ def design_pipeline(
                 "dockerfile": unit.dockerfile or (f"{unit.path}/Dockerfile" if unit.path else "Dockerfile"),
                 "generate_dockerfile": unit.is_service and not unit.dockerfile,
                 "has_tests": bool(unit.test_command or unit.test_framework),
+                "has_lint": bool(unit.lint_tools) or unit.language == "go",
+                "test_extra": test_extra(analysis, unit) if unit.package_manager == "pip" else None,
             }
         )
     branches = [b.format(default=default_branch) for b in BRANCHES.get(branching, BRANCHES["github_flow"])]

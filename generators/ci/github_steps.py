@@ -62,7 +62,8 @@ def _setup(step: Step) -> CommentedMap:
     if cache:
         if tool != "go":
             with_["cache"] = cache["manager"]
-        with_["cache-dependency-path"] = cache["dependency_path"]
+        path = cache["dependency_path"]
+        with_["cache-dependency-path"] = LiteralScalarString(path + "\n") if "\n" in path else path
     elif tool == "go":
         with_["cache"] = False
     label = {"python": "Python", "node": "Node.js", "go": "Go"}[tool]

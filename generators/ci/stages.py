@@ -49,7 +49,7 @@ def build_stage(design: dict[str, Any]) -> dict[str, Any]:
     artifacts: list[dict[str, Any]] = []
     for unit, analysed in units_of(design):
         setup = [{"kind": "checkout"}, *tc.setup_steps(analysed, unit["runtime"])]
-        install = [{"kind": "run", "name": "Install dependencies", "command": "\n".join(tc.install_commands(analysed))}]
+        install = [{"kind": "run", "name": "Install dependencies", "command": "\n".join(tc.install_commands(analysed, unit.get("test_extra")))}]
         caches.append({"unit": unit["name"], "manager": unit["package_manager"], "key_file": analysed.lockfile
                        or analysed.manifest})
         lint = tc.lint_commands(analysed)
@@ -58,7 +58,7 @@ def build_stage(design: dict[str, Any]) -> dict[str, Any]:
             jobs.append(_job(f"lint{unit['suffix']}", f"Lint{_label(unit)}", "lint", unit, 10, steps))
         build = tc.build_commands(analysed, unit["library"])
         if build:
-            steps = [*setup, *install, *({"kind": "run", "name": "Build", "command": c} for c in build)]
+            steps = [*setup, *install, {"kind": "run", "name": "Build", "command": "\n".join(build)}]
             if unit["language"] == "python":
                 dist = f"{unit['path']}/dist" if unit["path"] else "dist"
                 steps.append({"kind": "artifact", "name": f"dist-{unit['name']}", "path": dist, "when": "success"})
@@ -93,7 +93,7 @@ def test_stage(design: dict[str, Any]) -> dict[str, Any]:
         if plan.note:
             notes.append(f"{unit['name']}: {plan.note}")
         steps: list[dict[str, Any]] = [{"kind": "checkout"}, *tc.setup_steps(analysed, unit["runtime"])]
-        steps.append({"kind": "run", "name": "Install dependencies", "command": "\n".join(tc.install_commands(analysed))})
+        steps.append({"kind": "run", "name": "Install dependencies", "command": "\n".join(tc.install_commands(analysed, unit.get("test_extra")))})
         steps += [{"kind": "run", "name": "Install test reporters", "command": c} for c in plan.pre]
         steps.append({"kind": "run", "name": "Test", "command": plan.command, "env": plan.env})
         steps += [{"kind": "run", "name": "Check coverage", "command": c} for c in plan.post]

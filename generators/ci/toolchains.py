@@ -63,6 +63,8 @@ def setup_steps(unit: Unit, runtime: dict[str, Any]) -> list[Step]:
     if runtime.get("version_file"):
         setup["version_file"] = runtime["version_file"]
     key_file = unit.lockfile or unit.manifest
+    if unit.package_manager == "pip" and unit.extras.get("requirement_files"):
+        key_file = "\n".join(str(f) for f in unit.extras["requirement_files"])
     manager = unit.package_manager
     steps: list[Step] = []
     if unit.language == "python":
@@ -95,17 +97,20 @@ def setup_steps(unit: Unit, runtime: dict[str, Any]) -> list[Step]:
     raise ValueError(f"unsupported language {unit.language!r} for unit {unit.name!r}")
 
 
-def install_commands(unit: Unit) -> list[str]:
-    """Frozen install from the lockfile."""
+def install_commands(unit: Unit, test_extra: str | None = None) -> list[str]:
+    """Frozen install from the lockfile (pip without one installs the project, with its test extra)."""
     manager = unit.package_manager
     if manager == "pip":
-        files = [str(f) for f in unit.extras.get("requirement_files", [])] or (
+        prefix = f"{unit.path}/" if unit.path else ""
+        files = [str(f)[len(prefix):] if prefix and str(f).startswith(prefix) else str(f)
+                 for f in unit.extras.get("requirement_files", [])] or (
             [unit.lockfile.rsplit("/", 1)[-1]] if unit.lockfile else []
         )
         if files:
             # pip turns on hash checking by itself when a requirements file carries --hash.
             return ["python -m pip install " + " ".join(f"-r {shlex.quote(f)}" for f in files)]
-        return ["python -m pip install -e ."]
+        target = f".[{test_extra}]" if test_extra else "."
+        return [f"python -m pip install -e {shlex.quote(target)}"]
     commands = {
         "poetry": ["poetry check --lock", "poetry install --no-interaction"],
         "uv": ["uv sync --locked"],

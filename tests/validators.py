@@ -1,0 +1,60 @@
+"""Run the external validators from .venv/bin on generated files and return their findings (empty = clean)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+YAMLLINT_CONFIG = """extends: default
+rules:
+  document-start: disable
+  line-length: {max: 160}
+  truthy: {check-keys: false}
+"""
+
+
+def _run(args: list[str]) -> tuple[int, str]:
+    # actionlint finds shellcheck only through PATH, so the venv's bin directory goes first.
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "NO_COLOR": "1"}
+    done = subprocess.run([str(BIN / args[0]), *args[1:]], capture_output=True, text=True, env=env, timeout=120)
+    return done.returncode, (done.stdout + done.stderr).strip()
+
+
+def check_github_workflow(path: Path | str) -> list[str]:
+    """Schema, actionlint (with shellcheck) and zizmor at medium severity or higher."""
+    findings = []
+    code, out = _run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(path)])
+    if code:
+        findings.append(f"check-jsonschema: {out}")
+    code, out = _run(["actionlint", "-no-color", "-oneline", str(path)])
+    if code or out:
+        findings.append(f"actionlint: {out}")
+    code, out = _run(["zizmor", "--offline", "--min-severity", "medium", str(path)])
+    if code:
+        findings.append(f"zizmor: {out}")
+    return findings
+
+
+def check_yaml(paths: list[Path | str]) -> list[str]:
+    """yamllint with the project's relaxed config (no document start, 160 columns, `on:` allowed)."""
+    if not paths:
+        return []
+    config = Path(os.environ.get("TMPDIR", "/tmp")) / f"devops-bot-yamllint-{os.getpid()}.yaml"
+    config.write_text(YAMLLINT_CONFIG, encoding="utf-8")
+    code, out = _run(["yamllint", "-s", "-c", str(config), *map(str, paths)])
+    return [f"yamllint: {out}"] if code or out else []
+
+
+def check_dockerfile(path: Path | str) -> list[str]:
+    """hadolint at the warning threshold."""
+    code, out = _run(["hadolint", "--no-color", "--failure-threshold", "warning", str(path)])
+    return [f"hadolint: {out}"] if code else []
+
+
+def check_dependabot(path: Path | str) -> list[str]:
+    """dependabot.yml against the schema check-jsonschema ships."""
+    code, out = _run(["check-jsonschema", "--builtin-schema", "vendor.dependabot", str(path)])
+    return [f"check-jsonschema: {out}"] if code else []
