@@ -7,6 +7,7 @@ from typing import Any
 
 from generators.analysis.known import image_service
 from generators.analysis.layout import base
+from generators.analysis.layout import is_project_file
 from generators.analysis.layout import is_under
 from generators.analysis.layout import parent
 from generators.analysis.layout import resolve
@@ -67,7 +68,7 @@ def nearest_unit(units: list[Unit], directory: str) -> list[Unit]:
 def attach_dockerfiles(record: Record, units: list[Unit]) -> None:
     """Give each unit the Dockerfile in (or nearest below) its directory, and the port it EXPOSEs."""
     for path in record.layout.paths:
-        if not is_dockerfile(path):
+        if not is_dockerfile(path) or not is_project_file(path):
             continue
         for unit in nearest_unit(units, parent(path)):
             preferred = unit.dockerfile is None or (base(path) == "Dockerfile" and parent(path) == unit.path)
@@ -90,7 +91,7 @@ def _exposed_port(text: str) -> int | None:
 def attach_compose(record: Record, units: list[Unit]) -> None:
     """Backing services from compose images, attributed to the units the compose services build."""
     for path in record.layout.paths:
-        if not is_compose(path) or path not in record.contents:
+        if not is_compose(path) or not is_project_file(path) or path not in record.contents:
             continue
         data = record.yaml(path)
         services = data.get("services") if isinstance(data, dict) else None

@@ -126,7 +126,9 @@ class Layout:
         return self.by_dir.get(directory, [])
 
     def owner(self, path: str) -> str | None:
-        """The deepest project directory containing the file."""
+        """The deepest project directory containing the file; None for test data and hidden trees."""
+        if any(part in DATA_DIRS or part.startswith(".") for part in path.split("/")[:-1]):
+            return None
         directory = parent(path)
         while True:
             if directory in self.projects:

@@ -12,6 +12,7 @@ from generators.analysis.layout import join
 from generators.analysis.model import Unit
 from generators.analysis.record import Record
 from generators.analysis.record import add_service
+from generators.analysis.record import procfile_start
 from generators.analysis.versions import Declared
 from generators.analysis.versions import choose
 from generators.analysis.versions import first_line
@@ -68,6 +69,7 @@ def detect_node(record: Record, directory: str, workspace_root: str | None) -> t
         unit.build_script = "build"
         record.fact(directory, "build_tool", "build script", manifest, '"build" script in package.json')
     _linters(record, unit, deps)
+    procfile_start(record, unit)
     unit.runtime_version = choose(record, directory, "node version", _versions(record, directory, pkg))
     for name, service in sorted(known.NODE_DRIVERS.items()):
         if name in deps:

@@ -16,6 +16,7 @@ from generators.analysis.pydeps import read_deps
 from generators.analysis.pydeps import requirement_files
 from generators.analysis.record import Record
 from generators.analysis.record import add_service
+from generators.analysis.record import procfile_start
 from generators.analysis.versions import Declared
 from generators.analysis.versions import choose
 from generators.analysis.versions import first_line
@@ -55,6 +56,7 @@ def detect_python(record: Record, directory: str, lock_dirs: list[str]) -> tuple
     _tests(record, unit, names, pyproject)
     _linters(record, unit, names, pyproject)
     unit.runtime_version = choose(record, directory, "python version", _versions(record, directory, pyproject))
+    procfile_start(record, unit)
     for name, service in sorted(known.PYTHON_DRIVERS.items()):
         if name in names:
             add_service(record, unit, service, names[name].file, f"driver {_listed(names[name])}")
@@ -146,6 +148,9 @@ def _tests(record: Record, unit: Unit, names: dict[str, Dep], pyproject: dict) -
     if evidence:
         unit.test_framework, unit.test_command = "pytest", "pytest"
         _install_group(unit, names)
+        plugins = sorted(name for name in names if name.startswith("pytest-"))
+        if plugins:
+            unit.extras["pytest_plugins"] = plugins  # e.g. pytest-cov decides whether --cov works
         record.fact(directory, "test_framework", "pytest", evidence[0], evidence[1])
         record.fact(directory, "test_command", "pytest", evidence[0], f"{evidence[1]}; {len(files)} test files")
         return

@@ -82,6 +82,17 @@ def add_service(record: Record, unit: Unit, service: str, file: str, rule: str) 
     record.fact(unit.path, "service_dependency", service, file, rule)
 
 
+def procfile_start(record: Record, unit: Unit) -> None:
+    """The `web:` process of a Procfile is the command the project itself runs in production."""
+    path = f"{unit.path}/Procfile" if unit.path else "Procfile"
+    for line in (record.text(path) or "").splitlines():
+        if line.startswith("web:") and line[4:].strip():
+            unit.extras["start_command"] = line[4:].strip()
+            unit.extras["start_command_source"] = path
+            record.fact(unit.path, "start_command", unit.extras["start_command"], path, "web process in Procfile")
+            return
+
+
 def _load_yaml(text: str) -> Any:
     from ruamel.yaml import YAML
 

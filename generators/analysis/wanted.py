@@ -17,8 +17,8 @@ from generators.analysis.layout import join
 PROJECT_FILES = frozenset({
     "pyproject.toml", "setup.py", "setup.cfg", "Pipfile", "tox.ini", ".python-version", "runtime.txt",
     ".tool-versions", "package.json", ".nvmrc", ".node-version", "pnpm-workspace.yaml", "go.mod", "go.work",
+    "Procfile",
 })
-ROOT_FILES = frozenset({".devops.yml", ".devops.yaml"})
 MAX_TEST_FILES = 2  # per Python project: enough to see whether tests use pytest or unittest
 MAX_CONTAINER_FILES = 20
 MAX_FILES = 300
@@ -32,7 +32,7 @@ def wanted_files(paths: list[str]) -> list[str]:
         names = layout.names(directory)
         for name in names:
             path = join(directory, name)
-            if name in PROJECT_FILES or is_requirements(path) or (directory == "" and name in ROOT_FILES):
+            if name in PROJECT_FILES or is_requirements(path):
                 wanted.add(path)
             if name == "yarn.lock" and ".yarnrc.yml" not in names:
                 wanted.add(path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -225,3 +227,20 @@ def test_disagreeing_version_files_are_an_ambiguity_won_by_python_version() -> N
     assert ambiguity.options == ["3.12 (.python-version)", "3.11.9 (.tool-versions)", ">=3.11 (pyproject.toml)"]
     assert ambiguity.choice == "3.12 (.python-version)"
     assert "pinned" in ambiguity.reason
+
+
+def test_quick_start_sample_service_is_a_tested_flask_service() -> None:
+    analysis = analyze(LocalTree(REPOS.parents[2] / "examples" / "sample-service"))
+    unit = only_unit(analysis)
+    assert (unit.language, unit.package_manager, unit.test_command) == ("python", "pip", "pytest")
+    assert unit.runtime_version is not None and unit.runtime_version.value == "3.12"
+    assert unit.frameworks == ["flask"] and unit.is_service
+    assert unit.extras["pytest_plugins"] == ["pytest-cov"]
+
+
+def test_quick_start_sample_service_tests_pass() -> None:
+    sample = REPOS.parents[2] / "examples" / "sample-service"
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(sample)],
+                            capture_output=True, text=True, cwd=sample, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout

@@ -196,8 +196,12 @@ def test_vendored_and_test_data_manifests_are_not_units() -> None:
         "web/node_modules/left-pad/package.json": "{}",
         "tests/fixtures/repos/app/package.json": "{}",
         "docs/requirements.txt": "sphinx\n",
+        "tests/fixtures/repos/db/Dockerfile": "FROM python\nEXPOSE 9000\n",
+        "examples/app/docker-compose.yml": "services:\n  db:\n    image: postgres:16\n",
     })
     assert [unit.path for unit in analysis.units] == [""]
+    root = analysis.units[0]
+    assert (root.dockerfile, root.port, root.service_dependencies) == (None, None, [])
 
 
 def test_invalid_manifest_is_a_warning_not_a_crash() -> None:
@@ -239,3 +243,14 @@ def test_analyze_reads_the_tree_once_and_warns_when_it_was_truncated() -> None:
 def test_same_snapshot_gives_identical_analysis() -> None:
     files = {"package.json": package(name="x", scripts={"test": "jest"}), "a.test.js": "", "package-lock.json": "{}"}
     assert snapshot(files).to_dict() == snapshot(dict(reversed(list(files.items())))).to_dict()
+
+
+def test_procfile_web_process_is_the_start_command() -> None:
+    analysis = snapshot({"requirements.txt": "flask\ngunicorn\n", "app.py": "", "Procfile": "web: gunicorn app:app --workers 2\n"})
+    unit = analysis.units[0]
+    assert (unit.extras["start_command"], unit.extras["start_command_source"]) == ("gunicorn app:app --workers 2", "Procfile")
+
+
+def test_declared_pytest_plugins_are_listed_for_the_pipeline() -> None:
+    analysis = snapshot({"requirements.txt": "pytest==8.2.2\npytest-cov==5.0.0\n", "test_a.py": ""})
+    assert analysis.units[0].extras["pytest_plugins"] == ["pytest-cov"]
