@@ -32,6 +32,7 @@ class FakeRepo:
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)  # number -> {head, base, title, body, state}
     roles: dict[str, str] = field(default_factory=dict)  # login -> role_name
     next_number: int = 1
+    tree_limit: int | None = None  # list at most this many entries and say truncated, like GitHub on huge trees
     next_comment_id: int = 900_000_000
 
     @classmethod

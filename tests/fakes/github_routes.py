@@ -61,9 +61,13 @@ def register(app: Flask, state: FakeGitHub) -> None:
         tree = repo.git.tree_of(sha)
         if tree is None:
             return error(404, "Not Found")
-        entries = [_with_url(state, repo, entry) for entry in repo.git.listing(tree, request.args.get("recursive") not in (None, "", "0", "false"))]
+        recursive = request.args.get("recursive") not in (None, "", "0", "false")
+        entries = [_with_url(state, repo, entry) for entry in repo.git.listing(tree, recursive)]
+        truncated = repo.tree_limit is not None and len(entries) > repo.tree_limit
+        if truncated:
+            entries = entries[:repo.tree_limit]
         return reply(state.shape("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", repo, sha=tree,
-                                 url=f"{_api(state, repo)}/git/trees/{tree}", tree=entries, truncated=False))
+                                 url=f"{_api(state, repo)}/git/trees/{tree}", tree=entries, truncated=truncated))
 
     @app.get(R + "/git/blobs/<sha>")
     def get_blob(owner: str, name: str, sha: str) -> Response:

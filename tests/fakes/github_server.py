@@ -225,7 +225,8 @@ class ServerThread:
         self.state = state or FakeGitHub()
         self.server = make_server("127.0.0.1", 0, create_app(self.state), threaded=True, request_handler=_QuietHandler)
         self.state.base_url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="fake-github", daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       name="fake-github", daemon=True)
 
     @property
     def url(self) -> str:

@@ -211,3 +211,42 @@ def test_a_reply_job_posts_its_message(fake_github: FakeGitHub, payload: dict[st
     run_github_command(command_request(payload, "reply", message="That is not a command."),
                        deps=deps_for(fake_github))
     assert bot_comments(repo) == ["That is not a command."]
+
+
+def test_the_status_comment_ticks_steps_off_in_place_as_they_progress(fake_github: FakeGitHub,
+                                                                     payload: dict[str, Any]) -> None:
+    from bot.engine import StepEvent
+    from bot.github_client import make_github
+    from bot.reporters import StatusComment
+
+    repo = seed(fake_github, payload)
+    issue = make_github("t", fake_github.base_url).get_repo("Codertocat/Hello-World").get_issue(1)
+    clock = iter(range(0, 1000, 10))
+    status = StatusComment(issue, "Setting up CI.", ["analyze", "build"], min_interval=5, clock=lambda: next(clock))
+    status.start()
+    seen = []
+    for step, state, duration in [("analyze", "started", None), ("analyze", "succeeded", 0.25),
+                                  ("build", "started", None)]:
+        status.on_event(StepEvent("r", "p", step, state, 0, 2, duration))
+        seen.append(bot_comments(repo)[0])
+    assert seen[-1].splitlines()[-2:] == ["- ✓ analyze (0.2s)", "- … build"]
+    status.finish("Done.")
+    [final] = bot_comments(repo)
+    assert final.endswith("- ✗ build\n\nDone.")
+
+
+def test_status_edits_are_spaced_out_so_fast_steps_cost_no_extra_calls(fake_github: FakeGitHub,
+                                                                      payload: dict[str, Any]) -> None:
+    from bot.engine import StepEvent
+    from bot.github_client import make_github
+    from bot.reporters import StatusComment
+
+    seed(fake_github, payload)
+    issue = make_github("t", fake_github.base_url).get_repo("Codertocat/Hello-World").get_issue(1)
+    status = StatusComment(issue, "Setting up CI.", ["a", "b", "c"], min_interval=60, clock=lambda: 0.0)
+    status.start()
+    for step in ("a", "b", "c"):
+        status.on_event(StepEvent("r", "p", step, "started", 0, 3))
+        status.on_event(StepEvent("r", "p", step, "succeeded", 0, 3, 0.01))
+    status.finish("Done.")
+    assert [call.method for call in fake_github.calls] == ["POST", "PATCH"]
