@@ -15,7 +15,7 @@ from bot.errors import SettingsError
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 # GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub.
-DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024
+DEFAULT_MAX_WEBHOOK_BYTES = 25 * 1024 * 1024
 
 _APP_PAGE = "your GitHub App's settings page (GitHub → Settings → Developer settings → GitHub Apps → your App)"
 
@@ -32,7 +32,7 @@ class Settings:
     slack_signing_secret: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
     redis_url: str | None = None  # None: the embedded in-process queue
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_body_bytes: int = DEFAULT_MAX_WEBHOOK_BYTES
     bot_login: str | None = None  # "<app slug>[bot]", so the bot ignores its own comments
     prometheus_multiproc_dir: str | None = None
 
@@ -171,11 +171,11 @@ def _url(env: Mapping[str, str], name: str, default: str, problems: list[str]) -
 
 
 def _max_body(env: Mapping[str, str], problems: list[str]) -> int:
-    raw = env.get("MAX_BODY_BYTES")
+    raw = env.get("MAX_WEBHOOK_BYTES")
     if raw is None:
-        return DEFAULT_MAX_BODY_BYTES
+        return DEFAULT_MAX_WEBHOOK_BYTES
     if not raw.isdigit() or int(raw) <= 0:
-        problems.append(f"MAX_BODY_BYTES must be a positive number of bytes (got {raw!r}); "
-                        f"unset it for GitHub's limit of {DEFAULT_MAX_BODY_BYTES} bytes (25 MiB).")
-        return DEFAULT_MAX_BODY_BYTES
+        problems.append(f"MAX_WEBHOOK_BYTES must be a positive number of bytes (got {raw!r}); "
+                        f"unset it for GitHub's limit of {DEFAULT_MAX_WEBHOOK_BYTES} bytes (25 MiB).")
+        return DEFAULT_MAX_WEBHOOK_BYTES
     return int(raw)

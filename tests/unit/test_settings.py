@@ -79,12 +79,12 @@ def test_blank_values_count_as_missing(env: dict[str, str]) -> None:
 
 def test_invalid_values_are_all_reported_with_their_fix(env: dict[str, str]) -> None:
     env.update(GITHUB_APP_ID="my-app", GITHUB_API_URL="api.github.example", REDIS_URL="localhost:6379",
-               MAX_BODY_BYTES="lots", SLACK_BOT_TOKEN="xoxb-1")
+               MAX_WEBHOOK_BYTES="lots", SLACK_BOT_TOKEN="xoxb-1")
 
     found = problems(env)
 
     assert [problem.split()[0] for problem in found] == [
-        "GITHUB_APP_ID", "GITHUB_API_URL", "SLACK_SIGNING_SECRET", "REDIS_URL", "MAX_BODY_BYTES"]
+        "GITHUB_APP_ID", "GITHUB_API_URL", "SLACK_SIGNING_SECRET", "REDIS_URL", "MAX_WEBHOOK_BYTES"]
 
 
 def test_an_escaped_one_line_private_key_is_accepted(env: dict[str, str], rsa_pem: str) -> None:
