@@ -107,13 +107,16 @@ def design_pipeline(
             }
         )
     branches = [b.format(default=default_branch) for b in BRANCHES.get(branching, BRANCHES["github_flow"])]
+    # A push trigger on release branches marks a workflow as publishing, where shared caches can be poisoned;
+    # release and hotfix branches are checked through their pull requests instead.
+    push_branches = [b for b in branches if not b.startswith(("release/", "hotfix/"))]
     return {
         "platform": platform,
         "workflow_path": workflow_path,
         "today": today,
         "default_branch": default_branch,
         "branching": branching,
-        "branches": {"push": branches, "pull_request": branches},
+        "branches": {"push": push_branches, "pull_request": branches},
         "project_type": {"value": chosen_type, "source": "input" if project_type else "inferred", "reason": reason},
         "quality_gates": gates,
         "monorepo": analysis.monorepo,

@@ -184,7 +184,8 @@ def test_the_image_is_pushed_only_from_the_default_branch() -> None:
 
 def test_gitflow_triggers_on_develop_and_release_branches() -> None:
     flow = workflow(generate(Analysis(units=[python_unit()]), branching="gitflow"))
-    assert flow["on"]["push"]["branches"] == ["main", "develop", "release/**", "hotfix/**"]
+    assert flow["on"]["push"]["branches"] == ["main", "develop"]
+    assert flow["on"]["pull_request"]["branches"] == ["main", "develop", "release/**", "hotfix/**"]
 
 
 def test_security_jobs_are_left_out_when_scans_are_not_required() -> None:
