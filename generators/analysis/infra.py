@@ -104,10 +104,14 @@ def attach_compose(record: Record, units: list[Unit]) -> None:
                 backing[str(name)] = kind
         built = _built_units(record, path, services, units)
         for name, (unit, body) in sorted(built.items()):
-            depends = body.get("depends_on") or []
-            depends = list(depends) if isinstance(depends, (list, dict)) else []
-            for dep in sorted(str(item) for item in depends if str(item) in backing):
-                add_service(record, unit, backing[dep], path, f"compose service {name} depends_on {dep} (image {services[dep].get('image')})")
+            depends = body.get("depends_on")
+            if isinstance(depends, (list, dict)) and depends:
+                for dep in sorted(str(item) for item in depends if str(item) in backing):
+                    add_service(record, unit, backing[dep], path,
+                                f"compose service {name} depends_on {dep} (image {services[dep].get('image')})")
+            else:  # no depends_on: every backing service of the file runs beside the unit
+                for dep, kind in sorted(backing.items()):
+                    add_service(record, unit, kind, path, f"compose service {dep} runs image {services[dep].get('image')} beside {name}")
             port = _container_port(body.get("ports"))
             if port and unit.port is None:
                 unit.port = port

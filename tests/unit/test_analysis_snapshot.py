@@ -254,3 +254,17 @@ def test_procfile_web_process_is_the_start_command() -> None:
 def test_declared_pytest_plugins_are_listed_for_the_pipeline() -> None:
     analysis = snapshot({"requirements.txt": "pytest==8.2.2\npytest-cov==5.0.0\n", "test_a.py": ""})
     assert analysis.units[0].extras["pytest_plugins"] == ["pytest-cov"]
+
+
+def test_compose_backing_services_attach_to_the_unit_the_compose_file_builds() -> None:
+    analysis = snapshot({
+        "services/api/package.json": package(name="api", dependencies={"express": "^4"}),
+        "services/api/package-lock.json": "{}",
+        "services/worker/package.json": package(name="worker"),
+        "docker-compose.yml": ("services:\n  api:\n    build: ./services/api\n    ports: ['8080:3000']\n"
+                               "  mongo:\n    image: mongo:7\n  queue:\n    image: rabbitmq:3-management\n"),
+    })
+    units = units_by_path(analysis)
+    assert units["services/api"].service_dependencies == ["mongodb", "rabbitmq"]
+    assert units["services/api"].port == 3000
+    assert units["services/worker"].service_dependencies == []
