@@ -88,6 +88,10 @@ def design_pipeline(
         runtime = resolve_runtime(unit.language, unit.runtime_version, today)
         if runtime.note:
             notes.append(f"{unit.name}: {runtime.note}")
+        if unit.language == "go" and "golangci-lint" in unit.lint_tools:
+            # golangci/golangci-lint-action is not in the pins table, and its config versions differ.
+            notes.append(f"{unit.name}: golangci-lint is configured but CI runs `go vet` only; add golangci-lint "
+                         "once its action or version is pinned")
         units.append(
             {
                 "name": unit.name,
