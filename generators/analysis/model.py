@@ -29,6 +29,7 @@ class Fact:
     kind: str  # language | package_manager | build_tool | framework | test_framework
     #            | test_command | runtime_version | dockerfile | service_dependency
     #            | existing_ci | monorepo | lockfile | kind
+    #            | lint_tool | yarn_flavor | shared_library | port | start_command
     value: str
     evidence: Evidence
 
