@@ -85,7 +85,7 @@ class StatusComment:
         """The comment's Markdown."""
         lines = [MARKER, self.heading, ""]
         for step, state in self.states.items():
-            took = f" ({self.durations[step]:.1f}s)" if step in self.durations and state == "succeeded" else ""
+            took = f" ({self.durations[step]:.1f}s)" if self.durations.get(step, 0) >= 0.1 and state == "succeeded" else ""
             lines.append(f"- {SYMBOLS.get(state, '?')} {step.replace('_', ' ')}{took}")
         if note:
             lines += ["", note]

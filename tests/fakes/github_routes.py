@@ -8,6 +8,7 @@ import secrets
 from typing import TYPE_CHECKING
 from typing import Any
 
+import jwt
 from flask import Flask
 from flask import Response
 from flask import request
@@ -42,6 +43,14 @@ def register(app: Flask, state: FakeGitHub) -> None:
 
     @app.post("/app/installations/<int:installation_id>/access_tokens")
     def access_token(installation_id: int) -> Response:
+        if state.app_public_key:
+            try:
+                claims = jwt.decode(request.headers["Authorization"].partition(" ")[2], state.app_public_key,
+                                    algorithms=["RS256"])
+            except jwt.PyJWTError as problem:
+                return error(401, f"A JSON web token could not be decoded: {problem}")
+            if str(claims.get("iss")) != state.app_id:
+                return error(401, "'Issuer' claim ('iss') must be the App id")
         token = "ghs_" + secrets.token_hex(18)
         with state.lock:
             state.tokens.add(token)

@@ -70,6 +70,8 @@ class FakeGitHub:
     failures: list[Failure] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)
     strict_tokens: bool = False  # True: only tokens from POST .../access_tokens are accepted
+    app_id: str | None = None  # with app_public_key: the App JWT must verify and name this issuer
+    app_public_key: str | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def add_repo(self, full_name: str, files: dict[str, str | bytes] | Path, *, default_branch: str = "main",
