@@ -12,10 +12,12 @@ from typing import Any
 
 from github import Github
 from github import GithubException
+from github import UnknownObjectException
 from github.Issue import Issue
 from github.Repository import Repository
 
 from bot import messages
+from bot import metrics
 from bot.errors import UserError
 from bot.github_client import CallCounter
 from bot.github_client import is_transient
@@ -72,8 +74,11 @@ def run_github_command(request: dict[str, Any], *, deps: Deps | None = None) -> 
         handler = {"setup_ci": _setup_ci, "help": _help, "reply": _reply}[request["kind"]]
         summary = handler(request, deps, progress)
     except Exception as error:
-        _report_failure(request, deps, job_id, progress, error)
+        final = _report_failure(request, deps, job_id, progress, error)
+        metrics.JOBS.labels(kind=request.get("kind", "unknown"), status="failed" if final else "retried").inc()
         raise
+    refused = summary["outcome"] in ("not_allowed", "branch_not_ours")
+    metrics.JOBS.labels(kind=request["kind"], status="refused" if refused else "succeeded").inc()
     summary.update(job_id=job_id, kind=request["kind"], repository=request["repository"],
                    api_calls=deps.counter.calls, retries=deps.counter.retries)
     log.info("job %s done: %s", job_id, json.dumps(summary, sort_keys=True))
@@ -142,10 +147,15 @@ def _setup_ci(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[
 
     from bot.registry import StepContext
 
+    def on_event(event: Any) -> None:
+        if event.status == "succeeded" and event.duration_seconds is not None:
+            metrics.STEP_DURATION.labels(pipeline=PIPELINE, step=event.step).observe(event.duration_seconds)
+        status.on_event(event)
+
     runner = deps.runner or _engine_runner()
     try:
         run = runner(PIPELINE, _inputs(project_path, options), StepContext(open_tree=open_tree, run_id=deps.job_id),
-                     on_event=status.on_event, run_id=deps.job_id, store=deps.run_store)
+                     on_event=on_event, run_id=deps.job_id, store=deps.run_store)
     except UserError as error:
         status.finish(str(error))
         return {"outcome": "user_error", "error": str(error)}
@@ -183,7 +193,11 @@ def _may_write(repo: Repository, login: str) -> tuple[bool, str]:
     """(allowed, how GitHub describes their access) from one collaborator-permission call."""
     from urllib.parse import quote
 
-    _, data = repo.requester.requestJsonAndCheck("GET", f"{repo.url}/collaborators/{quote(login, safe='')}/permission")
+    try:
+        _, data = repo.requester.requestJsonAndCheck(
+            "GET", f"{repo.url}/collaborators/{quote(login, safe='')}/permission")
+    except UnknownObjectException:  # GitHub does not know them as a user of this repository
+        return False, "none"
     role, permission = str(data.get("role_name") or ""), str(data.get("permission") or "none")
     return role in WRITE_ROLES or permission in WRITE_PERMISSIONS, role or permission
 
@@ -232,8 +246,8 @@ def _outcome_text(result: PublishResult) -> str:
 
 
 def _report_failure(request: dict[str, Any], deps: Deps | None, job_id: str, progress: _Progress,
-                    error: Exception) -> None:
-    """Log the failure with the job id; on the last attempt, say so on the issue in one comment."""
+                    error: Exception) -> bool:
+    """Log the failure with the job id; on the last attempt, say so on the issue. True when final."""
     if isinstance(error, GithubException) and error.status == 401 and deps is not None:
         deps.forget_token()
     transient = is_transient(error) or (isinstance(error, GithubException) and error.status == 401)
@@ -243,7 +257,7 @@ def _report_failure(request: dict[str, Any], deps: Deps | None, job_id: str, pro
               request.get("issue_number"), "transient" if transient else "permanent",
               "final attempt" if final else f"{retries_left} retries left", exc_info=error)
     if not final:
-        return
+        return False
     if deps is not None and not transient:
         deps.stop_retries()
     try:
@@ -255,6 +269,7 @@ def _report_failure(request: dict[str, Any], deps: Deps | None, job_id: str, pro
             reply(issue, text)
     except Exception:  # GitHub itself may be what failed; the log line above has the id
         log.exception("job %s: could not report the failure on GitHub", job_id)
+    return True
 
 
 def _current_job_id(request: dict[str, Any]) -> str:

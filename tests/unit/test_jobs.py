@@ -250,3 +250,12 @@ def test_status_edits_are_spaced_out_so_fast_steps_cost_no_extra_calls(fake_gith
         status.on_event(StepEvent("r", "p", step, "succeeded", 0, 3, 0.01))
     status.finish("Done.")
     assert [call.method for call in fake_github.calls] == ["POST", "PATCH"]
+
+
+def test_a_commenter_github_does_not_know_is_refused_rather_than_failing(fake_github: FakeGitHub,
+                                                                        payload: dict[str, Any]) -> None:
+    repo = seed(fake_github, payload)
+    fake_github.fail("GET", r"/collaborators/.*/permission$", 404)
+    summary = run_github_command(command_request(payload), deps=deps_for(fake_github))
+    assert summary["outcome"] == "not_allowed"
+    assert bot_comments(repo) == [messages.not_allowed("Codertocat", "none")]
