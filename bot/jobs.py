@@ -251,7 +251,7 @@ def _report_failure(request: dict[str, Any], deps: Deps | None, job_id: str, pro
     if isinstance(error, GithubException) and error.status == 401 and deps is not None:
         deps.forget_token()
     transient = is_transient(error) or (isinstance(error, GithubException) and error.status == 401)
-    retries_left = deps.retries_left if deps is not None else 0
+    retries_left = deps.retries_left if deps is not None else _current_retries_left()
     final = not transient or retries_left <= 0
     log.error("job %s (%s on %s#%s) failed: %s; %s", job_id, request.get("kind"), request.get("repository"),
               request.get("issue_number"), "transient" if transient else "permanent",
@@ -270,6 +270,13 @@ def _report_failure(request: dict[str, Any], deps: Deps | None, job_id: str, pro
     except Exception:  # GitHub itself may be what failed; the log line above has the id
         log.exception("job %s: could not report the failure on GitHub", job_id)
     return True
+
+
+def _current_retries_left() -> int:
+    from rq import get_current_job
+
+    job = get_current_job()
+    return int(job.retries_left or 0) if job is not None else 0
 
 
 def _current_job_id(request: dict[str, Any]) -> str:
