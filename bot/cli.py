@@ -170,7 +170,19 @@ def _run_local(pipeline: str, inputs: dict[str, Any]) -> Any:
             print(f"[{event.index + 1}/{event.total}] {event.step}: {event.status}", file=sys.stderr)
 
     inputs = {key: value for key, value in inputs.items() if value is not None}
-    return run_pipeline(pipeline, inputs, StepContext(open_tree=open_tree), on_event=show)
+    extras = {"default_branch": _default_branch(Path(str(inputs.get("project_path", "."))))}
+    return run_pipeline(pipeline, inputs, StepContext(open_tree=open_tree, extras=extras), on_event=show)
+
+
+def _default_branch(root: Path) -> str:
+    """The branch pull requests would target: origin's HEAD, else the checked-out branch, else main."""
+    import subprocess
+
+    for args in (["symbolic-ref", "--short", "refs/remotes/origin/HEAD"], ["symbolic-ref", "--short", "HEAD"]):
+        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+        if result.returncode == 0 and result.stdout.strip():
+            return result.stdout.strip().removeprefix("origin/")
+    return "main"
 
 
 def _package_files(outputs: dict[str, Any]) -> dict[str, str]:

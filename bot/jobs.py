@@ -154,8 +154,9 @@ def _setup_ci(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[
 
     runner = deps.runner or _engine_runner()
     try:
-        run = runner(PIPELINE, _inputs(project_path, options), StepContext(open_tree=open_tree, run_id=deps.job_id),
-                     on_event=on_event, run_id=deps.job_id, store=deps.run_store)
+        ctx = StepContext(open_tree=open_tree, run_id=deps.job_id, extras={"default_branch": default_branch})
+        run = runner(PIPELINE, _inputs(project_path, options), ctx, on_event=on_event, run_id=deps.job_id,
+                     store=deps.run_store)
     except UserError as error:
         status.finish(str(error))
         return {"outcome": "user_error", "error": str(error)}

@@ -111,8 +111,8 @@ def not_allowed(login: str, permission: str) -> str:
 
 def job_failed(job_id: str) -> str:
     """What people see when a job fails for a reason that is not theirs to fix."""
-    return (f"Something went wrong on my side and I could not finish. The maintainers of this bot can look it "
-            f"up with the id {markdown_code(job_id)}.")
+    return (f"Something went wrong on my side and I could not finish; the maintainers of this bot can find it in "
+            f"the logs under job id {markdown_code(job_id)}.")
 
 
 def setup_ci_started(platform: str) -> str:

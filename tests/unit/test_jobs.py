@@ -10,6 +10,7 @@ from github import GithubException
 
 from bot import messages
 from bot.errors import UserError
+from bot.engine import run_pipeline
 from bot.jobs import BRANCH
 from bot.jobs import run_github_command
 from bot.publishers import TRAILER
@@ -59,6 +60,16 @@ def test_setup_ci_opens_one_labelled_pull_request_with_the_generated_files(fake_
     status = bot_comments(repo)[0]
     assert messages.pull_request_opened(pull_number := summary["pull_request"], summary["url"]) in status
     assert f"/pull/{pull_number}" in summary["url"] and summary["outcome"] == "opened"
+
+
+def test_the_pipeline_targets_the_repository_default_branch(fake_github: FakeGitHub,
+                                                            payload: dict[str, Any]) -> None:
+    repo = seed(fake_github, payload)  # the fixture repository's default branch is master
+    run_github_command(command_request(payload), deps=deps_for(fake_github, runner=run_pipeline))
+    [pull] = repo.open_pulls()
+    workflow = repo.files_on(BRANCH)[".github/workflows/ci.yml"]
+    assert "- master" in workflow and "- main" not in workflow
+    assert "Protect `master`" in pull["body"] and "`main`" not in pull["body"]
 
 
 def test_the_same_command_twice_makes_no_new_commit_and_no_new_pull_request(fake_github: FakeGitHub,
