@@ -12,8 +12,9 @@ from generators.analysis.model import Analysis
 from generators.ci.deploy import deployment_stage
 from generators.ci.design import design_pipeline
 from generators.ci.design import optimization_points
-from generators.ci.package import AVAILABLE_PLATFORMS
 from generators.ci.package import github_actions_files
+from generators.ci.platforms import RENDERERS
+from generators.ci.platforms import available_platforms
 from generators.ci.security import security_stage
 from generators.ci.stages import build_stage
 from generators.ci.stages import test_stage
@@ -58,10 +59,13 @@ def pipeline_architect(inputs: dict[str, Any], config: dict[str, Any], ctx: Step
         raise UserError("No buildable project was found (no Python, Node.js or Go manifest), so there is nothing to "
                         "build a pipeline for.")
     existing = {fact.evidence.file for fact in analysis.existing_ci}
-    workflow_path = ALTERNATE_WORKFLOW if DEFAULT_WORKFLOW in existing else DEFAULT_WORKFLOW
+    platform = str(inputs.get("platform") or "github_actions")
+    # An unregistered platform is refused by create_pipeline_config, with the list of available ones.
+    chosen = RENDERERS.get(platform) or RENDERERS["github_actions"]
+    workflow_path = chosen.alternate_path if chosen.config_path in existing else chosen.config_path
     design = design_pipeline(
         analysis,
-        platform=str(inputs.get("platform") or "github_actions"),
+        platform=platform,
         project_type=inputs.get("project_type") or None,
         targets=list(inputs.get("targets") or []),
         branching=str(inputs.get("branching") or "github_flow"),
@@ -125,11 +129,11 @@ def deployment_stage_generator(inputs: dict[str, Any], config: dict[str, Any], c
 def pipeline_config_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
     """Render the pipeline for the chosen CI platform."""
     platform = str(inputs.get("platform") or "")
-    if platform not in AVAILABLE_PLATFORMS:
+    if platform not in RENDERERS:
         raise UserError(f"CI platform {platform!r} is not available yet; available now: "
-                        f"{', '.join(AVAILABLE_PLATFORMS)}.")
-    result = github_actions_files(_design(inputs), inputs.get("build") or {}, inputs.get("test") or {},
-                                  inputs.get("security") or None, inputs.get("deployment") or None)
+                        f"{', '.join(available_platforms())}.")
+    result = RENDERERS[platform](_design(inputs), inputs.get("build") or {}, inputs.get("test") or {},
+                                 inputs.get("security") or None, inputs.get("deployment") or None)
     return {"pipeline_config_files": result["files"], "environment_variables": result["variables"],
             "secrets_requirements": result["secrets"]}
 
