@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generators.analysis.model import Analysis
+from generators.analysis.model import RuntimeVersion
 from generators.analysis.model import Unit
 from generators.ci.runtimes import resolve_runtime
 
@@ -85,7 +86,9 @@ def design_pipeline(
     notes: list[str] = []
     units = []
     for unit in sorted(analysis.units, key=lambda u: (u.path, u.name)):
-        runtime = resolve_runtime(unit.language, unit.runtime_version, today)
+        otp = unit.extras.get("otp_version")  # Elixir units name their Erlang/OTP release separately
+        runtime = resolve_runtime(unit.language, unit.runtime_version, today,
+                                  otp=RuntimeVersion(**otp) if isinstance(otp, dict) else None)
         if runtime.note:
             notes.append(f"{unit.name}: {runtime.note}")
         if unit.language == "go" and "golangci-lint" in unit.lint_tools:
