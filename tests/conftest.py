@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-FIXTURES = Path(os.environ.get("DEVOPS_BOT_SHARED_FIXTURES", SHARED / "fixtures"))
+# A byte-for-byte copy of ../shared/fixtures (real, MIT-licensed payloads; provenance in its README),
+# kept in the repository so that a clean clone anywhere has them.
+FIXTURES = ROOT / "tests" / "fixtures" / "shared"
 REPOS = ROOT / "tests" / "fixtures" / "repos"
 # .ci/run exports TEST_REDIS_URL when it had to start its own server on another port.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")

@@ -1,7 +1,7 @@
 """A fake GitHub REST API on 127.0.0.1: only the endpoints the bot uses, in GitHub's shapes.
 
 Response bodies start from the examples in GitHub's own OpenAPI description
-(../shared/fixtures/github/openapi) with ids, urls and contents filled in from an in-memory
+(tests/fixtures/shared/github/openapi, a copy of ../shared/fixtures) with ids, urls and contents filled in from an in-memory
 repository. Every request is recorded in order; `fail()` makes the next calls of an endpoint
 answer with an error status.
 """
@@ -12,7 +12,6 @@ import base64
 import copy
 import gzip
 import json
-import os
 import re
 import threading
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from werkzeug.serving import make_server
 from tests.fakes.fake_repo import FakeRepo
 from tests.fakes.git_objects import read_directory
 
-SHARED_FIXTURES = Path(os.environ.get("DEVOPS_BOT_SHARED_FIXTURES", Path(__file__).resolve().parents[3] / "shared" / "fixtures"))
+SHARED_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "shared"
 OPENAPI = SHARED_FIXTURES / "github" / "openapi" / "api.github.com.json.gz"
 RATE_LIMIT_MESSAGE = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 
