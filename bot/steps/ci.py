@@ -15,6 +15,7 @@ from generators.ci.design import optimization_points
 from generators.ci.package import github_actions_files
 from generators.ci.platforms import RENDERERS
 from generators.ci.platforms import available_platforms
+from generators.ci.security import security_report
 from generators.ci.security import security_stage
 from generators.ci.stages import build_stage
 from generators.ci.stages import test_stage
@@ -198,13 +199,7 @@ def ci_package_assembler(inputs: dict[str, Any], config: dict[str, Any], ctx: St
     return {
         "ci_cd_package": {"files": dict(sorted(files.items()))},
         "implementation_guide": guide,
-        "security_report": {
-            "scans_configured": bool(security),
-            "tools": list((security or {}).get("tools", [])),
-            "fail_on_severity": (security or {}).get("scan_policies", {}).get("fail_on_severity"),
-            "scan_policies": (security or {}).get("scan_policies", {}),
-            "compliance_checks": list((security or {}).get("compliance_checks", [])),
-        },
+        "security_report": security_report(security, design["platform"]),
     }
 
 

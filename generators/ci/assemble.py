@@ -24,7 +24,18 @@ def assemble_jobs(
     for job in jobs:
         if job["stage"] == "package" and image_scan:
             job["steps"] = [*job["steps"], {"kind": "image_scan", **image_scan, "image": job["steps"][-1]["image"]}]
+            if image_scan.get("sarif"):
+                job["steps"].append({"kind": "sarif_upload", "path": image_scan["sarif"], "category": "trivy",
+                                     "platforms": ["github_actions"]})
+                if design["platform"] == "github_actions":
+                    # Only the job that uploads scan results may write security events.
+                    job["permissions"] = {**job["permissions"], "security-events": "write"}
     jobs += [dict(job) for job in (security or {}).get("jobs", [])]
+    # A job or step that names its platforms (CodeQL, SARIF upload) exists only on those.
+    jobs = [job for job in jobs if design["platform"] in job.get("platforms", [design["platform"]])]
+    for job in jobs:
+        job["steps"] = [step for step in job["steps"]
+                        if design["platform"] in step.get("platforms", [design["platform"]])]
     jobs += publish_jobs(design)
     deploy_jobs = [dict(job) for job in (deployment or {}).get("jobs", [])]
     if deploy_jobs and not any(job["stage"] == "publish" for job in jobs):

@@ -163,10 +163,15 @@ def render_step(step: Step, scope: str) -> list[CommentedMap]:
     if kind == "docker_build":
         return _docker_build(step, scope)
     if kind == "image_scan":
-        return [uses("aquasecurity/trivy-action", "Scan image", {
-            "image-ref": step["image"], "format": "table", "exit-code": "1",
-            "ignore-unfixed": step["ignore_unfixed"], "severity": step["severity"],
-        })]
+        with_ = {"image-ref": step["image"], "format": "sarif" if step.get("sarif") else "table", "exit-code": "1",
+                 "ignore-unfixed": step["ignore_unfixed"], "severity": step["severity"]}
+        if step.get("sarif"):
+            with_["output"] = step["sarif"]
+        return [uses("aquasecurity/trivy-action", "Scan image", with_)]
+    if kind == "sarif_upload":
+        # Uploaded even when the scan failed, so the findings that failed it show in code scanning.
+        return [uses("github/codeql-action/upload-sarif", "Upload scan results",
+                     {"sarif_file": step["path"], "category": step["category"]}, **{"if": "${{ !cancelled() }}"})]
     if kind == "docker_publish":
         return _docker_publish(step, scope)
     if kind == "k8s_context":
