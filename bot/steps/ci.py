@@ -148,9 +148,14 @@ def iac_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepConte
 
 @step_type("dashboard_generator")
 def dashboard_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
-    """Dashboards belong to the monitoring pipeline."""
-    raise UserError("Quality dashboards are produced by `/devops setup monitoring`, which is not available yet. "
-                    "Run this again without include_dashboards.")
+    """Grafana dashboard (build, coverage, DORA) and Prometheus alert rules over the platform's CI exporter."""
+    from generators.dashboards import quality_dashboards
+
+    design = _design(inputs, "pipeline")
+    gates = {**design["quality_gates"], **(inputs.get("metrics") or {})}
+    result = quality_dashboards({**design, "quality_gates": gates})
+    return {"dashboard_configs": result["files"], "metric_queries": result["metric_queries"],
+            "alert_rules": result["alert_rules"]}
 
 
 @step_type("pipeline_doc_generator")
@@ -194,7 +199,7 @@ def ci_package_assembler(inputs: dict[str, Any], config: dict[str, Any], ctx: St
     for group in ("pipeline_files", "documentation", "infrastructure", "dashboards"):
         files.update({str(k): str(v) for k, v in (inputs.get(group) or {}).items()})
     security = inputs.get("security") or None
-    dockerfile_notes = _notes(design)
+    dockerfile_notes = _notes(design) + list((inputs.get("dashboard_queries") or {}).get("notes") or [])
     guide = pull_request(analysis, design, files, security, dockerfile_notes)
     return {
         "ci_cd_package": {"files": dict(sorted(files.items()))},
