@@ -21,6 +21,8 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "devops-bot"
+# Onboarding after an install can mean hundreds of jobs; workers take them only when the main queue is empty.
+ONBOARDING_QUEUE_NAME = "devops-bot-onboarding"
 # GitHub redelivers for days on request; a delivery id stays known this long.
 DELIVERY_TTL_SECONDS = 7 * 24 * 3600
 FAILED_JOB_TTL_SECONDS = 7 * 24 * 3600
@@ -83,6 +85,16 @@ def get_queue(conn: redis.Redis) -> Queue:
     return Queue(QUEUE_NAME, connection=conn)
 
 
+def get_onboarding_queue(conn: redis.Redis) -> Queue:
+    """The low-priority queue of onboarding jobs on this connection."""
+    return Queue(ONBOARDING_QUEUE_NAME, connection=conn)
+
+
+def worker_queues(conn: redis.Redis) -> list[Queue]:
+    """The queues a worker listens to, most urgent first (RQ always drains earlier queues first)."""
+    return [get_queue(conn), get_onboarding_queue(conn)]
+
+
 def enqueue_job(queue: Queue, func_path: str, payload: dict[str, Any], *, job_id: str, timeout: int,
                 retries: int) -> bool:
     """Queue `func_path(payload)` once per job id; False when that id was already accepted."""
@@ -133,7 +145,7 @@ class EmbeddedWorkerThread(threading.Thread):
 
     def __init__(self, conn: redis.Redis) -> None:
         super().__init__(name="devops-bot-embedded-worker", daemon=True)
-        self.worker = EmbeddedWorker([get_queue(conn)], connection=conn)
+        self.worker = EmbeddedWorker(worker_queues(conn), connection=conn)
 
     def run(self) -> None:
         self.worker.work(logging_level="WARNING")
@@ -170,5 +182,5 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     conn = connect(settings)
     if not settings.redis_url:
         log.warning("REDIS_URL is not set: this worker only sees its own embedded queue, which nothing feeds")
-    worker = Worker([get_queue(conn)], connection=conn)
+    worker = Worker(worker_queues(conn), connection=conn)
     worker.work(burst=burst, with_scheduler=True)

@@ -64,24 +64,37 @@ Handler = Callable[[dict[str, Any], Delivery], "dict[str, Any] | None"]
 
 
 class Router:
-    """Event handlers by "event.action" (or "event" for events without actions)."""
+    """Event handlers by "event.action" (or "event" for events without actions).
+
+    Several modules may handle the same event (a push validates `.devops.yml` and refreshes bot
+    pull requests); each registered handler runs, and each request it returns is its own job.
+    """
 
     def __init__(self) -> None:
-        self._handlers: dict[str, Handler] = {}
+        self._handlers: dict[str, list[tuple[Handler, str]]] = {}
 
-    def on(self, name: str) -> Callable[[Handler], Handler]:
-        """Register a handler for one event, such as "issue_comment.created"."""
+    def on(self, name: str, *, job: str = JOB_FUNCTION) -> Callable[[Handler], Handler]:
+        """Register a handler for one event, such as "issue_comment.created"; `job` runs its requests."""
 
         def register(fn: Handler) -> Handler:
-            self._handlers[name] = fn
+            entries = self._handlers.setdefault(name, [])
+            # re-registering the same function (a module reloaded in tests) replaces it
+            entries[:] = [entry for entry in entries if entry[0].__qualname__ != fn.__qualname__
+                          or entry[0].__module__ != fn.__module__]
+            entries.append((fn, job))
             return fn
 
         return register
 
-    def find(self, event: str, payload: dict[str, Any]) -> Handler | None:
-        """The handler for this delivery, or None when the bot does not handle it."""
+    def find_all(self, event: str, payload: dict[str, Any]) -> list[tuple[Handler, str]]:
+        """Every (handler, job function) registered for this delivery, in registration order."""
         action = payload.get("action")
-        return self._handlers.get(f"{event}.{action}") if action else self._handlers.get(event)
+        return list(self._handlers.get(f"{event}.{action}" if action else event, []))
+
+    def find(self, event: str, payload: dict[str, Any]) -> Handler | None:
+        """The first handler for this delivery, or None when the bot does not handle it."""
+        found = self.find_all(event, payload)
+        return found[0][0] if found else None
 
 
 router = Router()
@@ -172,19 +185,27 @@ def receive() -> Response:
         return _answer(400, event, "bad_request", error="the body is not a JSON object")
     if event == "ping":
         return _answer(200, event, "pong", zen=payload.get("zen"))
-    handler = router.find(event, payload)
+    requests: list[tuple[dict[str, Any], str, str]] = []  # (request, job function, handler name)
     try:
-        job_request = handler(payload, Delivery(event, delivery_id, settings)) if handler else None
+        for handler, job_function in router.find_all(event, payload):
+            job_request = handler(payload, Delivery(event, delivery_id, settings))
+            if job_request is not None:
+                requests.append((job_request, job_function, handler.__name__))
     except (KeyError, TypeError, AttributeError):
         log.exception("delivery %s: %s payload without the expected fields", delivery_id, event)
         return _answer(400, event, "bad_request", error="the payload lacks fields this event should have")
-    if job_request is None:
+    if not requests:
         return _answer(200, event, "ignored")
     queue: Queue = current_app.config["BOT_QUEUE"]
-    job_id = f"github-{delivery_id}"
-    if not enqueue_job(queue, JOB_FUNCTION, job_request, job_id=job_id, timeout=JOB_TIMEOUT_SECONDS,
+    queued: list[str] = []
+    for index, (job_request, job_function, name) in enumerate(requests):
+        # the first job keeps the plain id; others add their handler's name, stable across redeliveries
+        job_id = f"github-{delivery_id}" if index == 0 else f"github-{delivery_id}-{name}"
+        if enqueue_job(queue, job_function, job_request, job_id=job_id, timeout=JOB_TIMEOUT_SECONDS,
                        retries=JOB_RETRIES):
-        return _answer(200, event, "duplicate", job_id=job_id)
-    log.info("delivery %s: queued %s job %s", delivery_id, job_request["kind"], job_id)
-    return _answer(202, event, "queued", job_id=job_id)
+            queued.append(job_id)
+            log.info("delivery %s: queued %s job %s", delivery_id, job_request.get("kind"), job_id)
+    if not queued:
+        return _answer(200, event, "duplicate", job_id=f"github-{delivery_id}")
+    return _answer(202, event, "queued", job_id=queued[0], **({"job_ids": queued} if len(queued) > 1 else {}))
 
