@@ -7,18 +7,22 @@ import re
 PYTHON_FRAMEWORKS = {"django": "django", "flask": "flask", "fastapi": "fastapi"}
 NODE_FRAMEWORKS = {
     "express": "express", "next": "next", "react": "react", "vite": "vite", "vue": "vue",
-    "@nestjs/core": "nestjs", "@angular/core": "angular",
+    "@nestjs/core": "nestjs", "@angular/core": "angular", "astro": "astro",
 }
 GO_FRAMEWORKS = {
     "github.com/gin-gonic/gin": "gin", "github.com/labstack/echo/v4": "echo",
     "github.com/go-chi/chi/v5": "chi", "github.com/gofiber/fiber/v2": "fiber",
 }
 # Frameworks that run a long-lived server process; the others build static assets or libraries.
-SERVER_FRAMEWORKS = frozenset({"django", "flask", "fastapi", "express", "next", "nestjs", "gin", "echo", "chi", "fiber"})
+SERVER_FRAMEWORKS = frozenset({"django", "flask", "fastapi", "express", "next", "nestjs", "gin", "echo", "chi", "fiber",
+                               "actix-web", "axum", "rocket", "warp", "poem", "spring-boot", "quarkus", "micronaut",
+                               "ktor", "aspnetcore", "rails", "sinatra", "hanami", "laravel", "symfony", "slim",
+                               "phoenix", "plug"})
 
 PYTHON_LINTERS = {"ruff": "ruff", "flake8": "flake8", "black": "black", "mypy": "mypy"}
 NODE_LINTERS = {"eslint": "eslint", "prettier": "prettier", "typescript": "tsc"}
 NODE_TEST_RUNNERS = ("vitest", "jest", "mocha")  # script words and dependency names
+NODE_E2E = (("@playwright/test", "playwright"), ("cypress", "cypress"))  # end-to-end runners, a separate test kind
 
 PYTHON_DRIVERS = {
     "psycopg": "postgres", "psycopg2": "postgres", "psycopg2-binary": "postgres", "psycopg-binary": "postgres",

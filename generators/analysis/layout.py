@@ -20,6 +20,15 @@ PYTHON_MANIFESTS = ("pyproject.toml", "setup.py", "Pipfile")
 REQUIREMENTS = re.compile(r"^requirements([-_.][\w.-]+)?\.txt$")
 NODE_MANIFEST = "package.json"
 GO_MANIFEST = "go.mod"
+OTHER_MANIFESTS = {
+    "Cargo.toml": "rust", "pom.xml": "java", "build.gradle": "java", "build.gradle.kts": "java",
+    "settings.gradle": "java", "settings.gradle.kts": "java", "Gemfile": "ruby", "composer.json": "php",
+    "mix.exs": "elixir", "hugo.toml": "hugo", "hugo.yaml": "hugo", "hugo.json": "hugo",
+}
+DOTNET_SUFFIXES = (".sln", ".slnx", ".csproj", ".fsproj", ".vbproj")
+# Build tools whose root project owns nested ones (Cargo/Maven/Gradle/.NET solutions, Elixir umbrellas).
+NESTING_LANGUAGES = frozenset({"rust", "java", "dotnet", "elixir"})
+HUGO_DIRS = ("archetypes", "layouts", "content")
 
 
 def parent(path: str) -> str:
@@ -93,7 +102,7 @@ def language_of_manifest(path: str) -> str | None:
         return "node"
     if name == GO_MANIFEST:
         return "go"
-    return None
+    return OTHER_MANIFESTS.get(name) or ("dotnet" if name.endswith(DOTNET_SUFFIXES) else None)
 
 
 @dataclass
@@ -115,7 +124,22 @@ class Layout:
             language = language_of_manifest(path)
             if language and is_project_file(path):
                 layout.projects.setdefault(manifest_dir(path), set()).add(language)
+        for path in kept:  # Hugo's older config.toml is only a site when Hugo's directories sit beside it
+            directory = parent(path)
+            if base(path) == "config.toml" and is_project_file(path) and any(
+                    key == join(directory, name) or key.startswith(join(directory, name) + "/")
+                    for name in HUGO_DIRS for key in layout.by_dir):
+                layout.projects.setdefault(directory, set()).add("hugo")
         return layout
+
+    def owning_project(self, directory: str, language: str) -> str | None:
+        """The nearest ancestor directory with a project of the same build tool family, None at the top."""
+        current = directory
+        while current:
+            current = parent(current)
+            if language in self.projects.get(current, set()):
+                return current
+        return None
 
     def has(self, path: str) -> bool:
         """True when the file exists in the listing."""

@@ -65,6 +65,7 @@ def detect_node(record: Record, directory: str, workspace_root: str | None) -> t
             record.fact(directory, "framework", framework, manifest, f'"{name}" in {deps[name]} of package.json')
     scripts = pkg.get("scripts", {}) if isinstance(pkg.get("scripts"), dict) else {}
     _tests(record, unit, scripts, deps)
+    _e2e(record, unit, scripts, deps)
     if isinstance(scripts.get("build"), str):
         unit.build_script = "build"
         record.fact(directory, "build_tool", "build script", manifest, '"build" script in package.json')
@@ -161,6 +162,8 @@ def _tests(record: Record, unit: Unit, scripts: dict[str, Any], deps: dict[str, 
         return
     words = set(re.findall(r"[\w@/.-]+", script))
     framework = next((name for name in known.NODE_TEST_RUNNERS if name in words), None)
+    if framework is None and re.match(r"^\s*bun\s+test\b", script):
+        framework = "bun_test"
     if framework is None and "react-scripts" in words:
         framework = "jest"
     framework = framework or next((name for name in known.NODE_TEST_RUNNERS if name in deps), None)
@@ -176,6 +179,24 @@ def _tests(record: Record, unit: Unit, scripts: dict[str, Any], deps: dict[str, 
         record.fact(directory, "test_framework", framework, manifest, f'"test" script in package.json runs {script!r}')
     record.fact(directory, "test_command", unit.test_command, manifest,
                 f'"test" script in package.json ({script}); {len(files)} test files')
+
+
+def _e2e(record: Record, unit: Unit, scripts: dict[str, Any], deps: dict[str, str]) -> None:
+    """Playwright and Cypress suites are a separate test kind: Unit.extras["e2e"] = {framework, command}."""
+    manifest = join(unit.path, "package.json")
+    for package, framework in known.NODE_E2E:
+        if package not in deps:
+            continue
+        script = next((name for name in ("test:e2e", "e2e", "test:playwright", "test:cypress")
+                       if isinstance(scripts.get(name), str) and framework in scripts[name]), None)
+        exe = {"pnpm": "pnpm exec", "yarn": "yarn", "bun": "bunx"}.get(unit.package_manager, "npx --no-install")
+        command = (f"{'npm run' if unit.package_manager == 'npm' else unit.package_manager + ' run'} {script}" if script
+                   else f"{exe} {'playwright test' if framework == 'playwright' else 'cypress run'}")
+        unit.extras["e2e"] = {"framework": framework, "command": command}
+        rule = f'"{package}" in {deps[package]} of package.json' + (f'; "{script}" script' if script else "")
+        record.fact(unit.path, "test_framework", framework, manifest, rule + " (end-to-end)")
+        record.fact(unit.path, "test_command", command, manifest, rule + " (end-to-end)")
+        return
 
 
 def _linters(record: Record, unit: Unit, deps: dict[str, str]) -> None:

@@ -26,7 +26,7 @@ from generators.analysis.versions import tool_versions
 
 TEST_FILE = re.compile(r"^(test_.*|.*_test|tests)\.py$")
 LOCKFILES = {"poetry": "poetry.lock", "uv": "uv.lock", "pdm": "pdm.lock", "pipenv": "Pipfile.lock"}
-ORDER = ("uv", "poetry", "pdm", "pipenv", "pip")  # tie-break inside one precedence tier
+ORDER = ("uv", "poetry", "pdm", "hatch", "pipenv", "pip")  # tie-break inside one precedence tier
 
 
 def test_files(layout: Layout, directory: str) -> list[str]:
@@ -88,6 +88,8 @@ def _package_manager(record: Record, directory: str, pyproject: dict, lock_dirs:
         declared.append(("uv", file, "[tool.uv] table in pyproject.toml"))
     if "pdm" in tool:
         declared.append(("pdm", file, "[tool.pdm] table in pyproject.toml"))
+    if isinstance(tool.get("hatch"), dict) and "envs" in tool["hatch"]:
+        declared.append(("hatch", file, "[tool.hatch.envs] in pyproject.toml (Hatch environments)"))
     locks = []
     for lock_dir in lock_dirs:
         for manager, name in sorted(LOCKFILES.items()):
@@ -147,6 +149,7 @@ def _tests(record: Record, unit: Unit, names: dict[str, Dep], pyproject: dict) -
         return
     if evidence:
         unit.test_framework, unit.test_command = "pytest", "pytest"
+        _test_runner(record, unit, pyproject)
         _install_group(unit, names)
         plugins = sorted(name for name in names if name.startswith("pytest-"))
         if plugins:
@@ -167,6 +170,24 @@ def _tests(record: Record, unit: Unit, names: dict[str, Dep], pyproject: dict) -
             record.fact(directory, "test_command", unit.test_command, path, "unittest tests, pytest not declared")
             return
     record.fact(directory, "test_command", "none", files[0], "test files found but no test runner is declared")
+
+
+def _test_runner(record: Record, unit: Unit, pyproject: dict) -> None:
+    """tox or nox, when the repository runs its tests through one of them."""
+    tox = join(unit.path, "tox.ini")
+    text = record.text(tox) or ""
+    if "[tox]" in text or "[tox:tox]" in text or "tox" in pyproject.get("tool", {}):
+        source = tox if text else join(unit.path, "pyproject.toml")
+        match = re.search(r"\{posargs(?::([^}]*))?\}", text)
+        unit.extras["test_runner"] = {"tool": "tox", "posargs": bool(match), "default_args": (match.group(1) or "")
+                                      if match else "", "pytest_cov": "pytest-cov" in text}
+        unit.test_command = "tox"
+        record.fact(unit.path, "test_command", "tox", source, "[tox] configuration runs pytest" +
+                    (" with {posargs}" if match else ""))
+    elif record.layout.has(join(unit.path, "noxfile.py")):
+        unit.extras["test_runner"] = {"tool": "nox", "posargs": False, "default_args": "", "pytest_cov": False}
+        unit.test_command = "nox"
+        record.fact(unit.path, "test_command", "nox", join(unit.path, "noxfile.py"), "noxfile.py present")
 
 
 def _install_group(unit: Unit, names: dict[str, Dep]) -> None:

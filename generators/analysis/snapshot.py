@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from generators.analysis import infra
+from generators.analysis.dotnet import detect_dotnet
+from generators.analysis.elixir import detect_elixir
 from generators.analysis.golang import detect_go
+from generators.analysis.jvm import detect_jvm
 from generators.analysis.known import SERVER_FRAMEWORKS
+from generators.analysis.layout import NESTING_LANGUAGES
 from generators.analysis.layout import Layout
 from generators.analysis.layout import base
 from generators.analysis.layout import join
@@ -13,15 +19,25 @@ from generators.analysis.model import Analysis
 from generators.analysis.model import Unit
 from generators.analysis.node import detect_node
 from generators.analysis.node import local_deps
+from generators.analysis.php import detect_php
 from generators.analysis.python import detect_python
 from generators.analysis.record import Record
+from generators.analysis.ruby import detect_ruby
+from generators.analysis.rust import detect_rust
+from generators.analysis.static import detect_hugo
+from generators.analysis.static import infrastructure_facts
 from generators.analysis.wanted import wanted_files
+from generators.analysis.workspaces import BUILD_TOOL_KINDS
 from generators.analysis.workspaces import Workspaces
 from generators.analysis.workspaces import assign_names
 from generators.analysis.workspaces import find_workspaces
 from generators.analysis.workspaces import monorepo_kind
 
 Link = tuple[str, str, str]  # (target directory, evidence file, evidence rule)
+DETECTORS: dict[str, Callable[[Record, str], Unit]] = {
+    "rust": detect_rust, "java": detect_jvm, "dotnet": detect_dotnet, "ruby": detect_ruby, "php": detect_php,
+    "elixir": detect_elixir, "hugo": detect_hugo,
+}
 
 
 def analyze_snapshot(paths: list[str], contents: dict[str, str], *, truncated: bool = False) -> Analysis:
@@ -34,6 +50,7 @@ def analyze_snapshot(paths: list[str], contents: dict[str, str], *, truncated: b
         record.warn(f"{len(unread)} files could not be read: {', '.join(unread[:5])}")
     workspaces = find_workspaces(record)
     units, links = _detect_units(record, workspaces)
+    infrastructure_facts(record)
     infra.attach_dockerfiles(record, units)
     infra.attach_compose(record, units)
     shared = _link_units(record, units, links)
@@ -45,12 +62,13 @@ def analyze_snapshot(paths: list[str], contents: dict[str, str], *, truncated: b
         facts=sorted(record.facts, key=lambda f: (f.unit, f.kind, f.value, f.evidence.file, f.evidence.rule)),
         ambiguities=sorted(record.ambiguities, key=lambda a: (a.unit, a.topic)),
         existing_ci=infra.existing_ci(record.layout.paths),
-        monorepo=monorepo_kind(workspaces.kinds, units),
+        monorepo=monorepo_kind(workspaces.kinds + sorted({f.value for f in record.facts if f.kind == "monorepo"
+                                                          and f.value in BUILD_TOOL_KINDS}), units),
         shared_libraries=shared,
         warnings=record.warnings,
     )
     if not units:
-        analysis.warnings.append("no Python, Node.js or Go project was found")
+        analysis.warnings.append("no Python, Node.js, Go, Rust, Java/Kotlin, .NET, Ruby, PHP, Elixir or Hugo project was found")
     return analysis
 
 
@@ -79,10 +97,18 @@ def _detect_units(record: Record, workspaces: Workspaces) -> tuple[list[Unit], d
             pending_node.append((unit, pkg))
             if isinstance(pkg.get("name"), str):
                 node_names[pkg["name"]] = directory
-        if "go" in languages:
+        if "go" in languages and "hugo" not in languages:  # a Hugo site's go.mod only lists theme modules
             unit, replaces = detect_go(record, directory)
             units.append(unit)
             links[id(unit)] = list(replaces)
+        for language in sorted(languages & set(DETECTORS)):
+            if language in NESTING_LANGUAGES and record.layout.owning_project(directory, language) is not None:
+                continue  # a Cargo member, Maven module, Gradle subproject or .NET project of a solution above
+            if language == "ruby" and "hugo" in languages:
+                continue
+            unit = DETECTORS[language](record, directory)
+            units.append(unit)
+            links[id(unit)] = []
     for unit, sources in pending_sources:
         for name in sorted(sources):
             if name in python_names:

@@ -15,7 +15,9 @@ from generators.analysis.record import Record
 MARKERS = (("turbo.json", "turborepo"), ("nx.json", "nx"), ("lerna.json", "lerna"))
 # When several tools are present, the most specific orchestrator names the monorepo.
 PRIORITY = ("turborepo", "nx", "lerna", "pnpm_workspaces", "yarn_workspaces", "npm_workspaces", "bun_workspaces",
-            "uv_workspace", "go_workspace", "services")
+            "uv_workspace", "go_workspace", "cargo_workspace", "maven_multi_module", "gradle_multi_project",
+            "mix_umbrella", "services")
+BUILD_TOOL_KINDS = frozenset({"cargo_workspace", "maven_multi_module", "gradle_multi_project", "mix_umbrella"})
 
 
 @dataclass
