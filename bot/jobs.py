@@ -154,7 +154,8 @@ def _setup_ci(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[
 
     runner = deps.runner or _engine_runner()
     try:
-        ctx = StepContext(open_tree=open_tree, run_id=deps.job_id, extras={"default_branch": default_branch})
+        ctx = StepContext(open_tree=open_tree, run_id=deps.job_id, extras={"default_branch": default_branch,
+                                                                           "repository": request["repository"]})
         run = runner(PIPELINE, _inputs(project_path, options), ctx, on_event=on_event, run_id=deps.job_id,
                      store=deps.run_store)
     except UserError as error:

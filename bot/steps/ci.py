@@ -141,9 +141,16 @@ def pipeline_config_generator(inputs: dict[str, Any], config: dict[str, Any], ct
 
 @step_type("iac_generator")
 def iac_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
-    """Infrastructure code belongs to the infrastructure pipeline."""
-    raise UserError("Infrastructure code is produced by `/devops setup infra`, which is not available yet. "
-                    "Run this again without include_infrastructure.")
+    """Terraform for the CI's registry, artifact storage and OIDC identity on the deployment targets' clouds."""
+    from generators.iac_ci import infrastructure_code
+
+    design = inputs.get("design") or {}
+    repository = ctx.extras.get("repository")
+    result = infrastructure_code(list(inputs.get("deployment_targets") or []), str(repository) if repository else None,
+                                 str(design.get("default_branch") or ctx.extras.get("default_branch") or "main"),
+                                 requested=bool(inputs.get("requested")))
+    return {"infrastructure_code": result["files"], "tfvars_templates": result["tfvars_templates"],
+            "deployment_scripts": result["deployment_scripts"]}
 
 
 @step_type("dashboard_generator")

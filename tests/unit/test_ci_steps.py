@@ -30,12 +30,6 @@ def test_a_platform_other_than_github_actions_is_refused_with_the_available_ones
         get_step("pipeline_config_generator")({"platform": "gitlab_ci", "design": {"units": []}}, {}, ctx())
 
 
-@pytest.mark.parametrize(("step", "command"), [("iac_generator", "/devops setup infra")])
-def test_infrastructure_and_dashboards_point_to_their_own_commands(step: str, command: str) -> None:
-    with pytest.raises(UserError, match=command):
-        get_step(step)({}, {}, ctx())
-
-
 def test_dashboards_without_a_design_say_which_step_must_run_first() -> None:
     with pytest.raises(UserError, match="design_pipeline_architecture"):
         get_step("dashboard_generator")({}, {}, ctx())
