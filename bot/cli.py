@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="web worker processes (with REDIS_URL only)")
+    serve.add_argument("--public-url", help="the address GitHub reaches the bot at (default: PUBLIC_URL, "
+                       "else the address the setup page was opened at)")
+    serve.add_argument("--env-file", type=Path, help="settings file read at start-up, where the setup page saves "
+                       "the App (default: DEVOPS_BOT_ENV_FILE, else .env)")
+    serve.add_argument("--org", help="setup page: register the GitHub App under this organization")
     serve.set_defaults(handler=_serve)
 
     worker = commands.add_parser("worker", help="run an RQ worker with its scheduler")
@@ -69,9 +74,21 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(args: argparse.Namespace) -> int:
     from bot.settings import Settings
+    from bot.settings import dotenv_location
+    from bot.settings import github_unconfigured
+    from bot.settings import read_environment
 
-    settings = Settings.from_env()
+    environ = read_environment(args.env_file)
+    if args.public_url:
+        environ["PUBLIC_URL"] = args.public_url
+    if github_unconfigured(environ):
+        args.env_file = dotenv_location(args.env_file)
+        return _serve_setup(args, Settings.from_env(environ, require_github=False))
+    settings = Settings.from_env(environ)
     if settings.redis_url:
+        if args.env_file and dotenv_location(args.env_file).resolve() != dotenv_location().resolve():
+            raise UserError("--env-file reaches only this process, not granian's web workers; with REDIS_URL "
+                            "set DEVOPS_BOT_ENV_FILE instead, so that every process reads the same file.")
         from granian import Granian
 
         # Stateless web processes: the queue, dedupe keys and tokens all live in Redis.
@@ -88,6 +105,20 @@ def _serve(args: argparse.Namespace) -> int:
     start_embedded_worker(redis)
     server = make_server(args.host, args.port, create_app(settings, redis=redis), threaded=True)
     log.info("serving on http://%s:%s with an embedded queue and worker (no REDIS_URL)", args.host, args.port)
+    server.serve_forever()
+    return 0
+
+
+def _serve_setup(args: argparse.Namespace, settings: Any) -> int:
+    """No GitHub credentials at all: serve only the page that registers the App, then ask for a restart."""
+    from werkzeug.serving import make_server
+
+    from bot.web import create_setup_app
+
+    app = create_setup_app(settings, env_path=args.env_file.resolve(), org=args.org)
+    server = make_server(args.host, args.port, app, threaded=True)
+    log.info("no GitHub App credentials: setup mode. Open http://%s:%s/setup to register the App "
+             "(it saves to %s)", args.host, server.server_port, args.env_file.resolve())
     server.serve_forever()
     return 0
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from dotenv import dotenv_values
 
 from bot.errors import SettingsError
 
@@ -16,6 +17,10 @@ DEFAULT_GITHUB_API_URL = "https://api.github.com"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 # GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub.
 DEFAULT_MAX_WEBHOOK_BYTES = 25 * 1024 * 1024
+# The setup page saves the App's credentials here; environment variables still win over it.
+DEFAULT_DOTENV_PATH = ".env"
+# None of these set means the App is not registered yet, so `serve` offers the setup page.
+GITHUB_CREDENTIALS = ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH", "GITHUB_WEBHOOK_SECRET")
 
 _APP_PAGE = "your GitHub App's settings page (GitHub → Settings → Developer settings → GitHub Apps → your App)"
 
@@ -35,6 +40,8 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_WEBHOOK_BYTES
     bot_login: str | None = None  # "<app slug>[bot]", so the bot ignores its own comments
     prometheus_multiproc_dir: str | None = None
+    public_url: str | None = None  # where GitHub and browsers reach the bot, e.g. https://bot.example.com
+    github_url: str = "https://github.com"  # GitHub's web pages (the App registration form lives there)
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line through a repr.
@@ -47,8 +54,11 @@ class Settings:
         return bool(self.slack_bot_token and self.slack_signing_secret)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ, *, require_github: bool = True) -> Settings:
-        """Read and check every setting; SettingsError lists every problem at once."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, require_github: bool = True,
+                 dotenv_path: str | Path | None = None) -> Settings:
+        """Read and check every setting (the environment over `dotenv_path`); SettingsError lists every problem."""
+        if environ is None:
+            environ = read_environment(dotenv_path)
         env = {key: value.strip() for key, value in environ.items() if value.strip()}
         problems: list[str] = []
 
@@ -83,6 +93,14 @@ class Settings:
                             "unset it to use the embedded queue.")
 
         max_body = _max_body(env, problems)
+        public_url = env.get("PUBLIC_URL", "").rstrip("/")
+        if public_url and not public_url.startswith(("http://", "https://")):
+            problems.append(f"PUBLIC_URL must be the bot's address as GitHub reaches it, starting with https:// "
+                            f"(got {public_url!r}), for example https://devops-bot.example.com.")
+        # Derived from GITHUB_API_URL unless set, so an Enterprise server needs one setting, not two.
+        github_url = web_url_of(github_api_url)
+        if "GITHUB_URL" in env:
+            github_url = _url(env, "GITHUB_URL", github_url, problems).rstrip("/")
 
         if problems:
             raise SettingsError(problems)
@@ -99,7 +117,39 @@ class Settings:
             max_body_bytes=max_body,
             bot_login=f"{slug}[bot]" if slug else None,
             prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR"),
+            public_url=public_url or None,
+            github_url=github_url,
         )
+
+
+def dotenv_location(dotenv_path: str | Path | None = None) -> Path:
+    """The settings file: `dotenv_path`, else DEVOPS_BOT_ENV_FILE (so every process finds it), else ./.env."""
+    return Path(dotenv_path or os.environ.get("DEVOPS_BOT_ENV_FILE") or DEFAULT_DOTENV_PATH)
+
+
+def read_environment(dotenv_path: str | Path | None = None) -> dict[str, str]:
+    """The process environment laid over the `.env` file (see dotenv_location; absent file: environment only)."""
+    path = dotenv_location(dotenv_path)
+    values = dotenv_values(path) if path.is_file() else {}
+    # A variable set but empty (docker compose's `KEY=`) must not hide the file's value.
+    environment = {key: value for key, value in os.environ.items() if value.strip()}
+    return {**{key: value for key, value in values.items() if value is not None}, **environment}
+
+
+def github_unconfigured(environ: Mapping[str, str]) -> bool:
+    """True when no GitHub App credential is set at all: the App still has to be registered."""
+    return not any(environ.get(name, "").strip() for name in GITHUB_CREDENTIALS)
+
+
+def web_url_of(api_url: str) -> str:
+    """GitHub's web address for an API address: api.github.com → github.com, HOST/api/v3 → HOST."""
+    scheme, _, rest = api_url.rstrip("/").partition("://")
+    host, _, path = rest.partition("/")
+    if host.startswith("api."):
+        return f"{scheme}://{host.removeprefix('api.')}"
+    if path == "api/v3":
+        return f"{scheme}://{host}"
+    return api_url.rstrip("/")
 
 
 def _private_key(env: Mapping[str, str], problems: list[str], *, required: bool) -> str:

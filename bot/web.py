@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from redis import Redis
 from flask import Flask
@@ -13,6 +14,8 @@ from bot.queue import connect
 from bot.queue import get_queue
 from bot.settings import Settings
 from handlers.github_webhook import blueprint as github_webhook
+from handlers.setup_page import blueprint as setup_page
+from handlers.setup_page import installed_blueprint as setup_installed
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ def create_app(settings: Settings | None = None, *, redis: Redis | None = None) 
     app.config["BOT_REDIS"] = conn
     app.config["BOT_QUEUE"] = get_queue(conn)
     app.register_blueprint(github_webhook)
+    app.register_blueprint(setup_installed)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -45,5 +49,23 @@ def create_app(settings: Settings | None = None, *, redis: Redis | None = None) 
         """Prometheus text format, summed over processes in multiprocess mode."""
         body, content_type = metrics.render(settings.prometheus_multiproc_dir)
         return Response(body, content_type=content_type)
+
+    return app
+
+
+def create_setup_app(settings: Settings, *, env_path: Path, org: str | None = None) -> Flask:
+    """Setup mode (no GitHub credentials yet): the page that registers the App and saves them to `env_path`."""
+    from bot.app_registration import Registration
+
+    app = Flask("devops_bot_setup")
+    app.config["BOT_SETTINGS"] = settings
+    app.config["BOT_SETUP"] = Registration(settings=settings, env_path=env_path, org=org)
+    app.register_blueprint(setup_page)
+    app.register_blueprint(setup_installed)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        """Up, but not answering webhooks until the App is registered and the bot restarted."""
+        return app.response_class('{"status": "setup", "queue": "none"}\n', mimetype="application/json")
 
     return app

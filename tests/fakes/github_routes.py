@@ -180,6 +180,10 @@ def register(app: Flask, state: FakeGitHub) -> None:
 
     register_issue_routes(app, state, repo_or_404, reply)
 
+    from tests.fakes.github_manifest_routes import register_manifest_routes
+
+    register_manifest_routes(app, state, reply)
+
 
 class _Abort(Exception):
     def __init__(self, response: Response) -> None:

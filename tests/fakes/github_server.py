@@ -28,6 +28,7 @@ from werkzeug.serving import make_server
 
 from tests.fakes.fake_repo import FakeRepo
 from tests.fakes.git_objects import read_directory
+from tests.fakes.github_manifest_routes import UNAUTHENTICATED
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "shared"
 OPENAPI = SHARED_FIXTURES / "github" / "openapi" / "api.github.com.json.gz"
@@ -71,6 +72,7 @@ class FakeGitHub:
     strict_tokens: bool = False  # True: only tokens from POST .../access_tokens are accepted
     app_id: str | None = None  # with app_public_key: the App JWT must verify and name this issuer
     app_public_key: str | None = None
+    manifest_codes: dict[str, dict[str, Any]] = field(default_factory=dict)  # App Manifest flow: code → manifest
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def add_repo(self, full_name: str, files: dict[str, str | bytes] | Path, *, default_branch: str = "main",
@@ -137,6 +139,7 @@ def _examples() -> dict[str, Any]:
         "POST /repos/{owner}/{repo}/issues/{issue_number}/labels": "200",
         "GET /repos/{owner}/{repo}/collaborators/{username}/permission": "200",
         "GET /repos/{owner}/{repo}": "200",
+        "POST /app-manifests/{code}/conversions": "201",
     }
     examples: dict[str, Any] = {}
     for key, status in wanted.items():
@@ -173,6 +176,8 @@ def create_app(state: FakeGitHub) -> Flask:
         if failure is not None:
             return _failure_response(failure)
         auth = request.headers.get("Authorization", "")
+        if UNAUTHENTICATED.match(request.path):
+            return None
         if request.path.startswith("/app/"):
             return None if auth.startswith("Bearer ") else error(401, "A JSON web token could not be decoded")
         token = auth.partition(" ")[2]
