@@ -1,4 +1,4 @@
-"""App registration pieces: the manifest, states, the .env writer, .env loading and `serve`'s setup mode."""
+"""Registering the apps: GitHub manifest, states, the .env writer, .env loading, `serve`'s setup mode, slack-app.yml."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from dotenv import dotenv_values
+from ruamel.yaml import YAML
 
 from bot import cli
 from bot.app_registration import RegistrationError
@@ -199,3 +200,36 @@ def test_serve_refuses_an_env_file_that_granians_workers_would_not_read(
 
     assert cli.main(["serve", "--env-file", str(env_file)]) == 2
     assert "DEVOPS_BOT_ENV_FILE" in capsys.readouterr().err
+
+
+SLACK_MANIFEST = Path(__file__).resolve().parents[2] / "slack-app.yml"
+
+
+def test_the_slack_manifest_declares_both_commands_and_interactivity_on_slack_events() -> None:
+    manifest = YAML(typ="safe").load(SLACK_MANIFEST.read_text(encoding="utf-8"))
+
+    commands = {command["command"]: command for command in manifest["features"]["slash_commands"]}
+    assert sorted(commands) == ["/deploy", "/devops"]
+    for command in commands.values():
+        assert command["url"] == "https://YOUR-HOST/slack/events"
+        assert 0 < len(command["description"]) <= 2000 and 0 < len(command["usage_hint"]) <= 1000
+        assert command["should_escape"] is False
+    assert manifest["settings"]["interactivity"] == {"is_enabled": True, "request_url": "https://YOUR-HOST/slack/events"}
+    assert len(manifest["display_information"]["name"]) <= 35
+    assert len(manifest["display_information"]["description"]) <= 140
+    assert manifest["features"]["bot_user"]["display_name"]
+
+
+def test_the_slack_manifest_asks_for_the_least_scopes_and_says_why_for_each() -> None:
+    text = SLACK_MANIFEST.read_text(encoding="utf-8")
+    manifest = YAML(typ="safe").load(text)
+
+    scopes = manifest["oauth_config"]["scopes"]
+    assert scopes == {"bot": ["commands", "chat:write", "usergroups:read"]}  # no user token at all
+    lines = text.splitlines()
+    for scope in scopes["bot"]:
+        at = lines.index(f"      - {scope}")
+        assert lines[at - 1].strip().startswith("#"), f"{scope} has no comment saying why"
+    settings = manifest["settings"]
+    assert (settings["org_deploy_enabled"], settings["socket_mode_enabled"], settings["token_rotation_enabled"]) == \
+        (False, False, False)
