@@ -30,5 +30,14 @@ def pull_request(
         report=report,
         notes=[*report["notes"], *(extra_notes or [])],
         warnings=analysis.warnings,
+        platform_label=platform_label(design),
     )
-    return {"title": "Add CI/CD pipeline (GitHub Actions)", "body": body}
+    return {"title": f"Add CI/CD pipeline ({platform_label(design)})", "body": body}
+
+
+def platform_label(design: dict[str, Any]) -> str:
+    """The CI platform's name as people know it."""
+    from generators.ci.platforms import RENDERERS
+
+    entry = RENDERERS.get(str(design.get("platform") or "github_actions"))
+    return entry.label if entry else "GitHub Actions"

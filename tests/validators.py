@@ -58,3 +58,15 @@ def check_dependabot(path: Path | str) -> list[str]:
     """dependabot.yml against the schema check-jsonschema ships."""
     code, out = _run(["check-jsonschema", "--builtin-schema", "vendor.dependabot", str(path)])
     return [f"check-jsonschema: {out}"] if code else []
+
+
+def check_gitlab_ci(path: Path | str) -> list[str]:
+    """.gitlab-ci.yml against the schema check-jsonschema ships."""
+    code, out = _run(["check-jsonschema", "--builtin-schema", "vendor.gitlab-ci", str(path)])
+    return [f"check-jsonschema: {out}"] if code else []
+
+
+def check_circleci(path: Path | str) -> list[str]:
+    """.circleci/config.yml against the schema check-jsonschema ships."""
+    code, out = _run(["check-jsonschema", "--builtin-schema", "vendor.circle-ci", str(path)])
+    return [f"check-jsonschema: {out}"] if code else []

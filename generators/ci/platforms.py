@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 from typing import Callable
 
+from generators.ci import circleci
+from generators.ci import gitlab
 from generators.ci.package import github_actions_files
 
 # (design, build, test, security | None, deployment | None) -> {"files", "jobs", "variables", "secrets", "notes"}
@@ -31,6 +33,8 @@ class Platform:
 RENDERERS: dict[str, Platform] = {
     "github_actions": Platform("GitHub Actions", ".github/workflows/ci.yml", ".github/workflows/devops-bot-ci.yml",
                                github_actions_files),
+    "gitlab_ci": Platform("GitLab CI/CD", gitlab.CONFIG_PATH, gitlab.ALTERNATE_PATH, gitlab.gitlab_ci_files),
+    "circleci": Platform("CircleCI", circleci.CONFIG_PATH, circleci.ALTERNATE_PATH, circleci.circleci_files),
 }
 
 

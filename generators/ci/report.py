@@ -25,6 +25,10 @@ def requirements(design: dict[str, Any], deployment: dict[str, Any]) -> tuple[li
 
 def manual_settings(design: dict[str, Any], deployment: dict[str, Any]) -> list[str]:
     """Repository settings the bot cannot make and a person must, as Markdown with names escaped."""
+    from generators.ci.platform_settings import PLATFORM_SETTINGS
+
+    if design.get("platform") in PLATFORM_SETTINGS:
+        return PLATFORM_SETTINGS[design["platform"]](design, deployment)
     branch = markdown_code(design["default_branch"])
     settings = [
         f"Protect {branch}: require pull requests and the CI checks to pass before merging.",
@@ -44,11 +48,13 @@ def manual_settings(design: dict[str, Any], deployment: dict[str, Any]) -> list[
 
 def collect(design: dict[str, Any], security: dict[str, Any] | None) -> dict[str, Any]:
     """Everything the PR body and docs report, computed once from the design."""
+    from generators.ci.platform_settings import platform_notes
+
     tests = test_stage(design)
     deployment = deployment_stage(design, design["targets"])
     secrets, variables = requirements(design, deployment)
     return {
-        "notes": [*design["notes"], *tests["notes"]],
+        "notes": [*design["notes"], *tests["notes"], *platform_notes(design, security)],
         "units_without_tests": tests["units_without_tests"],
         "coverage_threshold": tests["coverage"]["threshold"],
         "deploy_environments": deployment["environments"],
