@@ -38,8 +38,9 @@ def assemble_jobs(
                         if design["platform"] in step.get("platforms", [design["platform"]])]
     jobs += publish_jobs(design)
     deploy_jobs = [dict(job) for job in (deployment or {}).get("jobs", [])]
-    if deploy_jobs and not any(job["stage"] == "publish" for job in jobs):
-        deploy_jobs = []  # nothing to deploy without an image; the deployment stage already said why
+    if not any(job["stage"] == "publish" for job in jobs):
+        # Nothing to deploy without an image; the deployment stage already said why. Vercel builds from source.
+        deploy_jobs = [job for job in deploy_jobs if "publish" not in job.get("after", [])]
     jobs += deploy_jobs
     ids = {job["id"] for job in jobs}
     for job in jobs:

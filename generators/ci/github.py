@@ -21,7 +21,14 @@ def _condition(job: dict[str, Any], design: dict[str, Any]) -> str | None:
         parts.append("github.event_name == 'pull_request'")
     if when.get("push_to_default"):
         parts.append(f"github.event_name == 'push' && github.ref == 'refs/heads/{design['default_branch']}'")
-    if when.get("changed") and design["path_filters"]:
+    if when.get("push_to_branch"):
+        parts.append(f"github.event_name == 'push' && github.ref == 'refs/heads/{when['push_to_branch']}'")
+    if when.get("push_to_branches"):
+        refs = " || ".join(f"github.ref == 'refs/heads/{branch}'" for branch in when["push_to_branches"])
+        parts.append(f"github.event_name == 'push' && ({refs})")
+    pushing = any(when.get(key) for key in ("push_to_default", "push_to_branch", "push_to_branches"))
+    # A push runs every unit's jobs, so the changed-paths test only matters when the job also runs on pull requests.
+    if when.get("changed") and design["path_filters"] and not pushing:
         parts.append(f"(github.event_name != 'pull_request' || needs.changes.outputs.{when['changed']} == 'true')")
     return " && ".join(parts) or None
 

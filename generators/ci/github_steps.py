@@ -7,6 +7,8 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from generators.ci.github_setup import TOOLS as SETUP_TOOLS
+from generators.ci.github_setup import setup_step
 from generators.ci.pins import pin
 from generators.ci.yaml_out import shell
 from generators.ci.yaml_out import to_commented
@@ -49,6 +51,8 @@ _WHEN = {"always": "${{ !cancelled() }}", "failure": "${{ failure() }}", "succes
 
 def _setup(step: Step) -> CommentedMap:
     tool = step["tool"]
+    if tool in SETUP_TOOLS:
+        return setup_step(step, uses)
     if tool == "uv":
         return uses("astral-sh/setup-uv", "Set up uv",
                     {"enable-cache": True, "cache-dependency-glob": step["cache_dependency"]})
@@ -109,6 +113,23 @@ def _docker_publish(step: Step, scope: str) -> list[CommentedMap]:
             },
         ),
     ]
+
+
+def _cloud_login(step: Step) -> CommentedMap:
+    """OIDC login: the job's id-token is exchanged for short-lived cloud credentials."""
+    if step["provider"] == "aws":
+        return uses("aws-actions/configure-aws-credentials", "Configure AWS credentials (OIDC)",
+                    {"role-to-assume": "${{ vars.AWS_ROLE_ARN }}",
+                     "aws-region": step["region"] or "${{ vars.AWS_REGION }}"})
+    if step["provider"] == "azure":
+        return uses("azure/login", "Log in to Azure (OIDC)", {
+            "client-id": "${{ vars.AZURE_CLIENT_ID }}", "tenant-id": "${{ vars.AZURE_TENANT_ID }}",
+            "subscription-id": "${{ vars.AZURE_SUBSCRIPTION_ID }}"})
+    if step["provider"] == "gcp":
+        return uses("google-github-actions/auth", "Authenticate to Google Cloud (OIDC)", {
+            "workload_identity_provider": "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
+            "service_account": "${{ vars.GCP_SERVICE_ACCOUNT }}"})
+    raise ValueError(f"no OIDC login for provider {step['provider']!r}")
 
 
 def render_step(step: Step, scope: str) -> list[CommentedMap]:
@@ -174,6 +195,11 @@ def render_step(step: Step, scope: str) -> list[CommentedMap]:
                      {"sarif_file": step["path"], "category": step["category"]}, **{"if": "${{ !cancelled() }}"})]
     if kind == "docker_publish":
         return _docker_publish(step, scope)
+    if kind == "cloud_login":
+        return [_cloud_login(step)]
+    if kind == "registry_login":
+        return [uses("docker/login-action", "Log in to GitHub Container Registry",
+                     {"registry": "ghcr.io", "username": "${{ github.actor }}", "password": "${{ secrets.GITHUB_TOKEN }}"})]
     if kind == "k8s_context":
         return [uses("Azure/k8s-set-context", "Set Kubernetes context",
                      {"method": "kubeconfig", "kubeconfig": f"${{{{ secrets.{step['secret']} }}}}"})]

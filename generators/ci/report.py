@@ -6,21 +6,16 @@ from typing import Any
 
 from bot.templating import markdown_code
 from generators.ci.deploy import SUPPORTED_PLATFORMS
+from generators.ci.deploy import deploy_requirements
+from generators.ci.deploy import deploy_settings
 from generators.ci.deploy import deployment_stage
+from generators.ci.security import security_report
 from generators.ci.stages import test_stage
 
 
 def requirements(design: dict[str, Any], deployment: dict[str, Any]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """Secrets and repository/environment variables the pipeline reads, each with where to set it."""
-    secrets: list[dict[str, str]] = []
-    variables: list[dict[str, str]] = []
-    for env in deployment.get("environments", []):
-        scope = f"environment {env['environment']}"
-        secrets.append({"name": "KUBE_CONFIG", "scope": scope,
-                        "description": "kubeconfig of a service account allowed to update the Deployments"})
-        variables.append({"name": "K8S_NAMESPACE", "scope": scope, "description": "namespace of the Deployments"})
-        variables.append({"name": "HEALTH_URL", "scope": scope, "description": "URL the smoke test calls after deploy"})
-    return secrets, variables
+    return deploy_requirements(deployment)
 
 
 def manual_settings(design: dict[str, Any], deployment: dict[str, Any]) -> list[str]:
@@ -37,12 +32,7 @@ def manual_settings(design: dict[str, Any], deployment: dict[str, Any]) -> list[
     ]
     if design["quality_gates"].get("security_scan_required", True):
         settings.append("Enable code scanning so CodeQL results appear (Settings → Code security).")
-    for env in deployment.get("environments", []):
-        if env["environment"] == "production":
-            settings.append("Add required reviewers to the `production` environment: they are the approval gate "
-                            "for production deploys.")
-        else:
-            settings.append(f"Create the {markdown_code(env['environment'])} environment (Settings → Environments).")
+    settings += deploy_settings(deployment)
     return settings
 
 
@@ -65,4 +55,6 @@ def collect(design: dict[str, Any], security: dict[str, Any] | None) -> dict[str
         "manual_settings": manual_settings(design, deployment),
         "security_tools": (security or {}).get("tools", []),
         "fail_on_severity": (security or {}).get("scan_policies", {}).get("fail_on_severity"),
+        "security_scans": security_report(security, str(design.get("platform") or "github_actions"))["scans"],
+        "rollback_procedures": deployment["rollback_procedures"],
     }

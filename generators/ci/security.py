@@ -58,8 +58,10 @@ def _sast(design: dict[str, Any], severity: str) -> tuple[list[dict[str, Any]], 
         # SARIF upload needs security-events; actions: read lets CodeQL read run metadata in private repositories.
         job["permissions"] = {"actions": "read", "contents": "read", "security-events": "write"}
         jobs.append(job)
-        scans.append(_scan(f"CodeQL ({language})", "sast", "codeql", "error", action="github/codeql-action",
-                           sarif="uploaded by the analyze step", platforms=GITHUB))
+        scans.append(_scan(f"CodeQL ({language})", "sast", "codeql", None, action="github/codeql-action",
+                           sarif="uploaded by the analyze step", platforms=GITHUB,
+                           note="alerts appear in code scanning; a code scanning merge protection rule makes "
+                                "high-severity alerts block merging"))
     # Semgrep covers what CodeQL does not: every platform but GitHub, and GitHub too for other languages.
     uncovered = any(u["language"] not in CODEQL_LANGUAGES for u in design["units"])
     platforms = None if uncovered else OTHER_PLATFORMS
@@ -182,7 +184,7 @@ def security_report(security: dict[str, Any] | None, platform: str) -> dict[str,
                 "note": "security scans were not requested (quality_gates.security_scan_required is false)"}
     scans = [
         {key: scan.get(key) for key in ("name", "kind", "tool", "version", "severity", "unit", "sarif", "note",
-                                        "policy", "licenses") if scan.get(key) is not None}
+                                        "policy", "licenses")}
         for scan in security.get("scans", []) if platform in (scan.get("platforms") or [platform])
     ]
     return {

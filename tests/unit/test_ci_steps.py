@@ -76,8 +76,8 @@ def test_production_deploys_ask_for_environment_reviewers_in_the_pull_request() 
     outputs = run_on_fixture("python-pip", deployment_targets=[{"environment": "production", "platform": "kubernetes"},
                                                                {"environment": "staging", "platform": "ecs"}])
     body = outputs["implementation_guide"]["body"]
-    assert "required reviewers to the `production` environment" in body
-    assert "Not generated: staging on ecs" in body and "supported now: kubernetes" in body
+    assert "Create the `production` environment" in body and "add required reviewers" in body
+    assert "Add variable `AWS_ROLE_ARN` (environment staging)" in body and "`AWS_REGION`" in body
     assert "`KUBE_CONFIG`" in body
 
 

@@ -96,7 +96,7 @@ def test_deploy_jobs_are_bound_to_their_environment_in_order_and_never_cancelled
 
 
 def test_unsupported_deploy_platforms_produce_no_job() -> None:
-    result = generate(Analysis(units=[python_unit()]), targets=[{"environment": "production", "platform": "lambda"}])
+    result = generate(Analysis(units=[python_unit()]), targets=[{"environment": "production", "platform": "nomad"}])
     assert not any(job_id.startswith("deploy") for job_id in workflow(result)["jobs"])
 
 
