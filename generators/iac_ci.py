@@ -47,7 +47,8 @@ def _tfvars(cloud: str, region: str, repository: str | None, branch: str, enviro
     name = resource_name(repository or "app", azure=cloud == "azure")
     values: list[tuple[str, Any]]
     if cloud == "gcp":
-        values = [("project_id", None), ("region", region), ("name", name), ("github_repository", repository)]
+        values = [("project_id", None), ("region", region), ("name", name), ("github_repository", repository),
+                  ("default_branch", branch), ("environments", environments)]
     else:
         values = [("location" if cloud == "azure" else "region", region), ("name", name),
                   ("github_repository", repository), ("default_branch", branch), ("environments", environments)]
