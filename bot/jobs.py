@@ -71,7 +71,8 @@ def run_github_command(request: dict[str, Any], *, deps: Deps | None = None) -> 
     job_id = deps.job_id if deps else _current_job_id(request)
     try:
         deps = deps or build_deps(request)
-        handler = {"setup_ci": _setup_ci, "help": _help, "reply": _reply}[request["kind"]]
+        handler = {"setup_ci": _setup_ci, "help": _help, "reply": _reply}.get(request["kind"]) \
+            or _command_job(request["kind"])
         summary = handler(request, deps, progress)
     except Exception as error:
         final = _report_failure(request, deps, job_id, progress, error)
@@ -81,6 +82,10 @@ def run_github_command(request: dict[str, Any], *, deps: Deps | None = None) -> 
     metrics.JOBS.labels(kind=request["kind"], status="refused" if refused else "succeeded").inc()
     summary.update(job_id=job_id, kind=request["kind"], repository=request["repository"],
                    api_calls=deps.counter.calls, retries=deps.counter.retries)
+    if request["kind"] not in ("help", "reply", "status") and hasattr(deps.run_store, "redis"):
+        from bot.run_index import record_run  # for `/devops status`
+
+        record_run(deps.run_store.redis, request["repository_id"], {**summary, "run_id": job_id})
     log.info("job %s done: %s", job_id, json.dumps(summary, sort_keys=True))
     return summary
 
@@ -138,26 +143,9 @@ def _setup_ci(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[
     default_branch = request.get("default_branch") or repo.default_branch
     head_sha = repo.get_git_ref(f"heads/{default_branch}").object.sha
     tree = GitHubTree(repo, head_sha)
-    project_path = f"github:{request['repository']}@{head_sha}"
-
-    def open_tree(path: str) -> GitHubTree:
-        if path != project_path:
-            raise UserError(f"This job can only read {request['repository']}, not {path}.")
-        return tree
-
-    from bot.registry import StepContext
-
-    def on_event(event: Any) -> None:
-        if event.status == "succeeded" and event.duration_seconds is not None:
-            metrics.STEP_DURATION.labels(pipeline=PIPELINE, step=event.step).observe(event.duration_seconds)
-        status.on_event(event)
-
-    runner = deps.runner or _engine_runner()
     try:
-        ctx = StepContext(open_tree=open_tree, run_id=deps.job_id, extras={"default_branch": default_branch,
-                                                                           "repository": request["repository"]})
-        run = runner(PIPELINE, _inputs(project_path, options), ctx, on_event=on_event, run_id=deps.job_id,
-                     store=deps.run_store)
+        run = run_setup_pipeline(request["repository"], tree, head_sha, default_branch, options, deps,
+                                 on_event=status.on_event)
     except UserError as error:
         status.finish(str(error))
         return {"outcome": "user_error", "error": str(error)}
@@ -174,6 +162,38 @@ def _setup_ci(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[
     status.finish(_outcome_text(result))
     return {"outcome": _outcome(result), "pull_request": result.number, "url": result.url,
             "commit": result.commit_sha, "files": len(files), "truncated_tree": tree.truncated}
+
+
+def run_setup_pipeline(repository: str, tree: Any, head_sha: str, default_branch: str, options: dict[str, Any],
+                       deps: Deps, *, on_event: Callable[[Any], None] | None = None) -> Any:
+    """Run the setup-ci pipeline on `tree` (one commit of `repository`); shared by setup ci, onboarding, refresh."""
+    from bot.registry import StepContext
+
+    project_path = f"github:{repository}@{head_sha}"
+
+    def open_tree(path: str) -> Any:
+        if path != project_path:
+            raise UserError(f"This job can only read {repository}, not {path}.")
+        return tree
+
+    def observe(event: Any) -> None:
+        if event.status == "succeeded" and event.duration_seconds is not None:
+            metrics.STEP_DURATION.labels(pipeline=PIPELINE, step=event.step).observe(event.duration_seconds)
+        if on_event is not None:
+            on_event(event)
+
+    runner = deps.runner or _engine_runner()
+    ctx = StepContext(open_tree=open_tree, run_id=deps.job_id, extras={"default_branch": default_branch,
+                                                                       "repository": repository})
+    return runner(PIPELINE, _inputs(project_path, options), ctx, on_event=observe, run_id=deps.job_id,
+                  store=deps.run_store)
+
+
+def _command_job(kind: str) -> Callable[[dict[str, Any], Deps, Any], dict[str, Any]]:
+    """The job for a command implemented outside this module (status, onboard, refresh)."""
+    from bot.refresh import COMMAND_JOBS
+
+    return COMMAND_JOBS[kind]
 
 
 def _help(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[str, Any]:

@@ -26,15 +26,36 @@ def _ci_defaults() -> tuple[object, object]:
     return coverage, inputs["branching_strategy"].get("default")
 
 
+# The one command table: (command, its arguments, one line on what it does). `/devops help`, the usage
+# text, the parser's list of commands and the onboarding pull request are all generated from it.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("setup ci", "[PLATFORM] [--type TYPE] [--coverage N] [--branching STRATEGY]",
+     "open a pull request with CI/CD for this repository."),
+    ("status", "", "list the recent runs for this repository, with their outcome and links."),
+    ("onboard", "", "open the “Configure devops-bot” pull request again, even after it was closed."),
+    ("refresh", "", "regenerate the open devops-bot pull requests from the default branch."),
+    ("help", "", "show this message."),
+)
+
+
+def command_names() -> list[str]:
+    """The commands in the table, in its order ("setup ci", "status", …)."""
+    return [name for name, _, _ in COMMANDS]
+
+
+def command_lines() -> list[str]:
+    """One Markdown list item per command: its syntax, then what it does."""
+    return [f"- `{COMMAND} {name}{' ' + arguments if arguments else ''}`: {description}"
+            for name, arguments, description in COMMANDS]
+
+
 def usage() -> str:
     """The command reference, with the valid values read from the pipeline definition."""
     coverage, branching = _ci_defaults()
     return "\n".join([
         "**Usage**",
         "",
-        "- `/devops setup ci [PLATFORM] [--type TYPE] [--coverage N] [--branching STRATEGY]`: "
-        "open a pull request with CI/CD for this repository.",
-        "- `/devops help`: show this message.",
+        *command_lines(),
         "",
         f"- `PLATFORM`: {_choices(input_enum(CI_PIPELINE, 'ci_platform'), DEFAULT_PLATFORM)}",
         f"- `TYPE`: {_choices(input_enum(CI_PIPELINE, 'project_type'))}; "
@@ -63,7 +84,8 @@ def command_problems(error: InputError) -> str:
 
 def unknown_command(word: str) -> str:
     """A problem line: the word after /devops is not a command."""
-    return f"{markdown_code(word)} is not a command; the commands are `setup ci` and `help`."
+    names = [f"`{name}`" for name in command_names()]
+    return f"{markdown_code(word)} is not a command; the commands are {', '.join(names[:-1])} and {names[-1]}."
 
 
 def setup_needs_target(word: str | None) -> str:
@@ -151,3 +173,81 @@ def branch_not_ours(branch: str, head_sha: str) -> str:
     return (f"Branch {markdown_code(branch)} ends with a commit I did not make ({markdown_code(head_sha[:12])}), "
             "so I left it alone rather than overwrite that work. Merge or close its pull request, or delete the "
             "branch, then run the command again.")
+
+
+# --- onboarding and bot pull requests kept alive (bot/onboarding.py, bot/refresh.py) ---
+
+def onboarding_why_config() -> str:
+    """Onboarding file table: why `.devops.yml` is there."""
+    return ("devops-bot's settings for this repository, filled with what I detected and commented key by key; "
+            "your editor validates it against the schema named on its first line.")
+
+
+def onboarding_why_ci(path: str) -> str:
+    """Onboarding file table: why a generated CI file is there (the repository has none)."""
+    name = path.rsplit("/", 1)[-1]
+    if name == "Dockerfile" or name == ".dockerignore":
+        what = "The container image CI builds for this service"
+    elif name == "dependabot.yml":
+        what = "Dependabot keeps the CI actions and dependencies up to date"
+    elif path.endswith(".md"):
+        what = "How the generated CI works and how to change it"
+    else:
+        what = "The CI pipeline"
+    return f"{what}; the repository has no CI yet, and this is what `{COMMAND} setup ci` generates for it."
+
+
+def onboarding_no_ci_without_units() -> str:
+    """Onboarding body: no CI proposed because nothing buildable was found."""
+    return "The repository has no CI, and I found nothing to build, so I propose no CI files."
+
+
+def onboarding_ci_not_generated(reason: str) -> str:
+    """Onboarding body: CI generation stopped for a reason people can act on."""
+    return f"The repository has no CI, but I could not generate it: {reason}"
+
+
+def stale_pull_request(branch: str) -> str:
+    """Comment on a bot pull request someone pushed to, after the default branch changed what it is built from."""
+    return (f"The default branch changed files this pull request is generated from, but someone has pushed to "
+            f"{markdown_code(branch)}, so I will not update it on my own and overwrite that work. Comment "
+            f"`{COMMAND} refresh` to regenerate it on top of those commits (your changes to the same files would be "
+            "replaced), or merge or close it.")
+
+
+def refresh_results(lines: list[str]) -> str:
+    """Reply to `/devops refresh`: one line per bot pull request."""
+    if not lines:
+        return "There is no open devops-bot pull request in this repository to refresh."
+    return "\n".join(["Refreshed the open devops-bot pull requests:", "", *lines])
+
+
+def refresh_line(branch: str, number: int, url: str, outcome: str) -> str:
+    """One line of the `/devops refresh` reply."""
+    said = {"updated": "updated with a new commit", "unchanged": "already up to date",
+            "branch_not_ours": "left alone: someone else pushed to it", "user_error": "could not be regenerated"}
+    return f"- #{number} ({markdown_code(branch)}): {said.get(outcome, outcome)}. {url}"
+
+
+def onboard_result(outcome: str, url: str | None) -> str:
+    """Reply to `/devops onboard`."""
+    if outcome in ("opened", "updated", "unchanged") and url:
+        return f"The onboarding pull request is open: {url}"
+    said = {"has_config": "this repository already has `.devops.yml`, so it needs no onboarding pull request",
+            "archived": "this repository is archived", "disabled": "this repository is disabled",
+            "empty": "this repository is empty", "branch_not_ours":
+            f"someone else pushed to {markdown_code('devops-bot/onboarding')}, so I left it alone",
+            "nothing_to_propose": "the default branch already has everything I would propose"}
+    return f"No onboarding pull request: {said.get(outcome, markdown_code(outcome))}."
+
+
+def status_report(repository: str, rows: list[dict[str, object]]) -> str:
+    """Reply to `/devops status`: the recent runs, newest first."""
+    if not rows:
+        return f"No devops-bot runs recorded for {markdown_code(repository)} in the last week."
+    lines = [f"Recent devops-bot runs for {markdown_code(repository)}, newest first:", "",
+             "| When (UTC) | Command | Outcome | Link |", "| --- | --- | --- | --- |"]
+    for row in rows:
+        link = f"[#{row['pull_request']}]({row['url']})" if row.get("url") and row.get("pull_request") else "–"
+        lines.append(f"| {row['when']} | {markdown_code(row['kind'])} | {markdown_code(row['outcome'])} | {link} |")
+    return "\n".join(lines)

@@ -84,8 +84,12 @@ class PullRequestPublisher:
     """
 
     def publish(self, repo: Repository, base_branch: str, branch: str, files: dict[str, str], title: str, body: str,
-                labels: list[str], *, base: BaseCommit | None = None) -> PublishResult:
-        """Commit `files` on `branch` (created from `base_branch` if absent) and open or update its pull request."""
+                labels: list[str], *, base: BaseCommit | None = None, build_on_any_head: bool = False) -> PublishResult:
+        """Commit `files` on `branch` (created from `base_branch` if absent) and open or update its pull request.
+
+        `build_on_any_head` (a person asked, with `/devops refresh`) adds the commit on top of a head the bot
+        did not make instead of raising BranchNotOurs; it is still a fast-forward, never a force-push.
+        """
         entries = [InputGitTreeElement(check_path(path), FILE_MODE, "blob", content=files[path])
                    for path in sorted(files)]
         branch_ref = repo.get_git_ref(f"heads/{branch}")
@@ -98,7 +102,7 @@ class PullRequestPublisher:
             changed, commit_sha = True, commit.sha
         else:
             head = repo.get_git_commit(head_sha)
-            if not is_bot_commit(head.message):
+            if not build_on_any_head and not is_bot_commit(head.message):
                 raise BranchNotOurs(branch, head_sha)
             # building on the branch's own tree keeps what the bot wrote before and never rewinds it
             tree = repo.create_git_tree(entries, base_tree=head.tree)

@@ -14,6 +14,8 @@ from bot.queue import connect
 from bot.queue import get_queue
 from bot.settings import Settings
 from handlers.github_webhook import blueprint as github_webhook
+from handlers import bot_prs  # noqa: F401  registers push and pull_request.closed on the router
+from handlers import installation  # noqa: F401  registers the installation events on the router
 from handlers.setup_page import blueprint as setup_page
 from handlers.setup_page import installed_blueprint as setup_installed
 

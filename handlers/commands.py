@@ -1,7 +1,7 @@
 """The `/devops …` grammar in GitHub comments.
 
     /devops setup ci [PLATFORM] [--type TYPE] [--coverage N] [--branching STRATEGY]
-    /devops help
+    /devops help | status | onboard | refresh
 
 The command must start a line of the comment; quoted lines (`> …`), fenced code blocks and
 indented code are skipped, so quoting someone's command does not run it again.
@@ -27,12 +27,14 @@ _OPTIONS: dict[str, tuple[str, str | None]] = {
     "--coverage": ("coverage", None),
     "--branching": ("branching", "branching_strategy"),
 }
+# Commands of one word without arguments; each is its own job kind. The table is messages.COMMANDS.
+_NO_ARGUMENTS = frozenset(name for name in messages.command_names() if " " not in name)
 _WHAT = {"ci_platform": "CI platform", "project_type": "project type", "branching_strategy": "branching strategy"}
 
 
 @dataclass(frozen=True)
 class Command:
-    """A parsed command: `kind` is "setup_ci" or "help"; options hold the request's option values."""
+    """A parsed command: `kind` is "setup_ci", "help", "status", "onboard" or "refresh"; options hold option values."""
 
     kind: str
     options: dict[str, Any] = field(default_factory=lambda: empty_options())
@@ -69,11 +71,11 @@ def parse_comment(body: str | None) -> Command | None:
     if text is None:
         return None
     words = text.split()
-    if not words or words[0].lower() == "help":
+    if not words or words[0].lower() in _NO_ARGUMENTS:
         extra = words[1:]
         if extra:
             raise _error([messages.unexpected_argument(word) for word in extra])
-        return Command("help")
+        return Command(words[0].lower() if words else "help")
     if words[0].lower() != "setup":
         raise _error([messages.unknown_command(words[0])])
     target = words[1] if len(words) > 1 else None

@@ -34,6 +34,7 @@ class FakeRepo:
     next_number: int = 1
     tree_limit: int | None = None  # list at most this many entries and say truncated, like GitHub on huge trees
     next_comment_id: int = 900_000_000
+    extra: dict[str, Any] = field(default_factory=dict)  # GET /repos fields to override: archived, fork, size…
 
     @classmethod
     def create(cls, server: FakeGitHub, full_name: str, files: dict[str, str | bytes], *, default_branch: str,

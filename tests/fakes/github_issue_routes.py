@@ -42,6 +42,8 @@ def register_issue_routes(app: Flask, state: FakeGitHub, repo_or_404: Callable[[
             url=f"{api}/pulls/{number}", html_url=f"https://github.com/{repo.full_name}/pull/{number}",
             issue_url=f"{api}/issues/{number}", comments_url=f"{api}/issues/{number}/comments",
             labels=[label_shape(repo, label) for label in repo.issues[number]["labels"]], draft=False,
+            merged_at=pull.get("merged_at"), merged=bool(pull.get("merged_at")),
+            closed_at=pull.get("closed_at") if pull["state"] == "closed" else None,
         )
         data["head"].update(ref=pull["head"], sha=repo.branch_head(pull["head"]) or "", label=f"{repo.owner}:{pull['head']}")
         data["base"].update(ref=pull["base"], sha=repo.branch_head(pull["base"]) or "", label=f"{repo.owner}:{pull['base']}")

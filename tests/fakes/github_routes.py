@@ -62,7 +62,7 @@ def register(app: Flask, state: FakeGitHub) -> None:
     def get_repo(owner: str, name: str) -> Response:
         repo = repo_or_404(owner, name)
         return reply(state.shape("GET /repos/{owner}/{repo}", repo, id=repo.repo_id, name=name,
-                                 full_name=repo.full_name, default_branch=repo.default_branch))
+                                 full_name=repo.full_name, default_branch=repo.default_branch, **repo.extra))
 
     @app.get(R + "/git/trees/<sha>")
     def get_tree(owner: str, name: str, sha: str) -> Response:
@@ -175,6 +175,10 @@ def register(app: Flask, state: FakeGitHub) -> None:
                            permission=level, role_name=role)
         data["user"]["login"] = login
         return reply(data)
+
+    from tests.fakes.github_lifecycle_routes import register_lifecycle_routes
+
+    register_lifecycle_routes(app, state, repo_or_404, reply)
 
     from tests.fakes.github_issue_routes import register_issue_routes
 

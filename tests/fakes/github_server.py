@@ -14,6 +14,8 @@ import gzip
 import json
 import re
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from functools import lru_cache
@@ -44,6 +46,7 @@ class Call:
     query: dict[str, str]
     json: Any
     status: int = 0
+    at: float = 0.0  # the fake's clock when the call arrived (tests may simulate time)
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -74,6 +77,7 @@ class FakeGitHub:
     app_public_key: str | None = None
     manifest_codes: dict[str, dict[str, Any]] = field(default_factory=dict)  # App Manifest flow: code → manifest
     lock: threading.RLock = field(default_factory=threading.RLock)
+    clock: Callable[[], float] = field(default=time.time)  # stamps each Call; tests may simulate time
 
     def add_repo(self, full_name: str, files: dict[str, str | bytes] | Path, *, default_branch: str = "main",
                  repo_id: int = 1296269) -> FakeRepo:
@@ -139,6 +143,7 @@ def _examples() -> dict[str, Any]:
         "POST /repos/{owner}/{repo}/issues/{issue_number}/labels": "200",
         "GET /repos/{owner}/{repo}/collaborators/{username}/permission": "200",
         "GET /repos/{owner}/{repo}": "200",
+        "GET /repos/{owner}/{repo}/compare/{basehead}": "200",
         "POST /app-manifests/{code}/conversions": "201",
     }
     examples: dict[str, Any] = {}
@@ -169,7 +174,7 @@ def create_app(state: FakeGitHub) -> Flask:
     @app.before_request
     def record_and_gate() -> Response | None:
         body = request.get_json(silent=True) if request.data else None
-        call = Call(request.method, request.path, dict(request.args), body)
+        call = Call(request.method, request.path, dict(request.args), body, at=state.clock())
         with state.lock:
             state.calls.append(call)
             failure = state.take_failure(request.method, request.path)

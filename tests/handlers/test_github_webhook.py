@@ -198,7 +198,6 @@ def test_ping_is_answered(client: FlaskClient, queue: Queue, name: str) -> None:
 @pytest.mark.parametrize(("event", "name"), [
     ("push", "payload.json"),
     ("pull_request", "opened.payload.json"),
-    ("installation", "created.payload.json"),
     ("check_run", "completed.payload.json"),
     ("issue_comment", "edited.payload.json"),
 ])

@@ -1,0 +1,226 @@
+"""Keeping bot pull requests alive: refresh on push, `/devops refresh`, `/devops status`, `/devops onboard`.
+
+A bot pull request is regenerated only while every commit on its branch since the default branch
+is the bot's (the `Generated-by: devops-bot` trailer). Once a person has pushed to it, a push
+only earns one comment saying it is stale; `/devops refresh` then builds on top of their commits
+(a fast-forward; nothing is ever force-pushed).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+
+from bot import jobs
+from bot import lifecycle
+from bot import messages
+from bot import onboarding
+from bot.errors import UserError
+from bot.github_tree import GitHubTree
+from bot.publishers import BaseCommit
+from bot.publishers import BranchNotOurs
+from bot.publishers import PullRequestPublisher
+from bot.publishers import is_bot_commit
+from bot.reporters import add_reaction
+from bot.reporters import reply
+from bot.run_index import recent_runs
+from bot.run_index import record_run
+
+log = logging.getLogger(__name__)
+
+BOT_BRANCHES = (jobs.BRANCH, onboarding.BRANCH)
+STALE_MARKER = "<!-- devops-bot:stale -->"
+STALE_KEY = "devops-bot:stale-comment:{repository_id}:{number}"
+STALE_TTL_SECONDS = 90 * 24 * 3600
+LOCKFILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", "bun.lockb",
+                       "bun.lock", "poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock", "go.sum", "Cargo.lock",
+                       "Gemfile.lock", "composer.lock", "mix.lock", "packages.lock.json"})
+
+
+def analysis_inputs_changed(paths: list[str]) -> list[str]:
+    """Of the changed paths, those the analysis reads or looks for (manifests, lockfiles, versions, config)."""
+    from generators.analysis import wanted_files
+
+    wanted = set(wanted_files(sorted(set(paths))))
+    return sorted(path for path in set(paths)
+                  if path in wanted or path == onboarding.CONFIG_PATH or path.rsplit("/", 1)[-1] in LOCKFILES)
+
+
+def branch_is_ours(repo: Repository, base: str, branch: str) -> bool:
+    """Whether every commit on `branch` since `base` carries the bot's trailer (one compare request)."""
+    _, data = repo.requester.requestJsonAndCheck(
+        "GET", f"{repo.url}/compare/{quote(base, safe='')}...{quote(branch, safe='')}", parameters={"per_page": 250})
+    commits = data.get("commits") or []
+    if int(data.get("total_commits") or 0) > len(commits):
+        return False  # more than one page of commits: not a branch the bot keeps
+    return all(is_bot_commit(str(item["commit"]["message"])) for item in commits)
+
+
+def open_pull(repo: Repository, branch: str) -> PullRequest | None:
+    """The open pull request of a bot branch, if any."""
+    owner = repo.full_name.split("/")[0]
+    return next(iter(repo.get_pulls(state="open", head=f"{owner}:{branch}")), None)
+
+
+def refresh_pulls(repo: Repository, request: dict[str, Any], deps: jobs.Deps, *, force: bool,
+                  on_not_ours: Callable[[PullRequest, str], None]) -> list[dict[str, Any]]:
+    """Regenerate each open bot pull request from the default branch; `force` builds on people's commits too."""
+    default_branch = request.get("default_branch") or repo.default_branch
+    results: list[dict[str, Any]] = []
+    for branch in BOT_BRANCHES:
+        pull = open_pull(repo, branch)
+        if pull is None:
+            continue
+        entry = {"branch": branch, "pull_request": pull.number, "url": pull.html_url}
+        if not force and not branch_is_ours(repo, default_branch, branch):
+            on_not_ours(pull, branch)
+            results.append({**entry, "outcome": "branch_not_ours"})
+            continue
+        results.append({**entry, "outcome": _regenerate(repo, request, deps, default_branch, branch, force)})
+    return results
+
+
+def _regenerate(repo: Repository, request: dict[str, Any], deps: jobs.Deps, default_branch: str, branch: str,
+                force: bool) -> str:
+    head_sha = repo.get_git_ref(f"heads/{default_branch}").object.sha
+    tree = onboarding._CachingTree(GitHubTree(repo, head_sha))
+    try:
+        if branch == onboarding.BRANCH:
+            from bot.onboarding_files import onboarding_files
+
+            files, body = onboarding_files(repo.full_name, tree, head_sha, default_branch, deps,
+                                           jobs.run_setup_pipeline)
+            title = onboarding.TITLE
+        else:
+            run = jobs.run_setup_pipeline(repo.full_name, tree, head_sha, default_branch, {}, deps)
+            files = run.outputs["ci_cd_package"]["files"]
+            title, body = run.outputs["implementation_guide"]["title"], run.outputs["implementation_guide"]["body"]
+    except UserError as error:
+        log.info("refresh of %s on %s stopped: %s", branch, repo.full_name, error)
+        return "user_error"
+    base = BaseCommit(head_sha, tree.tree_sha) if tree.tree_sha else None
+    try:
+        # forced (a person asked): a fast-forward on top of their commits, never a force-push over them
+        result = PullRequestPublisher().publish(repo, default_branch, branch, files, title, body, jobs.LABELS,
+                                                base=base, build_on_any_head=force)
+    except BranchNotOurs:
+        return "branch_not_ours"
+    return "updated" if result.updated or result.created else "unchanged"
+
+
+def comment_stale_once(redis: Any, repository_id: int, pull: PullRequest, branch: str) -> bool:
+    """Say once per pull request that it is stale; True when the comment was posted now."""
+    if not redis.set(STALE_KEY.format(repository_id=repository_id, number=pull.number), "1", nx=True,
+                     ex=STALE_TTL_SECONDS):
+        return False
+    reply(_issue_of(pull), f"{STALE_MARKER}\n{messages.stale_pull_request(branch)}")
+    return True
+
+
+def _issue_of(pull: PullRequest) -> Any:
+    from github.Issue import Issue
+
+    # the pull request's conversation is its issue; built from its url, it costs no request
+    return Issue(pull.requester, attributes={"url": pull.issue_url, "number": pull.number}, completed=False)
+
+
+def run_push_refresh(request: dict[str, Any], *, deps: jobs.Deps | None = None, redis: Any = None) -> dict[str, Any]:
+    """The job for a push to the default branch that changed what the analysis reads."""
+    if deps is None or redis is None:
+        deps, redis = _production(request)
+    if lifecycle.is_stopped(redis, int(request["installation_id"])):
+        return {"outcome": "installation_stopped"}
+    repo = deps.github.get_repo(request["repository"])
+    repository_id = int(request["repository_id"])
+    results = refresh_pulls(repo, request, deps, force=False,
+                            on_not_ours=lambda pull, branch: comment_stale_once(redis, repository_id, pull, branch))
+    summary = {"outcome": "refreshed" if results else "no_bot_pull_requests", "pulls": results,
+               "repository": request["repository"]}
+    for result in results:
+        record_run(redis, repository_id, {"run_id": deps.job_id, "kind": "refresh", **result})
+    log.info("push refresh of %s: %s", request["repository"], summary)
+    return summary
+
+
+def _production(request: dict[str, Any]) -> tuple[jobs.Deps, Any]:
+    from bot.queue import connect
+    from bot.settings import Settings
+
+    return jobs.build_deps(request), connect(Settings.from_env())
+
+
+# --- commands: the job kinds bot.jobs.run_github_command hands to this module ---
+
+def _command_start(request: dict[str, Any], deps: jobs.Deps, progress: Any, command: str) -> tuple[Any, Any, bool]:
+    """(repo, issue, allowed): react to the command and check who may run it; a refusal is already posted."""
+    repo = deps.github.get_repo(request["repository"])
+    issue = progress.issue = repo.get_issue(int(request["issue_number"]))
+    add_reaction(issue.get_comment(int(request["comment_id"])), "eyes")
+    allowed, why = may_run(repo, request, command)
+    if not allowed:
+        reply(issue, why)
+    return repo, issue, allowed
+
+
+def may_run(repo: Repository, request: dict[str, Any], command: str) -> tuple[bool, str]:
+    """Whether the commenter may run `command`: `.devops.yml` permissions, default write access or above."""
+    allowed, level = jobs._may_write(repo, request["commenter"])
+    try:
+        from bot.config_checks import read_config_at
+        from bot.config_checks import team_memberships
+    except ImportError:  # before .devops.yml support: write access or above
+        return allowed, "" if allowed else messages.not_allowed(request["commenter"], level)
+    config = read_config_at(repo, request.get("default_branch") or repo.default_branch)
+    if not config.enabled:
+        return False, messages.bot_disabled()
+    teams = team_memberships(repo, request["commenter"], config.teams_for(command))
+    return config.may_run(command, request["commenter"], level, teams)
+
+
+def status_job(request: dict[str, Any], deps: jobs.Deps, progress: Any) -> dict[str, Any]:
+    """`/devops status`: the recent runs of this repository, newest first."""
+    repo, issue, allowed = _command_start(request, deps, progress, "status")
+    if not allowed:
+        return {"outcome": "not_allowed"}
+    redis = getattr(deps.run_store, "redis", None)
+    runs = recent_runs(redis, int(request["repository_id"])) if redis is not None else []
+    rows = [{**run, "when": datetime.fromtimestamp(float(run["at"]), UTC).strftime("%Y-%m-%d %H:%M")} for run in runs]
+    reply(issue, messages.status_report(request["repository"], rows))
+    return {"outcome": "status", "runs": len(rows)}
+
+
+def refresh_job(request: dict[str, Any], deps: jobs.Deps, progress: Any) -> dict[str, Any]:
+    """`/devops refresh`: regenerate the open bot pull requests, on top of people's commits if there are any."""
+    repo, issue, allowed = _command_start(request, deps, progress, "refresh")
+    if not allowed:
+        return {"outcome": "not_allowed"}
+    results = refresh_pulls(repo, request, deps, force=True, on_not_ours=lambda pull, branch: None)
+    reply(issue, messages.refresh_results([messages.refresh_line(r["branch"], r["pull_request"], r["url"],
+                                                                  r["outcome"]) for r in results]))
+    return {"outcome": "refreshed" if results else "no_bot_pull_requests", "pulls": results}
+
+
+def onboard_job(request: dict[str, Any], deps: jobs.Deps, progress: Any) -> dict[str, Any]:
+    """`/devops onboard`: open the onboarding pull request now, even after a person closed one."""
+    repo, issue, allowed = _command_start(request, deps, progress, "onboard")
+    if not allowed:
+        return {"outcome": "not_allowed"}
+    redis = getattr(deps.run_store, "redis", None)
+    if redis is not None:
+        onboarding.clear_closed(redis, int(request["repository_id"]))
+    summary = onboarding.onboard({**request, "trigger": "command"},
+                                 onboarding.OnboardingDeps(jobs=deps, redis=redis))
+    reply(issue, messages.onboard_result(summary["outcome"], summary.get("url")))
+    return summary
+
+
+COMMAND_JOBS: dict[str, Callable[[dict[str, Any], jobs.Deps, Any], dict[str, Any]]] = {
+    "status": status_job, "refresh": refresh_job, "onboard": onboard_job,
+}
