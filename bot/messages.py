@@ -175,6 +175,62 @@ def branch_not_ours(branch: str, head_sha: str) -> str:
             "branch, then run the command again.")
 
 
+# --- .devops.yml: who may run what, the off switch, the config check run (bot/config.py) ---
+
+def permission_admin() -> str:
+    """Why an admin may run any command."""
+    return "Admins may run every command."
+
+
+def permission_level_ok(command: str, level: str) -> str:
+    """Why someone may run a command: their access meets the configured level."""
+    return f"`{COMMAND} {command}` needs {markdown_code(level)} access or above."
+
+
+def permission_level_needed(command: str, login: str, level: str, has: str) -> str:
+    """Refusal: the configured level for this command is above the person's access."""
+    return (f"Sorry {markdown_code(login)}, `{COMMAND} {command}` needs {markdown_code(level)} access or above to "
+            f"this repository (see `permissions` in `.devops.yml`); your access is {markdown_code(has)}.")
+
+
+def permission_listed(command: str, entry: str) -> str:
+    """Why someone may run a command: .devops.yml names them or their team."""
+    return f"`.devops.yml` lets {markdown_code(entry)} run `{COMMAND} {command}`."
+
+
+def permission_not_listed(command: str, login: str, allowed: list[str]) -> str:
+    """Refusal: .devops.yml lists who may run this command and the person is not among them."""
+    return (f"Sorry {markdown_code(login)}, `.devops.yml` lets only {', '.join(markdown_code(e) for e in allowed)} "
+            f"run `{COMMAND} {command}` (see `permissions`).")
+
+
+def bot_disabled() -> str:
+    """Final status: the repository turned the bot off."""
+    return ("devops-bot is turned off for this repository (`enabled: false` in `.devops.yml`); remove that line "
+            "or set it to `true` to use it again.")
+
+
+def config_unreadable(path: str) -> str:
+    """A config problem: the file is listed but could not be read (too large, or not UTF-8 text)."""
+    return f"{markdown_code(path)} could not be read: it is larger than 1 MB or not UTF-8 text."
+
+
+def config_check_title(problems: int) -> str:
+    """Title of the `devops-bot / config` check run."""
+    if not problems:
+        return ".devops.yml is valid"
+    return ".devops.yml has 1 problem" if problems == 1 else f".devops.yml has {problems} problems"
+
+
+def config_check_summary(path: str, problems: list[str]) -> str:
+    """Summary of the `devops-bot / config` check run: every problem, or what the file sets."""
+    if not problems:
+        return f"{markdown_code(path)} follows the devops-bot schema; its settings apply from the default branch."
+    listed = "\n".join(f"- {problem}" for problem in problems)
+    return (f"{markdown_code(path)} does not follow the devops-bot schema (`schemas/devops.schema.json`). "
+            f"Until it is fixed, commands on this repository stop with this report.\n\n{listed}")
+
+
 # --- onboarding and bot pull requests kept alive (bot/onboarding.py, bot/refresh.py) ---
 
 def onboarding_why_config() -> str:

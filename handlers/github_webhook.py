@@ -209,3 +209,7 @@ def receive() -> Response:
         return _answer(200, event, "duplicate", job_id=f"github-{delivery_id}")
     return _answer(202, event, "queued", job_id=queued[0], **({"job_ids": queued} if len(queued) > 1 else {}))
 
+
+
+# Event handlers kept in their own modules register on `router` when imported (after it exists).
+from handlers import config_events  # noqa: E402,F401

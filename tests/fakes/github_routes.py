@@ -176,6 +176,10 @@ def register(app: Flask, state: FakeGitHub) -> None:
         data["user"]["login"] = login
         return reply(data)
 
+    from tests.fakes.github_check_routes import register_check_routes
+
+    register_check_routes(app, state, repo_or_404, reply)
+
     from tests.fakes.github_lifecycle_routes import register_lifecycle_routes
 
     register_lifecycle_routes(app, state, repo_or_404, reply)

@@ -196,8 +196,8 @@ def test_ping_is_answered(client: FlaskClient, queue: Queue, name: str) -> None:
 
 
 @pytest.mark.parametrize(("event", "name"), [
-    ("push", "payload.json"),
-    ("pull_request", "opened.payload.json"),
+    ("push", "payload.json"),  # no installation: not for the App
+    ("pull_request", "closed.payload.json"),  # opened/synchronize/reopened queue the config check
     ("check_run", "completed.payload.json"),
     ("issue_comment", "edited.payload.json"),
 ])

@@ -1,0 +1,335 @@
+""".devops.yml: load with positions, validate against schemas/devops.schema.json, typed accessors.
+
+Every problem is reported at once, each at the 1-based line and column of the key or value
+it is about, so a check run can annotate the exact spot and a job can stop with the same list.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass
+from dataclasses import field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import AliasEvent
+
+from bot.errors import UserError
+
+CONFIG_PATH = ".devops.yml"
+MAX_CONFIG_BYTES = 256 * 1024
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "devops.schema.json"
+LEVELS = ("read", "triage", "write", "maintain", "admin")  # GitHub's repository roles, weakest first
+DEFAULT_RULES = {"default": "write", "help": "read"}
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One problem in the file: 1-based line and column, a sentence, where the token ends if known."""
+
+    line: int
+    column: int
+    message: str
+    end_column: int | None = None
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.message}"
+
+
+class ConfigError(UserError):
+    """An invalid .devops.yml: every problem, each with its position."""
+
+    def __init__(self, problems: list[ConfigProblem], *, path: str = CONFIG_PATH) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.line, p.column, p.message))
+        self.path = path
+        lines = [f"`{path}` has {_count(len(self.problems))}:"]
+        lines += [f"- {path}:{problem.line}:{problem.column}: {problem.message}" for problem in self.problems]
+        super().__init__("\n".join(lines))
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """The JSON Schema of .devops.yml shipped with the bot."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def load_config(text: str, *, path: str = CONFIG_PATH, max_bytes: int = MAX_CONFIG_BYTES) -> RepoConfig:
+    """Parse and validate .devops.yml; ConfigError lists every problem with its line and column."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise ConfigError([too_large_problem(size, max_bytes)], path=path)
+    data = _parse(text, path)
+    if data is None:  # an empty file (or only comments) means every default
+        data = {}
+    validator = Draft202012Validator(schema())
+    problems = [problem for error in validator.iter_errors(data) for problem in _problems(error, data)]
+    if problems:
+        raise ConfigError(sorted(set(problems), key=lambda p: (p.line, p.column, p.message)), path=path)
+    return RepoConfig(_plain(data))
+
+
+def too_large_problem(size: int, max_bytes: int = MAX_CONFIG_BYTES) -> ConfigProblem:
+    """The one problem of a file too large to read."""
+    return ConfigProblem(1, 1, f"the file is {size:,} bytes; the limit is {max_bytes:,} bytes, so it was not read")
+
+
+def _parse(text: str, path: str) -> Any:
+    yaml = YAML(typ="rt", pure=True)  # round-trip: every mapping and list keeps its line/column
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # ruamel warns (reused anchors...): refuse rather than guess
+            for event in yaml.parse(text):
+                if isinstance(event, AliasEvent):  # refusing aliases makes a "billion laughs" harmless
+                    mark = event.start_mark
+                    raise ConfigError([ConfigProblem(mark.line + 1, mark.column + 1, f"`*{event.anchor}` is an alias; "
+                                                     "aliases (`*name`) are not allowed, write the value out")], path=path)
+            return yaml.load(text)
+    except DuplicateKeyError as error:
+        mark, first = error.problem_mark, error.context_mark
+        key = str(error.problem).partition('"')[2].partition('"')[0]
+        raise ConfigError([ConfigProblem(mark.line + 1, mark.column + 1, f"`{key}` is written twice in one mapping "
+                                         f"(first on line {first.line + 1}); keep one")], path=path) from None
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        what = " ".join(str(part) for part in (error.context, error.problem) if part) or "invalid YAML"
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        raise ConfigError([ConfigProblem(line, column, f"YAML syntax: {what}")], path=path) from None
+    except (YAMLError, Warning) as error:
+        raise ConfigError([ConfigProblem(1, 1, f"YAML syntax: {error}")], path=path) from None
+
+
+def _problems(error: ValidationError, root: Any) -> list[ConfigProblem]:
+    """Problems for one schema error, placed on the key or value it is about."""
+    path = list(error.absolute_path)
+    where = _dotted(path)
+    kind = error.validator
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        known = f"; the keys here are {_names(allowed)}" if allowed else ""
+        return [_at_key(root, path + [key], f"`{key}` is not a known key{' in `' + where + '`' if where else ''}{known}")
+                for key in error.instance if key not in allowed]
+    if "propertyNames" in error.relative_schema_path:  # the error is about a key, not the mapping
+        key = error.instance
+        if error.validator == "enum":
+            text = f"`{key}` is not a valid key in `{where}`; use one of {_names(error.validator_value)}"
+        else:
+            text = f"`{key}` in `{where}` is not {error.schema.get('description', 'a valid name')}"
+        return [_at_key(root, path + [key], text)]
+    if kind == "required":
+        return [_at_key(root, path, _sentence(error, where))]
+    return [_at_value(root, path, _sentence(error, where))]
+
+
+def _sentence(error: ValidationError, where: str) -> str:
+    value, expected = error.instance, error.validator_value
+    subject = f"`{where}`" if where and not where.startswith("`") else where or "the file"
+    shown = _show(value)
+    kind = error.validator
+    if kind == "type":
+        wanted = " or ".join(_TYPE_NAMES.get(name, name) for name in ([expected] if isinstance(expected, str) else expected))
+        found = _type_name(value) + ("" if isinstance(value, (dict, list)) or value is None else f" ({shown})")
+        return f"{subject} must be {wanted}, not {found}"
+    if kind == "enum":
+        return f"{subject} is {shown}, which is not one of {_names(expected)}"
+    if kind == "required":
+        return f"{subject} needs {_names([name for name in expected if not (isinstance(value, dict) and name in value)])}"
+    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        bound = {"minimum": "at least", "exclusiveMinimum": "more than", "maximum": "at most",
+                 "exclusiveMaximum": "less than"}[kind]
+        return f"{subject} must be {bound} {expected} (it is {shown})"
+    if kind == "pattern":
+        return f"{subject} is {shown}, which is not {error.schema.get('description', 'in the expected form')}"
+    if kind == "uniqueItems":
+        return f"{subject} lists the same value more than once"
+    if kind in ("minItems", "minLength"):
+        return f"{subject} must not be empty"
+    if kind == "maxLength":
+        return f"{subject} is longer than {expected} characters"
+    return f"{subject}: {error.message}"
+
+
+_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "number": "a number",
+               "integer": "a whole number", "boolean": "true or false", "null": "empty"}
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    text = json.dumps(value, default=str)
+    return f"`{text if len(text) <= 60 else text[:57] + '...'}`"
+
+
+def _names(values: Any) -> str:
+    return ", ".join(f"`{value}`" for value in values)
+
+
+def _dotted(path: list[Any]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _container(root: Any, path: list[Any]) -> Any:
+    node = root
+    for part in path:
+        node = node[part]
+    return node
+
+
+def _at_key(root: Any, path: list[Any], message: str) -> ConfigProblem:
+    """At the key that names path[-1] (the file's start for the root)."""
+    if not path:
+        return ConfigProblem(1, 1, message)
+    parent, last = _container(root, path[:-1]), path[-1]
+    try:
+        line, column = parent.lc.key(last) if isinstance(parent, dict) else parent.lc.item(last)
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return _at_key(root, path[:-1], message)
+    return ConfigProblem(line + 1, column + 1, message, column + 1 + len(str(last)) if isinstance(parent, dict) else None)
+
+
+def _at_value(root: Any, path: list[Any], message: str) -> ConfigProblem:
+    """At the value of path[-1]; a mapping or list value is pointed at by its key."""
+    if not path:
+        return ConfigProblem(1, 1, message)
+    parent, last = _container(root, path[:-1]), path[-1]
+    value = parent[last]
+    if (value is None or isinstance(value, (dict, list))) and isinstance(parent, dict):
+        return _at_key(root, path, message)  # an empty value has no position of its own
+    try:
+        line, column = parent.lc.value(last) if isinstance(parent, dict) else parent.lc.item(last)
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return _at_key(root, path, message)
+    end = column + 1 + len(str(value)) if not isinstance(value, (dict, list)) else None
+    return ConfigProblem(line + 1, column + 1, message, end)
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's commented containers and scalars as plain dicts, lists, str, int, float, bool."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
+
+
+def _count(n: int) -> str:
+    return "1 problem" if n == 1 else f"{n} problems"
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    """A valid .devops.yml as plain data; an absent file is RepoConfig({})."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def enabled(self) -> bool:
+        """False when the repository turned the bot off."""
+        return bool(self.data.get("enabled", True))
+
+    @property
+    def include_forks(self) -> bool:
+        """Whether a fork should be onboarded anyway."""
+        return bool(self.data.get("onboarding", {}).get("include_forks", False))
+
+    def ci_defaults(self) -> dict[str, Any]:
+        """Inputs for the ci_cd_setup pipeline that the file sets (only those)."""
+        ci = self.data.get("ci", {})
+        names = {"platform": "ci_platform", "project_type": "project_type", "quality_gates": "quality_gates",
+                 "branching_strategy": "branching_strategy", "deployment_targets": "deployment_targets"}
+        return {names[key]: json.loads(json.dumps(value)) for key, value in sorted(ci.items())}
+
+    def deploy_rules(self, app: str, environment: str) -> dict[str, Any]:
+        """Rules for deploying `app` to `environment`: the app's own rules over every app's."""
+        deploy = self.data.get("deploy", {})
+        shared = deploy.get("environments", {}).get(environment, {})
+        own = deploy.get("apps", {}).get(app, {}).get(environment, {})
+        merged = {**shared, **own}
+        merged["gate"] = {**shared.get("gate", {}), **own.get("gate", {})}
+        if not merged["gate"]:
+            del merged["gate"]
+        return json.loads(json.dumps(merged))
+
+    def monitoring(self) -> dict[str, Any]:
+        """The monitoring section (stack, alert_channels, sla) as written."""
+        return json.loads(json.dumps(self.data.get("monitoring", {})))
+
+    def infrastructure(self) -> dict[str, Any]:
+        """The infrastructure section (cloud_provider, iac_tool, region, compliance, budget) as written."""
+        return json.loads(json.dumps(self.data.get("infrastructure", {})))
+
+    def rule_for(self, command: str) -> str | list[str]:
+        """Who may run `command` ("setup ci" or "setup_ci"): a level or a list of logins and @org/teams."""
+        name = command.replace("_", " ").strip().lower()
+        rules = self.data.get("permissions", {})
+        return rules.get(name) or rules.get("default") or DEFAULT_RULES.get(name) or DEFAULT_RULES["default"]
+
+    def teams_for(self, command: str) -> list[str]:
+        """The "org/team" slugs the rule for `command` names (membership must be looked up)."""
+        rule = self.rule_for(command)
+        return sorted(entry[1:].lower() for entry in rule if entry.startswith("@")) if isinstance(rule, list) else []
+
+    def may_run(self, command: str, login: str, permission_level: str,
+                teams: tuple[str, ...] | list[str] = ()) -> tuple[bool, str]:
+        """(allowed, why) for `login` with repository role `permission_level`, a member of `teams` ("org/team")."""
+        from bot import messages
+
+        level = permission_level if permission_level in LEVELS else "none"
+        name = command.replace("_", " ")
+        if level == "admin":  # admins can edit .devops.yml anyway; never lock them out
+            return True, messages.permission_admin()
+        rule = self.rule_for(command)
+        if isinstance(rule, str):
+            if LEVELS.index(rule) <= (LEVELS.index(level) if level in LEVELS else -1):
+                return True, messages.permission_level_ok(name, rule)
+            return False, messages.permission_level_needed(name, login, rule, permission_level)
+        member_of = {team.lower().lstrip("@") for team in teams}
+        for entry in rule:
+            if entry.lower() == login.lower() or (entry.startswith("@") and entry[1:].lower() in member_of):
+                return True, messages.permission_listed(name, entry)
+        return False, messages.permission_not_listed(name, login, rule)
+
+
+def merge_ci_inputs(command_inputs: dict[str, Any], options: dict[str, Any], config: RepoConfig) -> dict[str, Any]:
+    """ci_cd_setup inputs: what the command says wins, then .devops.yml; the analysis fills what neither sets."""
+    merged = config.ci_defaults()
+    for key, value in command_inputs.items():
+        if key == "ci_platform" and not options.get("ci_platform") and "ci_platform" in merged:
+            continue  # the command carries the default platform when none was written; the file's is a choice
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
