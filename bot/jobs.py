@@ -233,6 +233,12 @@ def _inputs(project_path: str, options: dict[str, Any]) -> dict[str, Any]:
         inputs["quality_gates"] = {"test_coverage_threshold": options["coverage"]}
     if options.get("branching"):
         inputs["branching_strategy"] = options["branching"]
+    if options.get("deployment_targets"):
+        # A target without a region leaves the key out: the pipeline's schema types region as a string.
+        inputs["deployment_targets"] = [{key: value for key, value in target.items() if value is not None}
+                                        for target in options["deployment_targets"]]
+    if options.get("security_scan_required") is not None:
+        inputs.setdefault("quality_gates", {})["security_scan_required"] = bool(options["security_scan_required"])
     return inputs
 
 

@@ -29,7 +29,8 @@ def _ci_defaults() -> tuple[object, object]:
 # The one command table: (command, its arguments, one line on what it does). `/devops help`, the usage
 # text, the parser's list of commands and the onboarding pull request are all generated from it.
 COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("setup ci", "[PLATFORM] [--type TYPE] [--coverage N] [--branching STRATEGY]",
+    ("setup ci", "[PLATFORM] [--type TYPE] [--coverage N] [--branching STRATEGY] "
+                 "[--deploy ENV:PLATFORM[:REGION]]... [--no-security]",
      "open a pull request with CI/CD for this repository."),
     ("status", "", "list the recent runs for this repository, with their outcome and links."),
     ("onboard", "", "open the “Configure devops-bot” pull request again, even after it was closed."),
@@ -62,6 +63,11 @@ def usage() -> str:
         "inferred from the repository when not given",
         f"- `N`: the minimum test coverage, a number from 0 to 100 (default {coverage})",
         f"- `STRATEGY`: {_choices(input_enum(CI_PIPELINE, 'branching_strategy'), str(branching))}",
+        f"- `--deploy ENV:PLATFORM[:REGION]`, once per environment: `ENV` is one of "
+        f"{_choices(input_enum(CI_PIPELINE, 'deployment_targets.environment'))}, `PLATFORM` one of "
+        f"{_choices(input_enum(CI_PIPELINE, 'deployment_targets.platform'))}; `REGION` is the cloud's own name, "
+        "such as `eu-west-1`",
+        "- `--no-security`: leave out the security scans",
         "",
         "Write the command at the start of a line in a comment. Only people with write access may run it.",
     ])
@@ -97,7 +103,29 @@ def setup_needs_target(word: str | None) -> str:
 
 def unknown_option(option: str) -> str:
     """A problem line: an option the command does not have."""
-    return f"{markdown_code(option)} is not an option; the options are `--type`, `--coverage` and `--branching`."
+    return (f"{markdown_code(option)} is not an option; the options are `--type`, `--coverage`, `--branching`, "
+            "`--deploy` and `--no-security`.")
+
+
+def flag_takes_no_value(option: str) -> str:
+    """A problem line: a flag such as --no-security given a value."""
+    return f"{markdown_code(option)} takes no value; write it alone."
+
+
+def bad_deploy_target(value: str) -> str:
+    """A problem line: --deploy is not ENV:PLATFORM[:REGION]."""
+    return (f"`--deploy` takes `ENV:PLATFORM` or `ENV:PLATFORM:REGION`, as in `--deploy production:ecs:eu-west-1` "
+            f"(got {markdown_code(value)}).")
+
+
+def bad_region(value: str) -> str:
+    """A problem line: a region with characters no cloud uses."""
+    return f"{markdown_code(value)} is not a region name; use the cloud's own, such as `eu-west-1` or `westeurope`."
+
+
+def repeated_environment(environment: str) -> str:
+    """A problem line: two --deploy options for one environment."""
+    return f"{markdown_code(environment)} is given to `--deploy` more than once; one platform per environment."
 
 
 def missing_value(option: str) -> str:

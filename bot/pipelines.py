@@ -31,5 +31,12 @@ def available_pipelines() -> list[str]:
 
 
 def input_enum(pipeline: str, name: str) -> list[str]:
-    """The allowed values of one enum input: the single source for command usage text."""
-    return list(load_pipeline(pipeline)["inputs"][name]["enum"])
+    """The allowed values of one enum input: the single source for command usage text.
+
+    A dotted name reaches a property of an object or array input: "deployment_targets.platform".
+    """
+    head, *rest = name.split(".")
+    node = load_pipeline(pipeline)["inputs"][head]
+    for part in rest:
+        node = node.get("items", node)["properties"][part]
+    return list(node["enum"])

@@ -1,6 +1,7 @@
 """The `/devops …` grammar in GitHub comments.
 
     /devops setup ci [PLATFORM] [--type TYPE] [--coverage N] [--branching STRATEGY]
+                     [--deploy ENV:PLATFORM[:REGION]]... [--no-security]
     /devops help | status | onboard | refresh
 
 The command must start a line of the comment; quoted lines (`> …`), fenced code blocks and
@@ -26,10 +27,17 @@ _OPTIONS: dict[str, tuple[str, str | None]] = {
     "--type": ("project_type", "project_type"),
     "--coverage": ("coverage", None),
     "--branching": ("branching", "branching_strategy"),
+    "--deploy": ("deployment_targets", None),  # repeatable: one per environment
+    "--no-security": ("security_scan_required", None),  # a flag without a value
 }
+_REPEATABLE = frozenset({"--deploy"})
+_FLAGS = frozenset({"--no-security"})
+_REGION = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 # Commands of one word without arguments; each is its own job kind. The table is messages.COMMANDS.
 _NO_ARGUMENTS = frozenset(name for name in messages.command_names() if " " not in name)
-_WHAT = {"ci_platform": "CI platform", "project_type": "project type", "branching_strategy": "branching strategy"}
+_WHAT = {"ci_platform": "CI platform", "project_type": "project type", "branching_strategy": "branching strategy",
+         "deployment_targets.environment": "deployment environment",
+         "deployment_targets.platform": "deployment platform"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,8 @@ class Command:
 
 def empty_options() -> dict[str, Any]:
     """The option keys every request carries, unset."""
-    return {"ci_platform": None, "project_type": None, "coverage": None, "branching": None}
+    return {"ci_platform": None, "project_type": None, "coverage": None, "branching": None,
+            "deployment_targets": None, "security_scan_required": None}
 
 
 def find_command_line(body: str) -> str | None:
@@ -107,12 +116,23 @@ def _parse_setup_ci(words: list[str]) -> dict[str, Any]:
         if name not in _OPTIONS:
             problems.append(messages.unknown_option(name))
             continue
+        if name in _FLAGS:
+            if has_value:
+                problems.append(messages.flag_takes_no_value(name))
+            elif name in seen:
+                problems.append(messages.repeated_option(name))
+            seen.add(name)
+            options[_OPTIONS[name][0]] = False
+            continue
         if not has_value:
             if index >= len(words) or words[index].startswith("--"):
                 problems.append(messages.missing_value(name))
                 continue
             value = words[index]
             index += 1
+        if name in _REPEATABLE:
+            _deploy_target(value, options, problems)
+            continue
         if name in seen:
             problems.append(messages.repeated_option(name))
             continue
@@ -131,6 +151,25 @@ def _choice(input_name: str, value: str, problems: list[str]) -> str | None:
         return normal
     problems.append(messages.invalid_choice(_WHAT[input_name], value, valid))
     return None
+
+
+def _deploy_target(value: str, options: dict[str, Any], problems: list[str]) -> None:
+    """One `--deploy ENV:PLATFORM[:REGION]`, appended to the options' deployment targets."""
+    parts = value.split(":")
+    if len(parts) not in (2, 3) or not all(parts):
+        problems.append(messages.bad_deploy_target(value))
+        return
+    before = len(problems)
+    environment = _choice("deployment_targets.environment", parts[0], problems)
+    platform = _choice("deployment_targets.platform", parts[1], problems)
+    region = parts[2].lower() if len(parts) == 3 else None
+    if region is not None and not _REGION.fullmatch(region):
+        problems.append(messages.bad_region(parts[2]))
+    targets = options["deployment_targets"] = options["deployment_targets"] or []
+    if environment and any(target["environment"] == environment for target in targets):
+        problems.append(messages.repeated_environment(environment))
+    if len(problems) == before:
+        targets.append({"environment": environment, "platform": platform, "region": region})
 
 
 def _coverage(value: str, problems: list[str]) -> int | float | None:

@@ -15,7 +15,9 @@ or None to ignore the delivery. Every request has these keys:
     comment_url      its html_url
     commenter        login of the comment's author (the permission check is the job's)
     options          {"ci_platform": str | None, "project_type": str | None,
-                      "coverage": int | float | None, "branching": str | None}
+                      "coverage": int | float | None, "branching": str | None,
+                      "deployment_targets": [{"environment", "platform", "region"}] | None,
+                      "security_scan_required": False | None (None: the pipeline's default)}
     message          for "reply": the text to post (every problem and the usage); else None
 """
 

@@ -88,7 +88,8 @@ def test_a_setup_ci_comment_queues_exactly_the_request_the_job_expects(client: F
         "comment_id": payload["comment"]["id"],
         "comment_url": payload["comment"]["html_url"],
         "commenter": payload["comment"]["user"]["login"],
-        "options": {"ci_platform": "jenkins", "project_type": "api", "coverage": 85, "branching": "gitflow"},
+        "options": {"ci_platform": "jenkins", "project_type": "api", "coverage": 85, "branching": "gitflow",
+                    "deployment_targets": None, "security_scan_required": None},
         "message": None,
     },)
 
@@ -102,7 +103,33 @@ def test_another_repository_is_carried_into_the_request(client: FlaskClient, que
     [request] = queued_requests(queue)
     assert (request["repository"], request["repository_id"], request["default_branch"]) == ("acme/shop", 42, "main")
     assert request["options"] == {"ci_platform": "github_actions", "project_type": None, "coverage": None,
-                                  "branching": None}
+                                  "branching": None, "deployment_targets": None, "security_scan_required": None}
+
+
+def test_deploy_targets_and_no_security_are_carried_into_the_request(client: FlaskClient, queue: Queue) -> None:
+    post(client, comment_payload("/devops setup ci --deploy staging:kubernetes --deploy production:ecs:eu-west-1 "
+                                 "--no-security"))
+
+    [request] = queued_requests(queue)
+    assert request["kind"] == "setup_ci"
+    assert request["options"]["deployment_targets"] == [
+        {"environment": "staging", "platform": "kubernetes", "region": None},
+        {"environment": "production", "platform": "ecs", "region": "eu-west-1"}]
+    assert request["options"]["security_scan_required"] is False
+
+
+def test_a_bad_deploy_target_queues_only_a_reply_naming_it_and_the_valid_values(client: FlaskClient,
+                                                                               queue: Queue) -> None:
+    post(client, comment_payload("/devops setup ci --deploy prod:nomad --branching waterfall --coverage -5"))
+
+    [request] = queued_requests(queue)
+    assert request["kind"] == "reply"
+    for problem in ("`prod` is not a valid deployment environment", "`nomad` is not a valid deployment platform",
+                    "`waterfall` is not a valid branching strategy", "`--coverage` must be a number from 0 to 100"):
+        assert problem in request["message"]
+    for name in ("deployment_targets.environment", "deployment_targets.platform", "branching_strategy"):
+        for value in input_enum("ci_cd_setup", name):
+            assert f"`{value}`" in request["message"]
 
 
 def test_help_queues_a_help_job(client: FlaskClient, queue: Queue) -> None:

@@ -19,14 +19,16 @@ def problems_of(body: str) -> list[str]:
 
 def test_setup_ci_alone_defaults_to_github_actions() -> None:
     assert parse_comment("/devops setup ci") == Command("setup_ci", {
-        "ci_platform": "github_actions", "project_type": None, "coverage": None, "branching": None})
+        "ci_platform": "github_actions", "project_type": None, "coverage": None, "branching": None,
+        "deployment_targets": None, "security_scan_required": None})
 
 
 def test_every_option_is_read() -> None:
     command = parse_comment("/devops setup ci gitlab_ci --type library --coverage 72.5 --branching trunk_based")
 
     assert command == Command("setup_ci", {
-        "ci_platform": "gitlab_ci", "project_type": "library", "coverage": 72.5, "branching": "trunk_based"})
+        "ci_platform": "gitlab_ci", "project_type": "library", "coverage": 72.5, "branching": "trunk_based",
+        "deployment_targets": None, "security_scan_required": None})
 
 
 def test_options_may_use_equals_signs_any_order_and_any_case() -> None:
@@ -34,7 +36,7 @@ def test_options_may_use_equals_signs_any_order_and_any_case() -> None:
 
     assert command is not None
     assert command.options == {"ci_platform": "jenkins", "project_type": "web_app", "coverage": 90,
-                               "branching": "gitflow"}
+                               "branching": "gitflow", "deployment_targets": None, "security_scan_required": None}
 
 
 @pytest.mark.parametrize("text", ["/devops help", "/devops", "/devops HELP  "])
@@ -44,7 +46,8 @@ def test_help_and_a_bare_command_ask_for_help(text: str) -> None:
 
 def test_the_command_is_found_on_a_later_line() -> None:
     assert parse_comment("Could you add CI?\r\n\r\n/devops setup ci circleci\r\nthanks") == Command(
-        "setup_ci", {"ci_platform": "circleci", "project_type": None, "coverage": None, "branching": None})
+        "setup_ci", {"ci_platform": "circleci", "project_type": None, "coverage": None, "branching": None,
+                     "deployment_targets": None, "security_scan_required": None})
 
 
 @pytest.mark.parametrize("body", [
@@ -128,6 +131,62 @@ def test_a_problem_reply_gives_every_problem_then_the_usage() -> None:
     assert reply.startswith(messages.problems_heading() + "\n- ")
     assert reply.count("\n- `") >= 2
     assert reply.endswith(messages.usage())
+
+
+def test_deploy_targets_are_repeatable_and_read_as_environment_platform_and_region() -> None:
+    command = parse_comment("/devops setup ci --deploy staging:kubernetes --deploy=Production:ECS:eu-west-1")
+
+    assert command is not None
+    assert command.options["deployment_targets"] == [
+        {"environment": "staging", "platform": "kubernetes", "region": None},
+        {"environment": "production", "platform": "ecs", "region": "eu-west-1"},
+    ]
+    assert command.options["security_scan_required"] is None
+
+
+def test_no_security_turns_the_security_scans_off() -> None:
+    command = parse_comment("/devops setup ci --no-security")
+
+    assert command is not None and command.options["security_scan_required"] is False
+
+
+def test_every_bad_deploy_target_is_named_with_the_valid_values() -> None:
+    found = problems_of("/devops setup ci --deploy qa:nomad --deploy production --deploy staging:ecs:eu_west "
+                        "--deploy staging:heroku --deploy staging:vercel --no-security=yes")
+
+    assert found == [
+        messages.invalid_choice("deployment environment", "qa",
+                                input_enum("ci_cd_setup", "deployment_targets.environment")),
+        messages.invalid_choice("deployment platform", "nomad", input_enum("ci_cd_setup", "deployment_targets.platform")),
+        messages.bad_deploy_target("production"),
+        messages.bad_region("eu_west"),
+        messages.repeated_environment("staging"),
+        messages.flag_takes_no_value("--no-security"),
+    ]
+    assert "`kubernetes`, `ecs`, `lambda`, `app_service`, `heroku`, `vercel`" in found[1]
+
+
+def test_the_usage_lists_the_deploy_environments_and_platforms_from_the_pipeline() -> None:
+    usage = messages.usage()
+
+    for name in ("deployment_targets.environment", "deployment_targets.platform"):
+        for value in input_enum("ci_cd_setup", name):
+            assert f"`{value}`" in usage
+    assert "--no-security" in usage
+
+
+def test_the_job_passes_deploy_targets_and_the_security_switch_to_the_pipeline() -> None:
+    from bot.jobs import _inputs
+
+    command = parse_comment("/devops setup ci --coverage 70 --deploy production:lambda:eu-west-1 "
+                            "--deploy staging:heroku --no-security")
+    assert command is not None
+    inputs = _inputs("/repo", command.options)
+
+    assert inputs["deployment_targets"] == [{"environment": "production", "platform": "lambda", "region": "eu-west-1"},
+                                            {"environment": "staging", "platform": "heroku"}]
+    assert inputs["quality_gates"] == {"test_coverage_threshold": 70, "security_scan_required": False}
+    assert "deployment_targets" not in _inputs("/repo", parse_comment("/devops setup ci").options)  # type: ignore[union-attr]
 
 
 def test_user_text_in_problems_is_shown_in_a_code_span_that_its_backticks_cannot_close() -> None:
