@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 
     setup = commands.add_parser("setup-ci", help="generate CI/CD for a local repository")
     setup.add_argument("path", type=Path)
-    setup.add_argument("--platform", default="github_actions")
+    setup.add_argument("--platform", help="default: ci.platform in PATH/.devops.yml, else github_actions")
     setup.add_argument("--type", dest="project_type")
     setup.add_argument("--coverage", type=float)
     setup.add_argument("--branching")
@@ -149,6 +149,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _setup_ci(args: argparse.Namespace) -> int:
+    from bot.config import merge_ci_inputs
     from bot.publishers import LocalGitPublisher
 
     root = args.path.resolve()
@@ -157,8 +158,11 @@ def _setup_ci(args: argparse.Namespace) -> int:
     gates: dict[str, Any] = {}
     if args.coverage is not None:
         gates["test_coverage_threshold"] = args.coverage
-    inputs = {"project_path": str(root), "ci_platform": args.platform, "project_type": args.project_type,
-              "branching_strategy": args.branching, "quality_gates": gates}
+    command = {"project_path": str(root), "ci_platform": args.platform or "github_actions",
+               "project_type": args.project_type, "branching_strategy": args.branching, "quality_gates": gates}
+    # the options given here win, then PATH/.devops.yml (ConfigError lists its problems), then the analysis
+    inputs = merge_ci_inputs({key: value for key, value in command.items() if value not in (None, {})},
+                             {"ci_platform": args.platform}, _local_config(root))
     run = _run_local("ci_cd_setup", inputs)
     files = run.outputs["ci_cd_package"]["files"]
     guide = run.outputs["implementation_guide"]
@@ -170,6 +174,18 @@ def _setup_ci(args: argparse.Namespace) -> int:
         where = f"committed {len(files)} files on branch devops-bot/setup-ci ({result})"
     print(f"# {guide['title']}\n\n{guide['body']}\n---\n{where}")
     return 0
+
+
+def _local_config(root: Path) -> Any:
+    """PATH/.devops.yml as a RepoConfig (every default when absent)."""
+    from bot.config import CONFIG_PATH
+    from bot.config import RepoConfig
+    from bot.config import load_config
+
+    path = root / CONFIG_PATH
+    if not path.is_file():
+        return RepoConfig()
+    return load_config(path.read_bytes().decode("utf-8", "replace"), path=str(path))
 
 
 def _analyze(args: argparse.Namespace) -> int:

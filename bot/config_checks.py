@@ -149,3 +149,22 @@ def _annotation(problem: ConfigProblem) -> dict[str, Any]:
     note["start_column"] = problem.column
     note["end_column"] = max(problem.end_column or problem.column, problem.column)
     return note
+
+
+def command_refusal(config: RepoConfig, repo: Repository, command: str, login: str, level: str) -> str | None:
+    """None when `login` (repository role `level`) may run `command` under `config`; else what to tell them."""
+    if not config.enabled:
+        return messages.bot_disabled()
+    teams = config.teams_for(command)
+    allowed, why = config.may_run(command, login, level, team_memberships(repo, login, teams) if teams else ())
+    return None if allowed else why
+
+
+def gate_command(repo: Repository, ref: str, command: str, login: str, level: str) -> tuple[bool, str]:
+    """(allowed, why) from the .devops.yml at `ref` (one contents read); an invalid file refuses with its report."""
+    try:
+        config = read_config_at(repo, ref)
+    except ConfigError as error:
+        return False, str(error)
+    refusal = command_refusal(config, repo, command, login, level)
+    return refusal is None, refusal or ""

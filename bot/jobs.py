@@ -78,7 +78,7 @@ def run_github_command(request: dict[str, Any], *, deps: Deps | None = None) -> 
         final = _report_failure(request, deps, job_id, progress, error)
         metrics.JOBS.labels(kind=request.get("kind", "unknown"), status="failed" if final else "retried").inc()
         raise
-    refused = summary["outcome"] in ("not_allowed", "branch_not_ours")
+    refused = summary["outcome"] in ("not_allowed", "branch_not_ours", "invalid_config")
     metrics.JOBS.labels(kind=request["kind"], status="refused" if refused else "succeeded").inc()
     summary.update(job_id=job_id, kind=request["kind"], repository=request["repository"],
                    api_calls=deps.counter.calls, retries=deps.counter.retries)
@@ -128,6 +128,8 @@ def _setup_ci(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[
     issue = progress.issue = repo.get_issue(int(request["issue_number"]))
     add_reaction(issue.get_comment(int(request["comment_id"])), "eyes")
     allowed, level = _may_write(repo, request["commenter"])
+    if not allowed and _config_admits(repo, request, level):
+        allowed = True  # .devops.yml names them (or their team) for this command
     if not allowed:
         reply(issue, messages.not_allowed(request["commenter"], level))
         return {"outcome": "not_allowed", "permission": level}
@@ -143,9 +145,23 @@ def _setup_ci(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[
     default_branch = request.get("default_branch") or repo.default_branch
     head_sha = repo.get_git_ref(f"heads/{default_branch}").object.sha
     tree = GitHubTree(repo, head_sha)
+    from bot.config import ConfigError
+    from bot.config_checks import command_refusal
+    from bot.config_checks import read_config_from_tree
+
     try:
+        config = read_config_from_tree(tree)  # the listing the pipeline reads anyway; one blob more
+        refusal = command_refusal(config, repo, "setup ci", request["commenter"], level)
+        if refusal is not None:
+            status.finish(refusal)
+            return {"outcome": "not_allowed", "permission": level}
+        status.heading = messages.setup_ci_heading(options.get("ci_platform") or config.ci_defaults().get(
+            "ci_platform") or messages.DEFAULT_PLATFORM)
         run = run_setup_pipeline(request["repository"], tree, head_sha, default_branch, options, deps,
-                                 on_event=status.on_event)
+                                 on_event=status.on_event, config=config)
+    except ConfigError as error:  # every problem of .devops.yml, each at its line: the job stops here
+        status.finish(str(error))
+        return {"outcome": "invalid_config", "problems": len(error.problems)}
     except UserError as error:
         status.finish(str(error))
         return {"outcome": "user_error", "error": str(error)}
@@ -165,9 +181,17 @@ def _setup_ci(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[
 
 
 def run_setup_pipeline(repository: str, tree: Any, head_sha: str, default_branch: str, options: dict[str, Any],
-                       deps: Deps, *, on_event: Callable[[Any], None] | None = None) -> Any:
-    """Run the setup-ci pipeline on `tree` (one commit of `repository`); shared by setup ci, onboarding, refresh."""
+                       deps: Deps, *, on_event: Callable[[Any], None] | None = None, config: Any = None) -> Any:
+    """Run the setup-ci pipeline on `tree` (one commit of `repository`); shared by setup ci, onboarding, refresh.
+
+    Inputs: options from the command win, then `config` (.devops.yml, read from `tree` when not given;
+    ConfigError when invalid), then what the analysis finds.
+    """
+    from bot.config import merge_ci_inputs
+    from bot.config_checks import read_config_from_tree
     from bot.registry import StepContext
+
+    config = config if config is not None else read_config_from_tree(tree)
 
     project_path = f"github:{repository}@{head_sha}"
 
@@ -185,8 +209,8 @@ def run_setup_pipeline(repository: str, tree: Any, head_sha: str, default_branch
     runner = deps.runner or _engine_runner()
     ctx = StepContext(open_tree=open_tree, run_id=deps.job_id, extras={"default_branch": default_branch,
                                                                        "repository": repository})
-    return runner(PIPELINE, _inputs(project_path, options), ctx, on_event=observe, run_id=deps.job_id,
-                  store=deps.run_store)
+    inputs = merge_ci_inputs(_inputs(project_path, options), options, config)
+    return runner(PIPELINE, inputs, ctx, on_event=observe, run_id=deps.job_id, store=deps.run_store)
 
 
 def _command_job(kind: str) -> Callable[[dict[str, Any], Deps, Any], dict[str, Any]]:
@@ -222,6 +246,14 @@ def _may_write(repo: Repository, login: str) -> tuple[bool, str]:
         return False, "none"
     role, permission = str(data.get("role_name") or ""), str(data.get("permission") or "none")
     return role in WRITE_ROLES or permission in WRITE_PERMISSIONS, role or permission
+
+
+def _config_admits(repo: Repository, request: dict[str, Any], level: str) -> bool:
+    """Whether .devops.yml on the default branch lets someone below write access run `setup ci`."""
+    from bot.config_checks import gate_command
+
+    ref = request.get("default_branch") or repo.default_branch
+    return gate_command(repo, ref, "setup ci", request["commenter"], level)[0]
 
 
 def _inputs(project_path: str, options: dict[str, Any]) -> dict[str, Any]:
