@@ -235,3 +235,12 @@ def test_an_empty_section_value_points_at_its_key() -> None:
 def test_an_absent_file_is_a_config_with_every_default() -> None:
     config = RepoConfig()
     assert config.enabled and config.ci_defaults() == {} and config.deploy_rules("api", "production") == {}
+
+
+def test_the_readme_example_is_a_valid_config() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### `.devops.yml` (per repository)", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = load_config(example)
+    assert config.ci_defaults()["ci_platform"] == "github_actions"
+    assert config.deploy_rules("api", "production")["approvers"] == ["alice"]
