@@ -95,14 +95,18 @@ class GitStore:
                 elif not sep:
                     top[head] = _blob_entry(path, mode, sha, len(self.blobs[sha]))
             return [top[name] for name in sorted(top)]
-        entries: dict[str, dict[str, Any]] = {}
-        for path, (mode, sha) in files.items():
+        # One pass files every path under each of its folders: scanning all files once per folder is
+        # quadratic and never finishes on a 100,000-file tree (bench/analysis.py).
+        folders: dict[str, dict[str, tuple[str, str]]] = {}
+        for path, value in files.items():
             parts = path.split("/")
             for depth in range(1, len(parts)):
-                folder = "/".join(parts[:depth])
-                if folder not in entries:
-                    sub = {p[len(folder) + 1:]: v for p, v in files.items() if p.startswith(folder + "/")}
-                    entries[folder] = {"path": folder, "mode": "040000", "type": "tree", "sha": self.put_tree(sub)}
+                folders.setdefault("/".join(parts[:depth]), {})["/".join(parts[depth:])] = value
+        entries: dict[str, dict[str, Any]] = {
+            folder: {"path": folder, "mode": "040000", "type": "tree", "sha": self.put_tree(sub)}
+            for folder, sub in folders.items()
+        }
+        for path, (mode, sha) in files.items():
             entries[path] = _blob_entry(path, mode, sha, len(self.blobs[sha]))
         return [entries[path] for path in sorted(entries)]
 
