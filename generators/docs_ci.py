@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.templating import TEMPLATES_DIR
 from bot.templating import markdown_code
 from bot.templating import markdown_text
 from bot.templating import render
@@ -50,5 +51,12 @@ def pipeline_docs(design: dict[str, Any], jobs: list[dict[str, Any]], security: 
         report=report,
         workflow_path=workflow_path,
         branches=design["branches"]["push"],
+        platform_doc=platform_doc(design),
     )
     return {"docs/ci-cd.md": text}
+
+
+def platform_doc(design: dict[str, Any]) -> str:
+    """The template with the platform's own setup, security and troubleshooting notes, or "" when it has none."""
+    name = f"ci/platform/{design.get('platform') or 'github_actions'}.md.j2"
+    return name if (TEMPLATES_DIR / name).is_file() else ""

@@ -60,6 +60,43 @@ def check_dependabot(path: Path | str) -> list[str]:
     return [f"check-jsonschema: {out}"] if code else []
 
 
+def check_azure_pipelines(path: Path | str) -> list[str]:
+    """azure-pipelines.yml against the schema check-jsonschema ships (nonunicode regexes, or it crashes)."""
+    code, out = _run(["check-jsonschema", "--builtin-schema", "vendor.azure-pipelines", "--regex-variant", "nonunicode",
+                      str(path)])
+    return [f"check-jsonschema: {out}"] if code else []
+
+
+TOOLS = Path(__file__).resolve().parent.parent / "tools"
+
+
+def groovy_lint(paths: list[Path | str]) -> list[str]:
+    """npm-groovy-lint (Groovy parse and CodeNarc errors) from tools/, in one JVM run for all files."""
+    if not paths:
+        return []
+    lint = TOOLS / "node_modules" / ".bin" / "npm-groovy-lint"
+    if not lint.exists():
+        return [f"npm-groovy-lint is not installed: run `npm ci --prefix {TOOLS}` (scripts/setup does)"]
+    done = subprocess.run([str(lint), "--noserver", "--failon", "error", "--output", "txt", *map(str, paths)],
+                          capture_output=True, text=True, timeout=300, cwd=str(Path(paths[0]).parent))
+    return [f"npm-groovy-lint: {(done.stdout + done.stderr).strip()}"] if done.returncode else []
+
+
+def check_jenkinsfiles(paths: list[Path | str]) -> list[str]:
+    """Groovy lint for every file plus the declarative-shape check, which no offline tool provides."""
+    from tests.jenkins_shape import declarative_shape
+
+    findings = groovy_lint(paths)
+    for path in paths:
+        findings += [f"{path}: {problem}" for problem in declarative_shape(Path(path).read_text(encoding="utf-8"))]
+    return findings
+
+
+def check_jenkinsfile(path: Path | str) -> list[str]:
+    """One Jenkinsfile: Groovy lint and the declarative pipeline shape."""
+    return check_jenkinsfiles([path])
+
+
 def check_gitlab_ci(path: Path | str) -> list[str]:
     """.gitlab-ci.yml against the schema check-jsonschema ships."""
     code, out = _run(["check-jsonschema", "--builtin-schema", "vendor.gitlab-ci", str(path)])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.templating import markdown_code
+from generators.ci.settings_azure_jenkins import azure_settings
+from generators.ci.settings_azure_jenkins import jenkins_settings
 
 
 def gitlab_settings(design: dict[str, Any], deployment: dict[str, Any]) -> list[str]:
@@ -55,7 +57,8 @@ def circleci_settings(design: dict[str, Any], deployment: dict[str, Any]) -> lis
     return settings
 
 
-PLATFORM_SETTINGS = {"gitlab_ci": gitlab_settings, "circleci": circleci_settings}
+PLATFORM_SETTINGS = {"gitlab_ci": gitlab_settings, "circleci": circleci_settings, "azure_devops": azure_settings,
+                     "jenkins": jenkins_settings}
 
 
 def platform_notes(design: dict[str, Any], security: dict[str, Any] | None) -> list[str]:

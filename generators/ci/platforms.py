@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 from typing import Callable
 
+from generators.ci import azure
 from generators.ci import circleci
 from generators.ci import gitlab
+from generators.ci import jenkins
 from generators.ci.package import github_actions_files
 
 # (design, build, test, security | None, deployment | None) -> {"files", "jobs", "variables", "secrets", "notes"}
@@ -35,6 +37,8 @@ RENDERERS: dict[str, Platform] = {
                                github_actions_files),
     "gitlab_ci": Platform("GitLab CI/CD", gitlab.CONFIG_PATH, gitlab.ALTERNATE_PATH, gitlab.gitlab_ci_files),
     "circleci": Platform("CircleCI", circleci.CONFIG_PATH, circleci.ALTERNATE_PATH, circleci.circleci_files),
+    "azure_devops": Platform("Azure Pipelines", azure.CONFIG_PATH, azure.ALTERNATE_PATH, azure.azure_pipelines_files),
+    "jenkins": Platform("Jenkins", jenkins.CONFIG_PATH, jenkins.ALTERNATE_PATH, jenkins.jenkins_files),
 }
 
 

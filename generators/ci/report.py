@@ -15,6 +15,10 @@ from generators.ci.stages import test_stage
 
 def requirements(design: dict[str, Any], deployment: dict[str, Any]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """Secrets and repository/environment variables the pipeline reads, each with where to set it."""
+    from generators.ci.settings_azure_jenkins import PLATFORM_REQUIREMENTS
+
+    if design.get("platform") in PLATFORM_REQUIREMENTS:
+        return PLATFORM_REQUIREMENTS[design["platform"]](design, deployment)
     return deploy_requirements(deployment)
 
 
