@@ -6,14 +6,14 @@ from typing import Any
 
 from generators.ci.yaml_out import dump
 
-_ECOSYSTEMS = {"python": "pip", "node": "npm", "go": "gomod"}
-_UV = "uv"
+_ECOSYSTEMS = {"python": "pip", "node": "npm", "go": "gomod", "rust": "cargo", "dotnet": "nuget", "ruby": "bundler",
+               "php": "composer", "elixir": "mix"}
+# Where the package manager, not the language, decides the ecosystem.
+_BY_MANAGER = {"uv": "uv", "maven": "maven", "gradle": "gradle", "bun": "bun"}
 
 
-def _ecosystem(unit: dict[str, Any]) -> str:
-    if unit["language"] == "python" and unit["package_manager"] == _UV:
-        return "uv"
-    return _ECOSYSTEMS[unit["language"]]
+def _ecosystem(unit: dict[str, Any]) -> str | None:
+    return _BY_MANAGER.get(unit["package_manager"]) or _ECOSYSTEMS.get(unit["language"])
 
 
 def dependabot_config(design: dict[str, Any]) -> dict[str, str]:
@@ -21,6 +21,8 @@ def dependabot_config(design: dict[str, Any]) -> dict[str, str]:
     entries: dict[tuple[str, str], dict[str, Any]] = {}
     for unit in design["units"]:
         ecosystem = _ecosystem(unit)
+        if ecosystem is None:  # a Hugo site has no package manifest for dependabot to update
+            continue
         directory = "/" + unit["path"] if unit["path"] else "/"
         entries[(ecosystem, directory)] = {"package-ecosystem": ecosystem, "directory": directory}
     if any(unit["service"] for unit in design["units"]):

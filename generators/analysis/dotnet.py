@@ -61,9 +61,11 @@ def detect_dotnet(record: Record, directory: str) -> Unit:
         if match:
             targets.append((match.group(1).strip(), path))
         if 'Sdk="Microsoft.NET.Sdk.Web"' in text:
+            unit.extras.setdefault("web_project", path)  # what a generated Dockerfile publishes
             common.framework(record, unit, "aspnetcore", path, 'Sdk="Microsoft.NET.Sdk.Web" in the project file')
         if test_project is None and any(pkg in text for pkg, _ in TEST_PACKAGES) or "Microsoft.NET.Test.Sdk" in text:
             test_project = test_project or path
+    unit.extras["packages"] = sorted(packages)  # decides the JUnit logger and coverlet flavour in CI
     found = {name: f"PackageReference of {packages[name]}" for name in packages}
     common.services(record, unit, found, DRIVERS, manifest, "package")
     framework = next((fw for pkg, fw in TEST_PACKAGES if any(name == pkg or name.startswith(pkg + ".") for name in packages)), None)

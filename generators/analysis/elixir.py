@@ -24,6 +24,9 @@ def detect_elixir(record: Record, directory: str) -> Unit:
     for path in common.files_under(record, directory, ("mix.exs",), 8)[1:]:
         text += "\n" + (record.text(path) or "")
     unit = common.new_unit(record, directory, "elixir", "mix", manifest, "mix.exs present (Mix)")
+    app = re.search(r"\bapp:\s*:(\w+)", text)
+    if app:
+        unit.extras["app"] = app.group(1)  # the release name a generated Dockerfile starts
     unit.build_script = "mix compile --warnings-as-errors"
     if "apps_path:" in text:
         record.fact(directory, "monorepo", "mix_umbrella", manifest, "apps_path in mix.exs (umbrella project)")

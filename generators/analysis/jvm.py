@@ -42,6 +42,7 @@ def detect_jvm(record: Record, directory: str) -> Unit:
     rule = "pom.xml present (Maven)" if maven else f"{base(manifest)} present (Gradle)"
     kotlin = "kotlin" in text or any(p.endswith(".kt") for p in record.layout.owned(directory)[:500])
     unit = common.new_unit(record, directory, "java", manager, manifest, rule)
+    unit.extras["build_files"] = files  # cache keys: the build files that decide the dependency set
     if kotlin:
         record.fact(directory, "language", "kotlin", manifest, "Kotlin plugin or .kt sources")
     if wrapper in names:

@@ -44,6 +44,7 @@ def detect_ruby(record: Record, directory: str) -> Unit:
     unit = common.new_unit(record, directory, "ruby", "bundler", manifest, "Gemfile present (Bundler)")
     common.lockfile(record, unit, ("Gemfile.lock",))
     listed = gems(text)
+    unit.extras["gems"] = sorted(listed)  # decides the JUnit formatter and coverage check in CI
     where = {name: f"{group} of Gemfile" for name, group in listed.items()}
     for name, framework in sorted(FRAMEWORKS.items()):
         if name in listed:
@@ -99,6 +100,6 @@ def _versions(record: Record, directory: str, gemfile: str) -> list[Declared]:
 
 
 def ruby_version(raw: str) -> str | None:
-    """Normalise "ruby-3.3.5" / "3.3.5" to "3.3"."""
-    match = re.search(r"(\d+)\.(\d+)", raw)
-    return f"{match.group(1)}.{match.group(2)}" if match else None
+    """Normalise "ruby-3.3.5" to "3.3.5": Bundler insists on the exact version a Gemfile's `ruby` line names."""
+    match = re.search(r"(\d+\.\d+(?:\.\d+)?)", raw)
+    return match.group(1) if match else None

@@ -53,6 +53,9 @@ def detect_rust(record: Record, directory: str) -> Unit:
         record.fact(directory, "monorepo", "cargo_workspace", manifest,
                     f"[workspace] members = {declared!r} in Cargo.toml ({len(members)} crates)")
     common.lockfile(record, unit, ("Cargo.lock",))
+    bins = [b.get("name") for b in cargo.get("bin", []) if isinstance(b, dict)] or [cargo.get("package", {}).get("name")]
+    if isinstance(bins[0], str) and record.layout.has(join(directory, "src/main.rs")) or cargo.get("bin"):
+        unit.extras["binary"] = bins[0]  # what a generated Dockerfile builds and runs
     deps: dict[str, str] = {}
     for path in [manifest, *members]:
         for table in ("dependencies", "dev-dependencies"):

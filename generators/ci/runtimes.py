@@ -167,4 +167,7 @@ def _resolve(language: str, declared: RuntimeVersion | None, today: str) -> Reso
     if version_file and version_file.endswith(("pyproject.toml", "package.json")):
         # setup-python reads requires-python as a range and setup-node reads engines loosely; a literal is exact.
         version_file = None
-    return ResolvedRuntime(language, cycle if entry else declared.value, version_file, declared.source, None)
+    # Bundler refuses a Ruby whose patch differs from the one the Gemfile pins, so Ruby keeps the exact version.
+    exact = language == "ruby" and declared.value.count(".") == 2
+    return ResolvedRuntime(language, declared.value if exact or not entry else cycle, version_file, declared.source,
+                           None)

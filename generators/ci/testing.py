@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from generators.analysis.model import Unit
+from generators.ci import ecosystem_tests as eco_tests
 from generators.ci import toolchains as tc
 
 
@@ -41,6 +42,16 @@ def _python(unit: Unit, threshold: int) -> TestPlan:
     )
     command = unit.test_command or ""
     note = None
+    runner = unit.extras.get("test_runner")
+    if isinstance(runner, dict) and runner.get("tool") == "tox" and runner.get("posargs") and runner.get("pytest_cov"):
+        # tox passes everything after `--` to pytest through {posargs}, replacing its default arguments.
+        args = " ".join([str(runner.get("default_args") or ""), *gates]).strip()
+        return TestPlan(pre=[f"python -m pip install {tc.TOX}"], command=f"tox run -e py -- {args}",
+                        note="tests run through tox (the repository's runner) in the CI Python's `py` environment")
+    if isinstance(runner, dict):
+        note = (f"{runner['tool']} is configured, but CI runs pytest directly so that pytest-cov enforces the "
+                "coverage threshold and writes JUnit XML")
+        command = "pytest"
     if unit.test_framework == "unittest" or "pytest" not in command.split():
         # pytest runs unittest suites unchanged and gives the coverage gate and JUnit report unittest lacks.
         pre = [f"{installer} {tc.PYTEST} {tc.PYTEST_COV}"]
@@ -50,12 +61,14 @@ def _python(unit: Unit, threshold: int) -> TestPlan:
         return TestPlan(pre=pre, command=f"{base} {' '.join(gates)}", note=note)
     if run and not command.startswith(run.strip()):
         command = f"{run}{command}"
-    return TestPlan(pre=[f"{installer} {tc.PYTEST_COV}"], command=f"{command} {' '.join(gates)}")
+    return TestPlan(pre=[f"{installer} {tc.PYTEST_COV}"], command=f"{command} {' '.join(gates)}", note=note)
 
 
 def _node(unit: Unit, threshold: int) -> TestPlan:
     command = unit.test_command or f"{unit.package_manager} test"
     framework = unit.test_framework
+    if framework == "bun_test":
+        return TestPlan(**eco_tests.bun(unit, threshold))
     if framework == "jest":
         threshold_json = json.dumps({"global": {"lines": threshold}}, separators=(",", ":"))
         reporter = '"$RUNNER_TEMP/jest-junit/node_modules/jest-junit"'
@@ -108,4 +121,14 @@ def test_plan(unit: Unit, threshold: int) -> TestPlan | None:
         return _node(unit, threshold)
     if unit.language == "go":
         return _go(unit, threshold)
+    builders = {
+        "rust": lambda: eco_tests.rust(unit, threshold),
+        "java": lambda: eco_tests.java(unit, threshold),
+        "dotnet": lambda: eco_tests.dotnet(unit, threshold, set(unit.extras.get("packages", []))),
+        "ruby": lambda: eco_tests.ruby(unit, threshold, set(unit.extras.get("gems", []))),
+        "php": lambda: eco_tests.php(unit, threshold),
+        "elixir": lambda: eco_tests.elixir(unit, threshold),
+    }
+    if unit.language in builders:
+        return TestPlan(**builders[unit.language]())
     return None

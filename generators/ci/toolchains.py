@@ -10,17 +10,22 @@ import shlex
 from typing import Any
 
 from generators.analysis.model import Unit
+from generators.ci import ecosystems
 
 # Tool versions the generated CI installs; pinned so that the same input gives the same pipeline.
 PYTEST_COV = "pytest-cov==7.1.0"
 PYTEST = "pytest==9.2.0"
 POETRY = "2.5.1"
+PDM = "2.29.4"
+HATCH = "1.18.2"
+TOX = "tox==4.67.13"
 PYTHON_BUILD = "build==1.6.1"
 COREPACK = "corepack@0.36.0"
 JEST_JUNIT = "jest-junit@17.0.0"
 C8 = "c8@12.0.0"
 MOCHA_JUNIT = "mocha-junit-reporter@2.2.1"
 GOTESTSUM = "gotest.tools/gotestsum@v1.12.0"
+BUN = "1.4.4"
 
 JUNIT_DIR = "test-results"
 JUNIT_FILE = f"{JUNIT_DIR}/junit.xml"
@@ -38,7 +43,7 @@ def _run(name: str, command: str, **extra: Any) -> Step:
 
 def python_runner(unit: Unit) -> str:
     """Prefix that runs a command inside the unit's Python environment."""
-    return {"poetry": "poetry run ", "uv": "uv run ", "pipenv": "pipenv run ", "pdm": "pdm run "}.get(
+    return {"poetry": "poetry run ", "uv": "uv run ", "pipenv": "pipenv run ", "pdm": "pdm run ", "hatch": "hatch run "}.get(
         unit.package_manager, ""
     )
 
@@ -70,8 +75,8 @@ def setup_steps(unit: Unit, runtime: dict[str, Any]) -> list[Step]:
     if unit.language == "python":
         if manager == "uv":
             steps.append({"kind": "setup", "tool": "uv", "cache_dependency": key_file})
-        elif manager in ("poetry", "pipenv", "pdm"):
-            version = unit.package_manager_version or (POETRY if manager == "poetry" else "")
+        elif manager in ("poetry", "pipenv", "pdm", "hatch"):
+            version = unit.package_manager_version or {"poetry": POETRY, "pdm": PDM, "hatch": HATCH}.get(manager, "")
             spec = f"{manager}=={version}" if version else manager
             steps.append(_run(f"Install {manager}", f"pipx install {shlex.quote(spec)}"))
         if manager in ("pip", "poetry", "pipenv"):
@@ -82,6 +87,10 @@ def setup_steps(unit: Unit, runtime: dict[str, Any]) -> list[Step]:
         if manager == "npm":
             setup["cache"] = {"manager": "npm", "dependency_path": key_file}
         steps.append(setup)
+        if manager == "bun":
+            steps.append(_run("Install bun", f"npm install --global bun@{unit.package_manager_version or BUN}"))
+            steps.append({"kind": "cache", "paths": ["~/.bun/install/cache"], "prefix": f"bun-{unit.name}",
+                          "hash_files": [key_file]})
         if manager in ("pnpm", "yarn") and (manager == "pnpm" or yarn_berry(unit)):
             steps.append(_run("Enable corepack", f"npm install --global {COREPACK}\ncorepack enable"))
         if manager in ("pnpm", "yarn"):
@@ -94,12 +103,14 @@ def setup_steps(unit: Unit, runtime: dict[str, Any]) -> list[Step]:
     if unit.language == "go":
         setup["cache"] = {"manager": "go", "dependency_path": _in_unit(unit, "go.sum")}
         return [setup]
-    raise ValueError(f"unsupported language {unit.language!r} for unit {unit.name!r}")
+    return ecosystems.setup_steps(unit, runtime)
 
 
 def install_commands(unit: Unit, test_extra: str | None = None) -> list[str]:
     """Frozen install from the lockfile (pip without one installs the project, with its test extra)."""
     manager = unit.package_manager
+    if unit.language in ecosystems.LANGUAGES:
+        return ecosystems.install_commands(unit)
     if manager == "pip":
         prefix = f"{unit.path}/" if unit.path else ""
         files = [str(f)[len(prefix):] if prefix and str(f).startswith(prefix) else str(f)
@@ -116,6 +127,7 @@ def install_commands(unit: Unit, test_extra: str | None = None) -> list[str]:
         "uv": ["uv sync --locked"],
         "pipenv": ["pipenv sync --dev"],
         "pdm": ["pdm install --frozen-lockfile"],
+        "hatch": ["hatch env create"],
         "npm": ["npm ci"],
         "pnpm": ["pnpm install --frozen-lockfile"],
         "yarn": ["yarn install --immutable"] if yarn_berry(unit) else ["yarn install --frozen-lockfile"],
@@ -145,7 +157,7 @@ def lint_commands(unit: Unit) -> list[str]:
         return [f"{exe} {known[tool]}" for tool in tools if tool in known]
     if unit.language == "go":
         return ["go vet ./..."]
-    return []
+    return ecosystems.lint_commands(unit)
 
 
 def build_commands(unit: Unit, library: bool) -> list[str]:
@@ -161,5 +173,6 @@ def build_commands(unit: Unit, library: bool) -> list[str]:
             "poetry": ["poetry build"],
             "uv": ["uv build"],
             "pdm": ["pdm build"],
+            "hatch": ["hatch build"],
         }.get(unit.package_manager, [f"python -m pip install {PYTHON_BUILD}", "python -m build"])
-    return []
+    return ecosystems.build_commands(unit) if unit.language in ecosystems.LANGUAGES else []

@@ -16,7 +16,7 @@ TODAY = "2026-09-01"
     ("go", "1.26", "1.26", "golang:1.26"),
     ("java", "21", "21", "eclipse-temurin:21-jdk"),
     ("dotnet", "8.0", "8", "mcr.microsoft.com/dotnet/sdk:8.0"),
-    ("ruby", "3.3.5", "3.3", "ruby:3.3"),
+    ("ruby", "3.3.5", "3.3.5", "ruby:3.3.5"),  # Bundler insists on the exact Ruby the Gemfile names
     ("php", "8.3", "8.3", "php:8.3-cli"),
     ("elixir", "1.17.3", "1.17", "elixir:1.17"),
     ("rust", "1.82", "1.82", "rust:1.82"),
