@@ -57,8 +57,10 @@ def pipeline_architect(inputs: dict[str, Any], config: dict[str, Any], ctx: Step
     """Design the pipeline from the analysis and the requested options."""
     analysis = Analysis.from_dict(inputs["project"])
     if not analysis.units:
-        raise UserError("No buildable project was found (no Python, Node.js or Go manifest), so there is nothing to "
-                        "build a pipeline for.")
+        raise UserError("No buildable project was found, so there is nothing to build a pipeline for. Supported: "
+                        "Python (pip, Poetry, uv, Pipenv, PDM, Hatch), Node.js (npm, Yarn, pnpm, bun), Go, Rust "
+                        "(Cargo), Java/Kotlin (Maven, Gradle), .NET (sln/csproj), Ruby (Bundler), PHP (Composer), "
+                        "Elixir (mix) and Hugo sites.")
     existing = {fact.evidence.file for fact in analysis.existing_ci}
     platform = str(inputs.get("platform") or "github_actions")
     # An unregistered platform is refused by create_pipeline_config, with the list of available ones.
