@@ -4,7 +4,7 @@ Everything lives in Redis so that any worker, or one started after a crash, sees
 
     devops-bot:installation-stopped:<installation>   why its work stopped ("deleted", "suspend")
     devops-bot:onboarding:<installation>             hash: repository id -> {"state", "repository", ...}
-    delivery:onboard-<installation>-<repository>     enqueue_job's dedupe key: one onboarding job at a time
+    delivery:onboard-<installation>-<repository>     dedupe key (as enqueue_job's): one onboarding job at a time
 
 States: queued, opened, skipped, failed, cancelled, removed. Jobs check the stop marker before
 they do anything, and the stop drops every queued job of the installation.
@@ -16,15 +16,20 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC
+from datetime import datetime
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
 from rq import Queue
+from rq import Retry
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
-from bot.queue import enqueue_job
+from bot.queue import DELIVERY_TTL_SECONDS
+from bot.queue import FAILED_JOB_TTL_SECONDS
+from bot.queue import RETRY_BACKOFF_SECONDS
 from bot.queue import get_onboarding_queue
 from bot.queue import worker_queues
 
@@ -84,22 +89,38 @@ def missing_permissions(granted: dict[str, str] | None) -> list[str]:
             if order.get(str(granted.get(name)), 0) < order[level]]
 
 
-def plan_onboarding(redis: Any, installation_id: int, repositories: list[dict[str, Any]]) -> int:
-    """Queue one onboarding job per repository not onboarded yet; returns how many were queued."""
+def plan_onboarding(redis: Any, installation_id: int, repositories: list[dict[str, Any]], *,
+                    clock: Callable[[], float] = time.time) -> int:
+    """Queue one onboarding job per repository not onboarded yet, each at its paced time; returns how many."""
+    from bot.onboarding import WRITES_PER_PULL_REQUEST
+    from bot.pacing import WriteBudget
+
     queue = get_onboarding_queue(redis)
+    budget = WriteBudget(redis, clock=clock)
     known = states(redis, installation_id)
     queued = 0
     for repository in sorted(repositories, key=lambda item: int(item["id"])):
         repository_id = int(repository["id"])
         if known.get(repository_id, {}).get("state") in FINAL_STATES:
             continue
-        request = {"kind": "onboard", "installation_id": installation_id, "repository": repository["full_name"],
-                   "repository_id": repository_id, "trigger": "install"}
+        job_id = onboard_job_id(installation_id, repository_id)
         # the dedupe key makes a redelivered or replayed event queue nothing twice
-        if enqueue_job(queue, ONBOARD_FUNCTION, request, job_id=onboard_job_id(installation_id, repository_id),
-                       timeout=ONBOARD_TIMEOUT_SECONDS, retries=ONBOARD_RETRIES):
-            set_state(redis, installation_id, repository_id, "queued", repository=repository["full_name"])
-            queued += 1
+        if not redis.set(f"delivery:{job_id}", "1", nx=True, ex=DELIVERY_TTL_SECONDS):
+            continue
+        # the slot is reserved now, so each job runs once, at its time, instead of waking to wait again
+        start = budget.reserve(installation_id, WRITES_PER_PULL_REQUEST)
+        request = {"kind": "onboard", "installation_id": installation_id, "repository": repository["full_name"],
+                   "repository_id": repository_id, "trigger": "install", "reserved_at": start}
+        options: dict[str, Any] = {"job_id": job_id, "job_timeout": ONBOARD_TIMEOUT_SECONDS,
+                                   "retry": Retry(max=ONBOARD_RETRIES,
+                                                  interval=list(RETRY_BACKOFF_SECONDS[:ONBOARD_RETRIES])),
+                                   "failure_ttl": FAILED_JOB_TTL_SECONDS}
+        if start <= clock() + 1:
+            queue.enqueue(ONBOARD_FUNCTION, request, **options)
+        else:
+            queue.enqueue_at(datetime.fromtimestamp(start, UTC), ONBOARD_FUNCTION, request, **options)
+        set_state(redis, installation_id, repository_id, "queued", repository=repository["full_name"])
+        queued += 1
     return queued
 
 
@@ -178,7 +199,8 @@ def run_lifecycle_job(request: dict[str, Any], *, deps: LifecycleDeps | None = N
         if is_stopped(redis, installation_id) or missing:
             summary.update(queued=0, missing_permissions=missing)
         else:
-            summary["queued"] = plan_onboarding(redis, installation_id, _to_plan(redis, installation_id, request))
+            summary["queued"] = plan_onboarding(redis, installation_id, _to_plan(redis, installation_id, request),
+                                                clock=deps.clock)
     log.info("installation %s %s: %s", installation_id, action, json.dumps(summary, sort_keys=True))
     return summary
 

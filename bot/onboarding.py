@@ -224,11 +224,9 @@ class _CachingTree:
 def build_deps(request: dict[str, Any]) -> OnboardingDeps:
     """Production dependencies: the command-job deps for the installation, and Redis."""
     from bot import jobs
-    from bot.queue import connect
-    from bot.settings import Settings
 
     job_deps = jobs.build_deps(request)
-    return OnboardingDeps(jobs=job_deps, redis=connect(Settings.from_env()))
+    return OnboardingDeps(jobs=job_deps, redis=job_deps.run_store.redis)  # one connection, settings read once
 
 
 def run_pull_closed(request: dict[str, Any], *, redis: Any = None) -> dict[str, Any]:

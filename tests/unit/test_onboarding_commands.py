@@ -21,22 +21,26 @@ from bot.settings import Settings
 from handlers.github_webhook import Delivery
 from handlers.github_webhook import router
 from tests.conftest import github_payload
-from tests.conftest import redis_url_for
 from tests.fakes.fake_repo import FakeRepo
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.job_kit import command_request
 from tests.fakes.job_kit import deps_for
 from tests.fakes.job_kit import seed
+from tests.fakes.private_redis import private_redis_url
 
-REDIS_DB = 13
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    with private_redis_url() as url:  # suites running at once must not share these queues
+        yield url
 
 
 @pytest.fixture
-def redis() -> Iterator[redis_lib.Redis]:
-    conn = redis_lib.Redis.from_url(redis_url_for(REDIS_DB))
+def redis(redis_url: str) -> Iterator[redis_lib.Redis]:
+    conn = redis_lib.Redis.from_url(redis_url)
     conn.flushdb()
     yield conn
-    conn.flushdb()
     conn.close()
 
 
