@@ -81,13 +81,16 @@ def setup() -> Response:
     base = _base_url(registration)
     manifest = build_manifest(load_app_yml(), base)
     state = registration.states.issue()
+    # GitHub sends the browser back to the public address; the state cookie must have been set there.
+    elsewhere = _origin(base) != _origin(request.host_url)
     response = render_page(
         "setup.html", manifest=manifest, manifest_json=json.dumps(manifest, sort_keys=True),
         action=registration_url(registration.settings.github_url, org), state=state, org=org or "",
-        base_url=base, local=_is_local(base), env_path=str(registration.env_path))
+        base_url=base, local=_is_local(base), env_path=str(registration.env_path),
+        open_at=f"{base}/setup" if elsewhere else "")
     # The cookie ties the state to this browser: a state fetched by someone else cannot complete the flow here.
     response.set_cookie(STATE_COOKIE, state, max_age=STATE_TTL_SECONDS, path="/setup", httponly=True,
-                        samesite="Lax", secure=base.startswith("https://"))
+                        samesite="Lax", secure=request.is_secure)
     return response
 
 
@@ -126,6 +129,11 @@ def callback() -> Response:
 def installed() -> Response:
     """Where GitHub sends people after they install the App: what to try first."""
     return render_page("installed.html", setup_action=request.args.get("setup_action", ""))
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc.lower()
 
 
 def _is_local(base_url: str) -> bool:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import stat
+import subprocess
+import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -271,3 +276,81 @@ def test_setup_pages_are_never_cached(fake_github: Any, env_path: Path) -> None:
 
     assert answer.headers["Cache-Control"] == "no-store"
     assert answer.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_page_opened_away_from_the_public_address_says_where_to_start(fake_github: Any, env_path: Path) -> None:
+    client = setup_client(fake_github, env_path)
+
+    elsewhere = client.get("/setup", base_url="http://127.0.0.1:8000")
+    here = client.get("/setup", base_url=PUBLIC)
+
+    assert f'<a href="{PUBLIC}/setup">' in elsewhere.text
+    assert f'<a href="{PUBLIC}/setup">' not in here.text
+
+
+def test_without_a_public_address_the_page_uses_its_own_and_warns_that_github_cannot_reach_it(
+        fake_github: Any, env_path: Path) -> None:
+    settings = Settings.from_env({"GITHUB_API_URL": fake_github.base_url}, require_github=False)
+    client = create_setup_app(settings, env_path=env_path).test_client()
+
+    page = client.get("/setup", base_url="http://127.0.0.1:8000")
+
+    manifest = json.loads(Forms(page.text).forms[0]["inputs"]["manifest"])
+    assert manifest["hook_attributes"]["url"] == "http://127.0.0.1:8000/github/webhook"
+    assert "GitHub cannot deliver webhooks to" in page.text and "--public-url" in page.text
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _serve(cwd: Path, env: dict[str, str], port: int) -> subprocess.Popen[str]:
+    """`devops-bot serve` as people run it, once /healthz answers."""
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], cwd=cwd, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return process
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                pytest.fail(f"serve exited: {process.communicate()[0]}")
+            time.sleep(0.1)
+    process.kill()
+    pytest.fail("serve did not answer /healthz")
+
+
+@pytest.mark.integration
+def test_serve_registers_the_app_in_setup_mode_and_starts_normally_after_a_restart(fake_github: Any,
+                                                                                   tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("GITHUB_", "SLACK_", "REDIS_URL", "PUBLIC_URL", "DEVOPS_BOT_"))}
+    env.update(GITHUB_API_URL=fake_github.base_url, GITHUB_URL=fake_github.base_url,
+               PYTHONPATH=f"{root}{os.pathsep}{env.get('PYTHONPATH', '')}")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = _serve(tmp_path, env, port)
+    try:
+        assert requests.get(f"{base}/healthz", timeout=5).json()["status"] == "setup"
+        browser = requests.Session()
+        page = browser.get(f"{base}/", timeout=5)
+        assert page.url == f"{base}/setup"
+        location = submit_on_github(Forms(page.text).forms[0])
+        done = browser.get(location, timeout=15)
+        assert done.status_code == 200 and "installations/new" in done.text
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
+
+    process = _serve(tmp_path, env, port)
+    try:
+        assert requests.get(f"{base}/healthz", timeout=5).json() == {"status": "ok", "queue": "up"}
+        assert requests.get(f"{base}/setup", timeout=5).status_code == 404
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
