@@ -31,6 +31,8 @@ from bot.settings import check_private_key
 APP_YML = Path(__file__).resolve().parent.parent / "app.yml"
 # GitHub gives the person one hour to finish the three steps of the flow.
 STATE_TTL_SECONDS = 3600
+# Setup mode is open to anyone who can reach it; a cap keeps reloads from growing memory for an hour.
+MAX_OPEN_STATES = 1000
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 _ORG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.]*)\s*=(?P<rest>.*)$", re.DOTALL)
@@ -113,6 +115,7 @@ class StateStore:
     """One-time `state` values for the flow, kept in this process (setup mode runs one process)."""
 
     ttl: float = STATE_TTL_SECONDS
+    limit: int = MAX_OPEN_STATES
     _issued: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -121,7 +124,8 @@ class StateStore:
         state = secrets.token_urlsafe(32)
         now = time.monotonic()
         with self._lock:
-            self._issued = {key: at for key, at in self._issued.items() if now - at < self.ttl}
+            live = [(key, at) for key, at in self._issued.items() if now - at < self.ttl]
+            self._issued = dict(live[-(self.limit - 1):] if self.limit > 1 else [])  # oldest go first
             self._issued[state] = now
         return state
 

@@ -87,6 +87,13 @@ def test_a_state_older_than_its_lifetime_is_refused() -> None:
     assert not store.consume(store.issue())
 
 
+def test_only_the_newest_states_are_kept_when_the_page_is_reloaded_many_times() -> None:
+    store = StateStore(limit=3)
+    states = [store.issue() for _ in range(5)]
+
+    assert [store.consume(state) for state in states] == [False, False, True, True, True]
+
+
 def test_a_code_that_github_could_not_have_issued_is_refused_before_any_request() -> None:
     with pytest.raises(RegistrationError) as caught:
         convert_code("http://127.0.0.1:9", "../../user")
