@@ -23,6 +23,19 @@ KUBECONFIG = "/tmp/kubeconfig"
 KUBE_CONFIG = f'printf \'%s\' "$KUBE_CONFIG" | base64 -d > {KUBECONFIG}\nchmod 600 {KUBECONFIG}'
 REGISTRY_CONTEXT = "container-registry"
 IMAGE_REF = "${REGISTRY}/{name}:${CIRCLE_SHA1}"
+LOGIN_REGISTRY = 'printf \'%s\' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USER" --password-stdin "$REGISTRY"'
+
+
+def _cloud_login(step: dict[str, Any]) -> str:
+    """CircleCI mints an OIDC token for the cloud's audience; exports are kept for later steps through BASH_ENV."""
+    token = f"$(circleci run oidc get --claims '{{\"aud\":\"{step['audience']}\"}}')"
+    command = cs.cloud_login(step, token)
+    kept = [line for line in command.split("\n") if line.startswith("export ") and "'" not in line
+            and "OIDC_TOKEN=" not in line]
+    return "\n".join([command, *(f"echo '{line}' >> \"$BASH_ENV\"" for line in kept)])
+
+
+LOGINS: dict[str, Any] = {"registry": LOGIN_REGISTRY, "cloud": _cloud_login}
 
 
 def _image(job: dict[str, Any], unit: dict[str, Any] | None) -> str:
@@ -37,7 +50,7 @@ def _image(job: dict[str, Any], unit: dict[str, Any] | None) -> str:
     if unit:
         return str(unit["runtime"]["image"])
     if job["stage"] == "deploy" or "k8s_context" in kinds:
-        return cs.KUBECTL_IMAGE
+        return cs.deploy_image(job)[0]
     return cs.TOOLS_IMAGE
 
 
@@ -74,8 +87,7 @@ def _docker_steps(job: dict[str, Any], images: dict[str, str], minutes: int) -> 
         elif step["kind"] == "docker_publish":
             image = images[job["id"]]
             steps.append(_run("Build and push image", "\n".join([
-                'printf \'%s\' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USER" --password-stdin '
-                '"$REGISTRY"',
+                LOGIN_REGISTRY,
                 f'docker build --file {step["dockerfile"]} --tag "{image}" {step["context"]}',
                 f'docker push "{image}"']), minutes))
     return steps
@@ -105,8 +117,11 @@ def render_job(job: dict[str, Any], unit: dict[str, Any] | None, images: dict[st
         environment.update(cs.cache_env(str(manager), CACHE_ROOT))
     out["environment"] = to_commented(dict(sorted(environment.items())))
     steps: list[Any] = ["checkout"]
-    if image == cs.DOCKER_IMAGE:
+    deploy_setup = cs.deploy_image(job) if job["stage"] == "deploy" else ("", [], False)
+    if image == cs.DOCKER_IMAGE or deploy_setup[2]:
         steps.append("setup_remote_docker")
+    if deploy_setup[1]:
+        steps.append(_run("Install deploy tools", "\n".join(deploy_setup[1]), minutes))
     if cached and unit:
         key, prefix = _cache_key(unit, keys)
         steps.append(to_commented({"restore_cache": {"name": "Restore package cache", "keys": [key, prefix]}}))
@@ -117,7 +132,7 @@ def render_job(job: dict[str, Any], unit: dict[str, Any] | None, images: dict[st
     steps += _docker_steps(job, images, minutes)
     tool = cs.tool_container(job)
     blocks = [{"name": "Scan", "command": tool[1], "env": {}, "when": "success"}] if tool else \
-        cs.run_blocks(job, images, KUBE_CONFIG)
+        cs.run_blocks(job, images, KUBE_CONFIG, LOGINS)
     for block in blocks:
         env = cs.exports(block["env"], images)
         command = f"{env}\n{block['command']}" if env else block["command"]

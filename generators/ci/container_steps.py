@@ -99,12 +99,25 @@ def exports(env: dict[str, Any], images: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def run_blocks(job: dict[str, Any], images: dict[str, str], kube_config: str) -> list[Block]:
-    """The job's steps as shell blocks; container builds and artifacts are left to the platform."""
+def run_blocks(job: dict[str, Any], images: dict[str, str], kube_config: str,
+               logins: dict[str, Any] | None = None) -> list[Block]:
+    """The job's steps as shell blocks; container builds and artifacts are left to the platform.
+
+    `logins` holds the platform's `registry` login command and `cloud(step)`, the OIDC login for a cloud_login step.
+    """
     blocks: list[Block] = []
+    logins = logins or {}
     for step in job["steps"]:
         kind = step["kind"]
         when = step.get("when") or "success"
+        if kind == "cloud_login" and "cloud" in logins:
+            blocks.append({"name": f"Log in to {step['provider']} (OIDC)", "command": logins["cloud"](step), "env": {},
+                           "when": "success"})
+            continue
+        if kind == "registry_login" and "registry" in logins:
+            blocks.append({"name": "Log in to the container registry", "command": logins["registry"], "env": {},
+                           "when": "success"})
+            continue
         if kind in ("checkout", "cache", "artifact") or kind in GITHUB_ONLY:
             continue
         if kind == "setup":
@@ -197,3 +210,36 @@ def with_coverage_report(job: dict[str, Any]) -> dict[str, Any]:
             coverage = f"{prefix}{file}" if file else None
         steps.append(step)
     return {**job, "steps": steps, "coverage_report": coverage}
+
+
+AZURE_CLI_IMAGE = "mcr.microsoft.com/azure-cli:2.67.0"
+NODE_TOOLS_IMAGE = "node:22-bookworm"
+
+
+def deploy_image(job: dict[str, Any]) -> tuple[str, list[str], bool]:
+    """Image of a deploy job, lines that add missing tools to it, and whether it needs a Docker daemon."""
+    kinds = {step["kind"] for step in job["steps"]}
+    commands = "\n".join(str(step.get("command", "")) for step in job["steps"])
+    providers = {step.get("provider") for step in job["steps"] if step["kind"] == "cloud_login"}
+    docker = "registry_login" in kinds or "docker " in commands
+    if "azure" in providers:
+        return AZURE_CLI_IMAGE, ["tdnf install -y moby-cli"] if docker else [], docker
+    if "npm " in commands or "npx " in commands:
+        tools = "jq docker.io" if docker else "jq"
+        return NODE_TOOLS_IMAGE, [f"apt-get update && apt-get install -y --no-install-recommends {tools}"], docker
+    # alpine/k8s carries kubectl, the AWS CLI, jq and curl; the Docker client is added only when used.
+    return KUBECTL_IMAGE, ["apk add --no-cache docker-cli"] if docker else [], docker
+
+
+def cloud_login(step: dict[str, Any], token: str) -> str:
+    """Exchange the platform's OIDC token (read by `token`) for cloud credentials, with the step's own commands."""
+    lines = [f'export OIDC_TOKEN="{token}"'] if token else []
+    if step.get("region"):
+        lines.append(f"export AWS_REGION={shlex.quote(str(step['region']))}")
+    lines.append(str(step["exchange"]))
+    return "\n".join(lines)
+
+
+def oidc_audience(job: dict[str, Any]) -> str | None:
+    """The audience of the job's cloud login, when it has one."""
+    return next((str(step["audience"]) for step in job["steps"] if step["kind"] == "cloud_login"), None)

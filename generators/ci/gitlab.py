@@ -26,6 +26,10 @@ MR = '$CI_PIPELINE_SOURCE == "merge_request_event"'
 DEFAULT_PUSH = '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'
 KUBE_CONFIG = 'export KUBECONFIG="$KUBE_CONFIG"'  # KUBE_CONFIG is a File-type variable: its value is a path
 DIND = {"DOCKER_HOST": "tcp://docker:2376", "DOCKER_TLS_CERTDIR": "/certs"}
+LOGIN_REGISTRY = ('printf \'%s\' "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" '
+                  '--password-stdin "$CI_REGISTRY"')
+# id_tokens already put the token in OIDC_TOKEN.
+LOGINS: dict[str, Any] = {"registry": LOGIN_REGISTRY, "cloud": lambda step: cs.cloud_login(step, "")}
 
 
 def _branch_condition(variable: str, pattern: str, default_branch: str) -> str:
@@ -76,7 +80,7 @@ def _image(job: dict[str, Any], unit: dict[str, Any] | None) -> str:
     if unit:
         return str(unit["runtime"]["image"])
     if job["stage"] == "deploy" or "k8s_context" in kinds:
-        return cs.KUBECTL_IMAGE
+        return cs.deploy_image(job)[0]
     return cs.TOOLS_IMAGE
 
 
@@ -92,8 +96,7 @@ def _docker_script(job: dict[str, Any], images: dict[str, str]) -> list[str]:
                          f"image --exit-code 1 --severity {step['severity']}{unfixed} {step['image']}")
         elif step["kind"] == "docker_publish":
             image = images[job["id"]]
-            lines += ['printf \'%s\' "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" '
-                      '--password-stdin "$CI_REGISTRY"',
+            lines += [LOGIN_REGISTRY,
                       f'docker build --file {step["dockerfile"]} --tag "{image}" {step["context"]}',
                       f'docker push "{image}"']
     return lines
@@ -129,9 +132,12 @@ def render_job(job: dict[str, Any], design: dict[str, Any], unit: dict[str, Any]
         out["resource_group"] = f"deploy-{job['environment']}"
         out["environment"] = to_commented({"name": job["environment"], "deployment_tier": job["environment"]})
     out["timeout"] = f"{job['timeout_minutes']} minutes"
-    if "id-token" in job.get("permissions", {}):
-        out["id_tokens"] = to_commented({"CLOUD_ID_TOKEN": {"aud": str(job.get("oidc_audience") or "$CI_SERVER_URL")}})
-    docker = image == cs.DOCKER_IMAGE
+    audience = cs.oidc_audience(job)
+    if audience:
+        # GitLab mints the OIDC token for the cloud's audience into OIDC_TOKEN; no cloud keys are stored.
+        out["id_tokens"] = to_commented({"OIDC_TOKEN": {"aud": audience}})
+    deploying_docker = job["stage"] == "deploy" and cs.deploy_image(job)[2]
+    docker = image == cs.DOCKER_IMAGE or deploying_docker
     services = [{"name": f"{cs.DOCKER_IMAGE}-dind", "alias": "docker"}] if docker else []
     for container in job.get("services") or []:
         entry: dict[str, Any] = {"name": container["image"], "alias": container["name"]}
@@ -164,16 +170,20 @@ def render_job(job: dict[str, Any], design: dict[str, Any], unit: dict[str, Any]
 def _scripts(job: dict[str, Any], images: dict[str, str]) -> tuple[list[Any], list[Any]]:
     prefix = [f"cd {job['working_directory']}"] if job.get("working_directory") else []
     script: list[Any] = list(prefix)
+    if job["stage"] == "deploy":
+        script += [shell(line) for line in cs.deploy_image(job)[1]]
     waits = cs.wait_for_services(cs.service_hosts(job.get("services") or [], None))
     after: list[Any] = []
+    # after_script runs in a fresh shell: the rollback needs the cluster and cloud logins again.
     context = [KUBE_CONFIG] if any(step["kind"] == "k8s_context" for step in job["steps"]) else []
+    context += [cs.cloud_login(step, "") for step in job["steps"] if step["kind"] == "cloud_login"]
     if waits:
         script.append(shell(waits))
     script += [shell(line) for line in _docker_script(job, images)]
     tool = cs.tool_container(job)
     if tool:
         return [shell(tool[1])], []
-    for block in cs.run_blocks(job, images, KUBE_CONFIG):
+    for block in cs.run_blocks(job, images, KUBE_CONFIG, LOGINS):
         env = cs.exports(block["env"], images)
         command = f"{env}\n{block['command']}" if env else block["command"]
         if block["when"] == "success":

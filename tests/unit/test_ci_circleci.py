@@ -151,3 +151,27 @@ def test_the_engine_returns_a_circleci_package_and_the_pull_request_names_the_pl
     guide = outputs["implementation_guide"]
     assert guide["title"] == "Add CI/CD pipeline (CircleCI)"
     assert "pipeline for CircleCI" in guide["body"] and "context" in guide["body"]
+    assert "## CircleCI" in files["docs/ci-cd.md"] and "approve-production" in files["docs/ci-cd.md"]
+
+
+@pytest.mark.validators
+@pytest.mark.parametrize("platform", ["kubernetes", "ecs", "lambda", "app_service", "heroku"])
+def test_each_deploy_platform_gives_a_valid_config_with_an_approval_before_production(platform: str,
+                                                                                       tmp_path: Path) -> None:
+    targets = [{"environment": env, "platform": platform, "region": "eu-west-1"} for env in ("staging", "production")]
+    path = tmp_path / "config.yml"
+    path.write_text(generated("python-pip", deployment_targets=targets)[CONFIG], encoding="utf-8")
+    assert check_circleci(path) == [] and check_yaml([path]) == []
+    entries = workflow_jobs(YAML(typ="safe").load(path.read_text(encoding="utf-8")))
+    assert entries["deploy-production"]["requires"] == ["approve-production"]
+
+
+def test_cloud_deploys_log_in_with_the_job_oidc_token_and_keep_the_credentials_for_later_steps() -> None:
+    targets = [{"environment": "production", "platform": "lambda", "region": "eu-west-1"}]
+    text = generated("python-pip", deployment_targets=targets)[CONFIG]
+    deploy = YAML(typ="safe").load(text)["jobs"]["deploy-production"]
+    login = next(run for run in runs(deploy) if run["name"].startswith("Log in to aws"))
+    assert "circleci run oidc get --claims '{\"aud\":\"sts.amazonaws.com\"}'" in login["command"]
+    assert "AWS_WEB_IDENTITY_TOKEN_FILE" in login["command"] and '>> "$BASH_ENV"' in login["command"]
+    assert "setup_remote_docker" in deploy["steps"]  # the image is copied to ECR with docker
+    assert "AWS_SECRET_ACCESS_KEY" not in text

@@ -154,4 +154,26 @@ def test_the_engine_returns_a_gitlab_package_and_the_pull_request_names_the_plat
     guide = outputs["implementation_guide"]
     assert guide["title"] == "Add CI/CD pipeline (GitLab CI/CD)"
     assert "pipeline for GitLab CI/CD" in guide["body"] and "Protected environments" in guide["body"]
-    assert "Protected environments" in files["docs/ci-cd.md"]
+    assert "Protected environments" in files["docs/ci-cd.md"] and "## GitLab CI/CD" in files["docs/ci-cd.md"]
+
+
+@pytest.mark.validators
+@pytest.mark.parametrize("platform", ["kubernetes", "ecs", "lambda", "app_service", "heroku"])
+def test_each_deploy_platform_gives_a_valid_pipeline_with_one_job_per_environment(platform: str,
+                                                                                   tmp_path: Path) -> None:
+    targets = [{"environment": env, "platform": platform, "region": "eu-west-1"} for env in ("staging", "production")]
+    path = tmp_path / CONFIG
+    path.write_text(generated("python-pip", deployment_targets=targets)[CONFIG], encoding="utf-8")
+    assert check_gitlab_ci(path) == [] and check_yaml([path]) == []
+    config = jobs(YAML(typ="safe").load(path.read_text(encoding="utf-8")))
+    assert {"deploy-staging", "deploy-production"} <= set(config)
+    assert config["deploy-production"]["rules"][0]["when"] == "manual"
+
+
+def test_cloud_deploys_log_in_with_an_oidc_id_token_and_store_no_cloud_keys() -> None:
+    targets = [{"environment": "production", "platform": "ecs", "region": "eu-west-1"}]
+    text = generated("python-pip", deployment_targets=targets)[CONFIG]
+    deploy = jobs(YAML(typ="safe").load(text))["deploy-production"]
+    assert deploy["id_tokens"] == {"OIDC_TOKEN": {"aud": "sts.amazonaws.com"}}
+    assert any("AWS_WEB_IDENTITY_TOKEN_FILE" in line for line in deploy["script"])
+    assert "AWS_SECRET_ACCESS_KEY" not in text and "AWS_ACCESS_KEY_ID" not in text
