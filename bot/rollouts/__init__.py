@@ -1,0 +1,1 @@
+"""Progressive rollouts: a state machine persisted in Redis, advanced by scheduled jobs and events."""
