@@ -21,11 +21,17 @@ from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.events import MappingEndEvent
+from ruamel.yaml.events import MappingStartEvent
+from ruamel.yaml.events import SequenceEndEvent
+from ruamel.yaml.events import SequenceStartEvent
+from ruamel.yaml.reader import ReaderError
 
 from bot.errors import UserError
 
 CONFIG_PATH = ".devops.yml"
 MAX_CONFIG_BYTES = 256 * 1024
+MAX_DEPTH = 16  # the deepest valid file nests 7 levels (deploy.apps.<app>.<env>.gate.<key>)
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "devops.schema.json"
 LEVELS = ("read", "triage", "write", "maintain", "admin")  # GitHub's repository roles, weakest first
 DEFAULT_RULES = {"default": "write", "help": "read"}
@@ -86,8 +92,17 @@ def _parse(text: str, path: str) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # ruamel warns (reused anchors...): refuse rather than guess
+            depth = 0
             for event in yaml.parse(text):
-                if isinstance(event, AliasEvent):  # refusing aliases makes a "billion laughs" harmless
+                if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+                    depth += 1
+                    if depth > MAX_DEPTH:  # the schema is a few levels deep; refuse before recursion does
+                        mark = event.start_mark
+                        raise ConfigError([ConfigProblem(mark.line + 1, mark.column + 1, f"nested more than "
+                                                         f"{MAX_DEPTH} levels deep; no key of this file is")], path=path)
+                elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+                    depth -= 1
+                elif isinstance(event, AliasEvent):  # refusing aliases makes a "billion laughs" harmless
                     mark = event.start_mark
                     raise ConfigError([ConfigProblem(mark.line + 1, mark.column + 1, f"`*{event.anchor}` is an alias; "
                                                      "aliases (`*name`) are not allowed, write the value out")], path=path)
@@ -102,8 +117,15 @@ def _parse(text: str, path: str) -> Any:
         what = " ".join(str(part) for part in (error.context, error.problem) if part) or "invalid YAML"
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         raise ConfigError([ConfigProblem(line, column, f"YAML syntax: {what}")], path=path) from None
+    except ReaderError as error:  # a character YAML does not allow; it knows the offset, not the line
+        at = int(error.position)
+        line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        problem = f"YAML syntax: character #x{error.character:04x} is not allowed in YAML" if isinstance(
+            error.character, int) else f"YAML syntax: {error.reason}"
+        raise ConfigError([ConfigProblem(line, column, problem)], path=path) from None
     except (YAMLError, Warning) as error:
-        raise ConfigError([ConfigProblem(1, 1, f"YAML syntax: {error}")], path=path) from None
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ConfigError([ConfigProblem(1, 1, f"YAML syntax: {first}")], path=path) from None
 
 
 def _problems(error: ValidationError, root: Any) -> list[ConfigProblem]:

@@ -244,3 +244,14 @@ def test_the_readme_example_is_a_valid_config() -> None:
     config = load_config(example)
     assert config.ci_defaults()["ci_platform"] == "github_actions"
     assert config.deploy_rules("api", "production")["approvers"] == ["alice"]
+
+
+def test_deep_nesting_is_refused_at_the_level_that_goes_too_deep_without_recursing() -> None:
+    problem = only_problem("ci: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    assert (problem.line, problem.column) == (1, 20) and "nested more than 16 levels" in problem.message
+
+
+def test_a_character_yaml_forbids_is_reported_at_its_line_and_column() -> None:
+    problem = only_problem("ci:\n  platform: x\x07y\n")
+    assert (problem.line, problem.column) == (2, 14)
+    assert problem.message == "YAML syntax: character #x0007 is not allowed in YAML"
