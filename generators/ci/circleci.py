@@ -9,6 +9,8 @@ from ruamel.yaml.comments import CommentedMap
 from generators.ci import container_steps as cs
 from generators.ci.assemble import assemble_jobs
 from generators.ci.companions import companion_files
+from generators.ci.gitlab import needs_approval
+from generators.ci.gitlab import push_branches
 from generators.ci.platform_settings import platform_notes
 from generators.ci.yaml_out import dump
 from generators.ci.yaml_out import shell
@@ -156,14 +158,15 @@ def render_job(job: dict[str, Any], unit: dict[str, Any] | None, images: dict[st
 def workflow(design: dict[str, Any], jobs: list[dict[str, Any]]) -> CommentedMap:
     """Independent jobs start at once; publishing and deploys wait on what they need, production on an approval."""
     rendered = {job["id"] for job in jobs}
-    default_only = {"branches": {"only": [design["default_branch"]]}}
     entries: list[Any] = []
     for job in jobs:
         settings: dict[str, Any] = {}
         requires = [need for need in job["needs"] if need in rendered]
-        if job.get("environment") == "production":
-            approval = "approve-production"
-            entries.append({approval: {"type": "approval", "requires": requires, "filters": default_only}})
+        branches = push_branches(job, design)
+        only = {"branches": {"only": branches}}
+        if job.get("environment") and needs_approval(job):
+            approval = f"approve-{job['environment']}"
+            entries.append({approval: {"type": "approval", "requires": requires, "filters": only}})
             requires = [approval]
         if requires:
             settings["requires"] = requires
@@ -176,8 +179,8 @@ def workflow(design: dict[str, Any], jobs: list[dict[str, Any]]) -> CommentedMap
             settings["serial-group"] = f"<< pipeline.project.slug >>/deploy-{job['environment']}"
         if contexts:
             settings["context"] = contexts
-        if (job.get("when") or {}).get("push_to_default"):
-            settings["filters"] = default_only
+        if branches:
+            settings["filters"] = only
         entries.append({job["id"]: settings} if settings else job["id"])
     return to_commented({"jobs": entries})
 

@@ -23,7 +23,6 @@ STAGES = ["lint", "test", "build", "package", "security", "publish", "deploy"]
 TEMPLATES = ["Jobs/SAST.gitlab-ci.yml", "Jobs/Secret-Detection.gitlab-ci.yml", "Jobs/Dependency-Scanning.gitlab-ci.yml"]
 CACHE_ROOT = ".cache"
 MR = '$CI_PIPELINE_SOURCE == "merge_request_event"'
-DEFAULT_PUSH = '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'
 KUBE_CONFIG = 'export KUBECONFIG="$KUBE_CONFIG"'  # KUBE_CONFIG is a File-type variable: its value is a path
 DIND = {"DOCKER_HOST": "tcp://docker:2376", "DOCKER_TLS_CERTDIR": "/certs"}
 LOGIN_REGISTRY = ('printf \'%s\' "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" '
@@ -55,17 +54,37 @@ def workflow(design: dict[str, Any]) -> CommentedMap:
 
 def _rules(job: dict[str, Any], design: dict[str, Any], unit: dict[str, Any] | None) -> list[dict[str, Any]]:
     when = job.get("when") or {}
-    if when.get("push_to_default"):
-        rule: dict[str, Any] = {"if": DEFAULT_PUSH}
-        if job.get("environment") == "production":
-            rule["when"] = "manual"  # the approval gate; protect the environment so only approvers can run it
-        return [rule]
+    branches = push_branches(job, design)
+    if branches:
+        rules: list[dict[str, Any]] = []
+        for branch in branches:
+            rule: dict[str, Any] = {"if": f'$CI_PIPELINE_SOURCE == "push" && '
+                                          f'{_branch_condition("$CI_COMMIT_BRANCH", branch, design["default_branch"])}'}
+            if needs_approval(job):
+                rule["when"] = "manual"  # the approval gate; protect the environment so only approvers can run it
+            rules.append(rule)
+        return rules
     if when.get("event") == "pull_request":
         return [{"if": MR}]
     if unit and design["path_filters"]:
         # Merge requests run a unit's jobs only when its paths change; branch pipelines run everything.
         return [{"if": MR, "changes": list(unit["paths"])}, {"if": "$CI_COMMIT_BRANCH"}]
     return [{"when": "on_success"}]
+
+
+def push_branches(job: dict[str, Any], design: dict[str, Any]) -> list[str]:
+    """Branches whose pushes run the job (publish and deploy jobs); empty for checks."""
+    when = job.get("when") or {}
+    branches = [design["default_branch"]] if when.get("push_to_default") else []
+    if when.get("push_to_branch"):
+        branches.append(str(when["push_to_branch"]))
+    branches += [str(branch) for branch in when.get("push_to_branches") or []]
+    return [branch for index, branch in enumerate(branches) if branch not in branches[:index]]
+
+
+def needs_approval(job: dict[str, Any]) -> bool:
+    """Deploys that wait for a person: production always, others when the branching strategy says so."""
+    return bool(job.get("approval")) or job.get("environment") == "production"
 
 
 def _image(job: dict[str, Any], unit: dict[str, Any] | None) -> str:

@@ -175,3 +175,11 @@ def test_cloud_deploys_log_in_with_the_job_oidc_token_and_keep_the_credentials_f
     assert "AWS_WEB_IDENTITY_TOKEN_FILE" in login["command"] and '>> "$BASH_ENV"' in login["command"]
     assert "setup_remote_docker" in deploy["steps"]  # the image is copied to ECR with docker
     assert "AWS_SECRET_ACCESS_KEY" not in text
+
+
+def test_gitflow_filters_each_deploy_to_its_branch_and_approves_production_on_the_default_branch() -> None:
+    targets = [{"environment": env, "platform": "kubernetes"} for env in ("staging", "production")]
+    entries = workflow_jobs(config("python-pip", deployment_targets=targets, branching_strategy="gitflow"))
+    assert entries["deploy-staging"]["filters"] == {"branches": {"only": ["develop"]}}
+    assert entries["approve-production"]["filters"] == {"branches": {"only": ["main"]}}
+    assert entries["publish"]["filters"] == {"branches": {"only": ["develop", "main"]}}

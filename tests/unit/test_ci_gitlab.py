@@ -177,3 +177,11 @@ def test_cloud_deploys_log_in_with_an_oidc_id_token_and_store_no_cloud_keys() ->
     assert deploy["id_tokens"] == {"OIDC_TOKEN": {"aud": "sts.amazonaws.com"}}
     assert any("AWS_WEB_IDENTITY_TOKEN_FILE" in line for line in deploy["script"])
     assert "AWS_SECRET_ACCESS_KEY" not in text and "AWS_ACCESS_KEY_ID" not in text
+
+
+def test_gitflow_deploys_staging_from_develop_and_production_from_the_default_branch_by_hand() -> None:
+    targets = [{"environment": env, "platform": "kubernetes"} for env in ("staging", "production")]
+    config = jobs(pipeline("python-pip", deployment_targets=targets, branching_strategy="gitflow"))
+    assert config["deploy-staging"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH =~ /^develop$/'}]
+    assert config["deploy-production"]["rules"] == [
+        {"if": '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', "when": "manual"}]
