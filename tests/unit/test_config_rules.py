@@ -91,3 +91,13 @@ def test_a_hostile_path_in_the_analysis_cannot_escape_its_comment() -> None:
     analysis = Analysis(units=[Unit(name="root", path="x\nenabled: false\r\n", language="python",
                                     package_manager="pip", manifest="requirements.txt")])
     assert load_config(devops_yml(analysis, {})).enabled
+
+
+def test_every_command_in_the_command_table_can_be_given_a_permission_rule() -> None:
+    from bot import messages
+    from bot.config import schema
+
+    keys = set(schema()["$defs"]["permissions"]["properties"])
+    assert set(messages.command_names()) <= keys
+    for name in messages.command_names():
+        assert load_config(f"permissions:\n  {name}: admin\n").rule_for(name) == "admin"
