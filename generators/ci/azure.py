@@ -11,6 +11,7 @@ from ruamel.yaml.scalarstring import FoldedScalarString
 
 from generators.ci import azure_steps as steps_out
 from generators.ci.assemble import assemble_jobs
+from generators.ci.coverage_out import coverage_format
 from generators.ci.coverage_out import test_reports
 from generators.ci.portable import platform_files
 from generators.ci.portable import portable_jobs
@@ -120,10 +121,15 @@ def render_job(job: dict[str, Any], design: dict[str, Any], images: dict[str, st
     if job.get("services"):
         out["services"] = to_commented({c["name"]: c["name"] for c in job["services"]})
     steps, variables = _unit_steps(job, design)
+    variables = {**variables, **(job.get("env") or {})}
     unit = next((u for u in design["units"] if u["name"] == job["unit"]), None)
     if unit and any(step["kind"] == "setup" and step.get("tool") in steps_out.CONTAINER_TOOLS for step in job["steps"]):
         out["container"] = unit["runtime"].get("image")
-    variables = {**variables, **(job.get("env") or {})}
+        # From a container job, service containers are reached by their names, not through localhost ports.
+        for service in job.get("services") or []:
+            port = str(service["ports"][0]).split(":")[0] if service.get("ports") else ""
+            variables = {key: str(value).replace(f"localhost:{port}", f"{service['name']}:{port}")
+                         .replace(f"127.0.0.1:{port}", f"{service['name']}:{port}") for key, value in variables.items()}
     if any("RUNNER_TEMP" in str(step.get("command", "")) for step in job["steps"]):
         variables["RUNNER_TEMP"] = "$(Agent.TempDirectory)"  # the neutral commands use GitHub's name for it
     if variables:
@@ -143,7 +149,8 @@ def render_job(job: dict[str, Any], design: dict[str, Any], images: dict[str, st
     if coverage:
         # @1, not @2: the vendored azure-pipelines schema the output is validated with knows only @1.
         body.append(steps_out.task("PublishCodeCoverageResults@1", "Publish coverage",
-                                   {"codeCoverageTool": "Cobertura", "summaryFileLocation": coverage},
+                                   {"codeCoverageTool": "JaCoCo" if coverage_format(coverage) == "jacoco" else "Cobertura",
+                                    "summaryFileLocation": coverage},
                                    condition="succeededOrFailed()"))
     if junit is None and job["stage"] == "test":
         raise ValueError(f"test job {job['id']} has no JUnit report")
@@ -348,4 +355,4 @@ def azure_pipelines_files(
     jobs = assemble_jobs(design, build, test, security, deployment)
     text, dropped = render_pipeline(design, jobs)
     notes = [f"{name} runs on GitHub Actions only and is left out of Azure Pipelines" for name in dropped]
-    return platform_files(design, security, {design["workflow_path"]: text}, jobs, notes)
+    return platform_files(design, security, {design["workflow_path"]: text}, portable_jobs(jobs)[0], notes)

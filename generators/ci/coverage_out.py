@@ -12,7 +12,8 @@ NODE_COBERTURA = "coverage/cobertura-coverage.xml"
 
 
 def with_cobertura(command: str) -> tuple[str, str | None]:
-    """The test command extended to also write Cobertura XML, and that file (relative to the unit), if known."""
+    """The test command extended to also write a coverage report the platforms read (Cobertura, or JaCoCo XML for
+    Maven), and that file relative to the unit, if known."""
     if "--cov-fail-under" in command:
         return f"{command} --cov-report=xml:coverage.xml", "coverage.xml"
     if "--coverageThreshold" in command:
@@ -22,9 +23,16 @@ def with_cobertura(command: str) -> tuple[str, str | None]:
     if "--check-coverage" in command and "c8" in command:
         return command.replace("--check-coverage", "--check-coverage --reporter=text --reporter=cobertura", 1), \
             NODE_COBERTURA
+    if "jacoco-maven-plugin" in command and ":report" in command:
+        return command, "**/target/site/jacoco/jacoco.xml"  # the report goal writes XML beside HTML and CSV
     if "-coverprofile=coverage.out" in command:
         return f"{command}\ngo run {GOCOVER_COBERTURA} < coverage.out > coverage.xml", "coverage.xml"
     return command, None
+
+
+def coverage_format(path: str) -> str:
+    """The report format of a coverage file this module names: JaCoCo XML or Cobertura."""
+    return "jacoco" if "jacoco" in path else "cobertura"
 
 
 def test_reports(job: dict[str, Any]) -> tuple[dict[str, Any], str | None, str | None]:

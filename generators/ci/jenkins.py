@@ -10,6 +10,7 @@ from bot.templating import render
 from generators.ci.assemble import assemble_jobs
 from generators.ci.azure_steps import docker_build_command
 from generators.ci.azure_steps import trivy_command
+from generators.ci.coverage_out import coverage_format
 from generators.ci.coverage_out import test_reports
 from generators.ci.portable import platform_files
 from generators.ci.portable import portable_jobs
@@ -193,6 +194,7 @@ def _stage(job: dict[str, Any], design: dict[str, Any], images: dict[str, str]) 
         "steps": body,
         "junit": junit,
         "coverage": coverage,
+        "coverage_parser": coverage_format(coverage).upper() if coverage else None,
         "on_failure": on_failure,
         "input": None,
         "lock": None,
@@ -274,4 +276,4 @@ def jenkins_files(
     jobs = assemble_jobs(design, build, test, security, deployment)
     text, dropped = render_jenkinsfile(design, jobs)
     notes = [f"{name} runs on GitHub Actions only and is left out of the Jenkinsfile" for name in dropped]
-    return platform_files(design, security, {design["workflow_path"]: text}, jobs, notes)
+    return platform_files(design, security, {design["workflow_path"]: text}, portable_jobs(jobs)[0], notes)
