@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,13 @@ CASES = ["python-pip", "node-pnpm", "go", "monorepo-py-node", "needs-database"]
 FIXTURES = sorted(path.name for path in REPOS.iterdir() if path.is_dir())
 TARGETS = [{"environment": "staging", "platform": "kubernetes"}, {"environment": "production", "platform": "kubernetes"}]
 CONFIG = ".gitlab-ci.yml"
+
+
+def check_renovate(path: Path) -> list[str]:
+    """renovate.json against the schema check-jsonschema ships."""
+    done = subprocess.run([str(Path(sys.executable).parent / "check-jsonschema"), "--builtin-schema", "vendor.renovate",
+                           str(path)], capture_output=True, text=True, timeout=120)
+    return [f"check-jsonschema: {done.stdout}{done.stderr}"] if done.returncode else []
 
 
 def generated(case: str, **inputs: Any) -> dict[str, str]:
@@ -48,6 +57,8 @@ def test_files_for_each_fixture_repository_pass_the_gitlab_validators(case: str,
             problems += check_gitlab_ci(path)
         elif path.name == "Dockerfile":
             problems += check_dockerfile(path)
+        elif path.name == "renovate.json":
+            problems += check_renovate(path)
     problems += check_yaml([tmp_path / name for name in files if name.endswith((".yml", ".yaml"))])
     assert problems == []
 
