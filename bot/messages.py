@@ -256,7 +256,7 @@ def config_check_summary(path: str, problems: list[str]) -> str:
         return f"{markdown_code(path)} follows the devops-bot schema; its settings apply from the default branch."
     listed = "\n".join(f"- {problem}" for problem in problems)
     return (f"{markdown_code(path)} does not follow the devops-bot schema (`schemas/devops.schema.json`). "
-            f"Until it is fixed, commands on this repository stop with this report.\n\n{listed}")
+            f"On the default branch, it stops every command with this report until it is fixed.\n\n{listed}")
 
 
 # --- onboarding and bot pull requests kept alive (bot/onboarding.py, bot/refresh.py) ---
