@@ -30,7 +30,9 @@ def dependabot_config(design: dict[str, Any]) -> dict[str, str]:
             if unit["service"]:
                 folder = unit["dockerfile"].rsplit("/", 1)[0] if "/" in unit["dockerfile"] else ""
                 entries[("docker", "/" + folder)] = {"package-ecosystem": "docker", "directory": "/" + folder}
-    entries[("github-actions", "/")] = {"package-ecosystem": "github-actions", "directory": "/"}
+    if design.get("platform", "github_actions") == "github_actions":
+        # Other CI platforms add no workflow, so there would be no pinned action for Dependabot to update.
+        entries[("github-actions", "/")] = {"package-ecosystem": "github-actions", "directory": "/"}
     updates = []
     for key in sorted(entries):
         entry = dict(entries[key])

@@ -185,3 +185,9 @@ def test_hostile_names_stay_data_in_the_yaml(tmp_path: Path) -> None:
     assert "refs/heads/ma''in" in loaded["stages"][-1]["condition"]
     assert "${{" not in path.read_text(encoding="utf-8")
     assert "paths" not in loaded["trigger"]  # "svc/a b" cannot be written as a trigger filter; job conditions filter
+
+
+def test_dependabot_keeps_the_packages_current_but_watches_no_actions_when_there_is_no_workflow() -> None:
+    files = run_on_fixture("python-pip", ci_platform=PLATFORM)["ci_cd_package"]["files"]
+    ecosystems = [entry["package-ecosystem"] for entry in YAML(typ="safe").load(files[".github/dependabot.yml"])["updates"]]
+    assert "pip" in ecosystems and "github-actions" not in ecosystems
