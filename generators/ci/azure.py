@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-import shlex
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.scalarstring import FoldedScalarString
 
 from generators.ci import azure_steps as steps_out
 from generators.ci.assemble import assemble_jobs
+from generators.ci.azure_text import as_strings
+from generators.ci.azure_text import filter_script
+from generators.ci.azure_text import folded
+from generators.ci.azure_text import glob_regex  # noqa: F401  (re-exported for tests)
+from generators.ci.azure_text import job_name
 from generators.ci.coverage_out import coverage_format
 from generators.ci.coverage_out import test_reports
 from generators.ci.portable import platform_files
@@ -30,43 +33,9 @@ CHECK_STAGES = ("changes", "lint", "test", "build", "package", "security")
 STRATEGY = {"development": "runOnce", "staging": "runOnce", "production": "runOnce"}
 
 
-def job_name(job_id: str) -> str:
-    """An Azure job or stage identifier: letters, digits and underscores."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", job_id)
-
-
 def _quote(value: str) -> str:
     """A string literal inside an Azure condition expression."""
     return "'" + value.replace("'", "''") + "'"
-
-
-def glob_regex(glob: str) -> str:
-    """A path glob (`dir/**`, `*.yml`) as an anchored extended regular expression."""
-    out = ""
-    index = 0
-    while index < len(glob):
-        if glob.startswith("**", index):
-            out += ".*"
-            index += 2
-            continue
-        char = glob[index]
-        out += "[^/]*" if char == "*" else "[^/]" if char == "?" else re.sub(r"([.^$+(){}\[\]|\\])", r"\\\1", char)
-        index += 1
-    return f"^{out}$"
-
-
-def _filter_script(filters: dict[str, list[str]]) -> str:
-    # Pull request builds check out the merge commit, whose first parent is the target branch.
-    lines = ['changed=""', 'if [ "$BUILD_REASON" = "PullRequest" ]; then', "  changed=$(git diff --name-only HEAD^1 HEAD)",
-             "fi"]
-    for name in sorted(filters):
-        pattern = "|".join(glob_regex(glob) for glob in filters[name])
-        lines += [
-            f"if [ \"$BUILD_REASON\" != \"PullRequest\" ] || printf '%s\\n' \"$changed\" | grep -Eq {shlex.quote(pattern)}; "
-            "then value=true; else value=false; fi",
-            f'echo "##vso[task.setvariable variable={job_name(name)};isOutput=true]$value"',
-        ]
-    return "\n".join(lines)
 
 
 def _condition(job: dict[str, Any], design: dict[str, Any]) -> str | None:
@@ -137,7 +106,7 @@ def render_job(job: dict[str, Any], design: dict[str, Any], images: dict[str, st
     body: list[Any] = []
     for step in job["steps"]:
         if step["kind"] == "paths_filter":
-            body += [_checkout(depth=2), steps_out.script(_filter_script(step["filters"]), "Filter changed paths",
+            body += [_checkout(depth=2), steps_out.script(filter_script(step["filters"]), "Filter changed paths",
                                                           env={"BUILD_REASON": "$(Build.Reason)"})]
             body[-1]["name"] = "filter"
             continue
@@ -226,20 +195,6 @@ def push_branches(job: dict[str, Any], design: dict[str, Any]) -> list[str]:
     return [design["default_branch"]]
 
 
-def folded(condition: str, width: int = 100) -> str:
-    """A long condition as a folded YAML scalar, broken after commas (YAML joins the lines with spaces)."""
-    if len(condition) <= width:
-        return condition
-    out = FoldedScalarString(condition)
-    out.fold_pos = []
-    line_start = 0
-    for index, char in enumerate(condition):
-        if char == " " and condition[index - 1] == "," and index - line_start > width // 2:
-            out.fold_pos.append(index)
-            line_start = index
-    return out
-
-
 def _stage(name: str, display: str, jobs: list[Any], depends: list[str] | None = None,
            condition: str | None = None, lock: bool = False) -> CommentedMap:
     stage = CommentedMap()
@@ -284,28 +239,6 @@ def _containers(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                 "--health-timeout 5s --health-retries 10")
             seen.setdefault(container["name"], entry)
     return [seen[name] for name in sorted(seen)]
-
-
-def as_strings(value: Any, typed: bool = False) -> Any:
-    """Numbers and booleans as strings (Azure reads every scalar as a string, and its schema says so), except in
-    task inputs, which the schema types."""
-    if isinstance(value, bool) and not typed:
-        return "true" if value else "false"
-    if isinstance(value, int) and not isinstance(value, bool) and not typed:
-        return str(value)
-    if isinstance(value, str):
-        # Azure evaluates `${{ }}` and `$[ ]` anywhere in the file and the bot emits neither, so one in a
-        # repository-supplied name (unit, path, branch) is broken up to stay plain text.
-        if "${{" in value or "$[" in value:
-            return type(value)(value.replace("${{", "$ {{").replace("$[", "$ ["))
-        return value
-    if isinstance(value, dict):
-        for key in list(value):
-            value[key] = as_strings(value[key], typed or key == "inputs")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            value[index] = as_strings(item, typed)
-    return value
 
 
 def render_pipeline(design: dict[str, Any], jobs: list[dict[str, Any]]) -> tuple[str, list[str]]:
