@@ -45,7 +45,8 @@ def rust(unit: Unit, threshold: int) -> dict[str, Any]:
         "pre": ["rustup component add llvm-tools-preview",
                 f"cargo install cargo-llvm-cov --locked --version {CARGO_LLVM_COV}",
                 f"cargo install cargo-nextest --locked --version {CARGO_NEXTEST}", nextest_config],
-        "command": f"cargo llvm-cov nextest --locked --workspace --profile ci --fail-under-lines {threshold}",
+        "command": f"cargo llvm-cov nextest --locked --workspace --fail-under-lines {threshold}",
+        "env": {"NEXTEST_PROFILE": "ci"},  # nextest's own profile; --profile would name a cargo profile
         "junit": "target/nextest/ci/junit.xml",
         "note": f"tests run through cargo-nextest {CARGO_NEXTEST} under cargo-llvm-cov {CARGO_LLVM_COV}, which "
                 "enforces the line-coverage threshold and writes JUnit XML",
@@ -87,7 +88,7 @@ def dotnet(unit: Unit, threshold: int, packages: set[str]) -> dict[str, Any]:
     if "coverlet.msbuild" in packages:
         command = f"{base} {loggers} /p:CollectCoverage=true /p:Threshold={threshold} /p:ThresholdType=line"
         return {"command": command, "junit": "test-results/*.xml" if not note else "test-results/*.trx", "note": note}
-    value = ("find . -name coverage.cobertura.xml -path '*TestResults*' -exec grep -o -m1 "
+    value = ("find . -name coverage.cobertura.xml -exec grep -o -m1 "
              "'lines-covered=\"[0-9]*\" lines-valid=\"[0-9]*\"' {} \\; | tr -dc '0-9 \\n' | "
              "awk '{ covered += $1; valid += $2 } END { if (valid > 0) printf \"%.2f\", 100 * covered / valid }'")
     extra = ("coverlet.collector writes Cobertura XML and a shell step checks it against the threshold "
