@@ -35,7 +35,9 @@ def evidence(analysis: Analysis, kind: str, value: str, unit: str = "") -> list[
 def test_every_required_fixture_case_exists() -> None:
     required = {"python-pip", "python-poetry", "python-uv", "node-npm", "node-pnpm", "node-yarn", "go",
                 "monorepo-py-node", "two-lockfiles", "npm-placeholder-test", "no-tests", "needs-database",
-                "existing-ci", "versions-disagree"}
+                "existing-ci", "versions-disagree", "rust-cargo", "rust-workspace", "java-maven", "java-gradle-multi",
+                "dotnet", "ruby-rails", "php-laravel", "elixir-phoenix", "hugo-site", "python-pdm", "python-hatch-tox",
+                "node-bun", "node-playwright"}
     assert required <= set(CASES)
 
 
