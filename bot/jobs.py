@@ -71,6 +71,8 @@ def run_github_command(request: dict[str, Any], *, deps: Deps | None = None) -> 
     job_id = deps.job_id if deps else _current_job_id(request)
     try:
         deps = deps or build_deps(request)
+        if _installation_stopped(request, deps):  # uninstalled or suspended after this job was queued
+            return {"outcome": "installation_stopped", "job_id": job_id, "kind": request.get("kind")}
         handler = {"setup_ci": _setup_ci, "help": _help, "reply": _reply}.get(request["kind"]) \
             or _command_job(request["kind"])
         summary = handler(request, deps, progress)
@@ -211,6 +213,15 @@ def run_setup_pipeline(repository: str, tree: Any, head_sha: str, default_branch
                                                                        "repository": repository})
     inputs = merge_ci_inputs(_inputs(project_path, options), options, config)
     return runner(PIPELINE, inputs, ctx, on_event=observe, run_id=deps.job_id, store=deps.run_store)
+
+
+def _installation_stopped(request: dict[str, Any], deps: Deps) -> bool:
+    redis = getattr(deps.run_store, "redis", None)
+    if redis is None or "installation_id" not in request:
+        return False
+    from bot.lifecycle import is_stopped
+
+    return is_stopped(redis, request["installation_id"])
 
 
 def _command_job(kind: str) -> Callable[[dict[str, Any], Deps, Any], dict[str, Any]]:

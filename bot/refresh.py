@@ -139,6 +139,9 @@ def run_push_refresh(request: dict[str, Any], *, deps: jobs.Deps | None = None, 
         return {"outcome": "installation_stopped"}
     repo = deps.github.get_repo(request["repository"])
     repository_id = int(request["repository_id"])
+    turned_off = _turned_off(repo, request)
+    if turned_off:
+        return {"outcome": turned_off, "repository": request["repository"]}
     results = refresh_pulls(repo, request, deps, force=False,
                             on_not_ours=lambda pull, branch: comment_stale_once(redis, repository_id, pull, branch))
     summary = {"outcome": "refreshed" if results else "no_bot_pull_requests", "pulls": results,
@@ -147,6 +150,20 @@ def run_push_refresh(request: dict[str, Any], *, deps: jobs.Deps | None = None, 
         record_run(redis, repository_id, {"run_id": deps.job_id, "kind": "refresh", **result})
     log.info("push refresh of %s: %s", request["repository"], summary)
     return summary
+
+
+def _turned_off(repo: Repository, request: dict[str, Any]) -> str | None:
+    """"disabled" when .devops.yml says `enabled: false`, "invalid_config" when it cannot be read; else None."""
+    try:
+        from bot.config import ConfigError
+        from bot.config_checks import read_config_at
+    except ImportError:  # before .devops.yml support
+        return None
+    try:
+        config = read_config_at(repo, request.get("default_branch") or repo.default_branch)
+    except ConfigError:  # the config check run reports it; a refresh waits for a valid file
+        return "invalid_config"
+    return None if config.enabled else "disabled"
 
 
 def _production(request: dict[str, Any]) -> tuple[jobs.Deps, Any]:

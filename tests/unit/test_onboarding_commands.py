@@ -196,3 +196,27 @@ def test_someone_without_write_access_is_refused(fake_github: FakeGitHub, redis:
     assert summary["outcome"] == "not_allowed"
     assert "your access is `read`" in bot_comments(repo, 1)[-1]
     assert repo.pulls == {}
+
+
+def test_a_repository_that_turned_the_bot_off_gets_no_refresh(fake_github: FakeGitHub, redis: redis_lib.Redis,
+                                                              with_setup_pr: FakeRepo) -> None:
+    pytest.importorskip("bot.config_checks")  # .devops.yml support
+    repo = with_setup_pr
+    head = repo.branch_head(BRANCH)
+    repo.commit_on("master", {".devops.yml": "enabled: false\n", ".python-version": "3.11\n"})
+
+    summary = push(fake_github, redis, [".devops.yml", ".python-version"])
+
+    assert summary == {"outcome": "disabled", "repository": "Codertocat/Hello-World"}
+    assert repo.branch_head(BRANCH) == head
+
+
+def test_a_command_queued_before_the_installation_was_suspended_does_nothing(
+        fake_github: FakeGitHub, redis: redis_lib.Redis, comment: dict[str, Any]) -> None:
+    from bot import lifecycle
+
+    seed(fake_github, comment)
+    redis.set(lifecycle.stopped_key(comment["installation"]["id"]), "suspend")
+
+    assert run(fake_github, redis, comment, "setup_ci")["outcome"] == "installation_stopped"
+    assert fake_github.calls == []
