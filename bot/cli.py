@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     setup.add_argument("--out", type=Path, help="write the files here instead of committing a branch")
     setup.set_defaults(handler=_setup_ci)
 
+    demo = commands.add_parser("deploy-demo", help="run a short real canary on a local HAProxy + Prometheus stack")
+    demo.add_argument("--stage-seconds", type=float, default=4, help="how long each canary stage lasts")
+    demo.add_argument("--approve", default="demo-approver", metavar="USER", help="who approves the 25%% gate")
+    demo.add_argument("--fault", type=float, default=0.0, metavar="RATE",
+                      help="inject this 5xx ratio into the new version (then it rolls back)")
+    demo.set_defaults(handler=_deploy_demo)
+
     analyze = commands.add_parser("analyze", help="print what the bot detects in a local repository")
     analyze.add_argument("path", type=Path)
     analyze.add_argument("--json", action="store_true", help="machine-readable output")
@@ -186,6 +193,14 @@ def _local_config(root: Path) -> Any:
     if not path.is_file():
         return RepoConfig()
     return load_config(path.read_bytes().decode("utf-8", "replace"), path=str(path))
+
+
+def _deploy_demo(args: argparse.Namespace) -> int:
+    from bot.rollouts.demo import run_demo
+
+    succeeded = run_demo(sys.stdout, stage_seconds=args.stage_seconds, approve_as=args.approve,
+                         fault_error_rate=args.fault)
+    return 0 if succeeded or args.fault else 1
 
 
 def _analyze(args: argparse.Namespace) -> int:

@@ -68,6 +68,16 @@ class Rollout:
     slack: dict[str, str] = field(default_factory=dict)  # {"channel", "ts"} of the parent message
     github: dict[str, Any] = field(default_factory=dict)  # {"repository", "deployment_id"}
     version_counter: int = 0  # bumped on every save; optimistic concurrency for events
+    # Added by the engine (issue 5); all plain data with defaults, so older records still load.
+    platform_config: dict[str, Any] = field(default_factory=dict)  # how to reach the platform (sockets, URLs)
+    reporter_factories: list[str] = field(default_factory=list)  # "module:function(rollout) -> Reporter"
+    gate_timeout_seconds: float = 3600.0
+    on_gate_timeout: str = "rollback"  # rollback | abort | pause | proceed: what a gate nobody answers does
+    tick_token: str | None = None  # identifies the one scheduled tick; an older tick is stale
+    stage_started_at: float | None = None
+    created_at: float = 0.0
+    ended_at: float | None = None
+    on_finish: str | None = None  # "module:function(rollout_id)" queued once when the rollout ends
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""

@@ -1,0 +1,26 @@
+"""Where rollouts run: `local` (HAProxy + Prometheus + processes) and the platforms still to come."""
+
+from __future__ import annotations
+
+from bot.errors import UserError
+from bot.rollouts.contract import Platform
+from bot.rollouts.contract import Rollout
+
+PLATFORMS = ("local", "kubernetes", "ecs", "lambda", "vm_based")
+
+
+def platform_for(rollout: Rollout) -> Platform:
+    """The platform a rollout names, built from its platform_config; UserError for one not available yet."""
+    if rollout.platform == "local":
+        from bot.platforms.local import LocalPlatform
+
+        return LocalPlatform.from_config(rollout.platform_config)
+    if rollout.platform in PLATFORMS:
+        raise UserError(not_available(rollout.platform))
+    raise UserError(f"unknown platform {rollout.platform!r}; use one of: {', '.join(PLATFORMS)}")
+
+
+def not_available(platform: str) -> str:
+    """Said plainly when a rollout asks for a platform the bot cannot drive yet."""
+    return (f"executing deployments on {platform} is not available yet: the bot generates its manifests "
+            f"(create_deployment_manifests), but only the local platform runs rollouts today")

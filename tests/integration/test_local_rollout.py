@@ -1,0 +1,170 @@
+"""Canary rollouts on the real local stack: HAProxy's runtime API, Prometheus's PromQL, real app processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis as redis_lib
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bot.platforms import platform_for
+from bot.platforms.local_stack import LoadGenerator
+from bot.platforms.local_stack import LocalStack
+from bot.platforms.local_stack import start_stack
+from bot.queue import get_queue
+from bot.rollouts import driver
+from bot.rollouts import engine
+from bot.rollouts.contract import ROLLED_BACK
+from bot.rollouts.contract import SUCCEEDED
+from bot.rollouts.contract import TERMINAL
+from bot.rollouts.contract import WAITING_APPROVAL
+from bot.rollouts.contract import Rollout
+from bot.rollouts.demo import demo_stages
+from bot.rollouts.testing import RecordingReporter
+from tests.conftest import redis_url_for
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not (shutil.which("haproxy") and shutil.which("prometheus")),
+                       reason="haproxy and prometheus are not installed (scripts/setup installs them)"),
+]
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+REDIS_DB = 11
+
+
+@pytest.fixture
+def conn() -> Any:
+    c = redis_lib.Redis.from_url(redis_url_for(REDIS_DB))
+    c.flushdb()
+    yield c
+    c.flushdb()
+    c.close()
+
+
+@pytest.fixture
+def stack() -> Any:
+    with start_stack("v1", "v2") as running:
+        load = LoadGenerator(running.url).start()
+        running.load = load  # type: ignore[attr-defined]
+        try:
+            yield running
+        finally:
+            load.stop()
+
+
+def new_rollout(stack: LocalStack) -> Rollout:
+    rollout = demo_stages(3, ["25%"])
+    rollout.app, rollout.platform_config = "shop", stack.platform_config()
+    return rollout
+
+
+def served_now(stack: LocalStack, seconds: float = 2) -> Counter[tuple[str, int]]:
+    """What HAProxy answered over the next few seconds (after in-flight requests settle)."""
+    time.sleep(1)
+    stack.load.reset()  # type: ignore[attr-defined]
+    time.sleep(seconds)
+    return stack.load.reset()  # type: ignore[attr-defined]
+
+
+def test_a_canary_passes_its_gate_and_the_new_version_serves_everything(conn: Any, stack: LocalStack) -> None:
+    reporter = RecordingReporter()
+    deps = engine.Deps(redis=conn, queue=get_queue(conn), platform=platform_for, reporters=lambda _: [reporter])
+    rollout = engine.start(new_rollout(stack), deps=deps)
+    approvals: list[engine.Outcome] = []
+
+    def at_gate(current: Rollout) -> None:
+        if current.state == WAITING_APPROVAL and not approvals:
+            split = served_now(stack, 1)
+            assert split[("v2", 200)] and split[("v1", 200)]  # 25/75 while the gate waits
+            approvals.append(engine.approve(current.rollout_id, current.stage_index, current.gate_token, "U2",
+                                            deps=deps))
+
+    final = driver.drive(rollout.rollout_id, deps, timeout=120, on_idle=at_gate)
+    assert final.state == SUCCEEDED, final.reason
+    assert [o.code for o in approvals] == ["approved"]
+    assert [s for s in reporter.kinds() if s in ("stage_started", "gate_waiting", "approved", "succeeded")] == [
+        "stage_started", "stage_started", "gate_waiting", "approved", "stage_started", "stage_started", "succeeded"]
+    analyses = [e for e in final.events if e["kind"] == "analysis"]
+    assert analyses and all("error rate 0.00%" in e["text"] for e in analyses)
+    served = served_now(stack)
+    assert set(served) == {("v2", 200)} and served[("v2", 200)] > 50
+
+
+def test_a_fault_in_the_canary_rolls_back_by_itself_and_stable_serves_everything(conn: Any,
+                                                                                  stack: LocalStack) -> None:
+    deps = engine.Deps(redis=conn, queue=get_queue(conn), platform=platform_for, reporters=lambda _: [])
+    stack.set_fault("canary", error_rate=0.3)
+    rollout = engine.start(new_rollout(stack), deps=deps)
+    final = driver.drive(rollout.rollout_id, deps, timeout=60)
+    assert final.state == ROLLED_BACK
+    assert final.reason.startswith("automatic rollback at 5%: error rate ")
+    assert "is above the limit 1.00%" in final.reason
+    assert final.traffic == {"stable": 100, "canary": 0}
+    served = served_now(stack)
+    assert set(served) == {("v1", 200)} and served[("v1", 200)] > 50
+
+
+def test_a_real_worker_with_its_scheduler_drives_the_rollout_across_a_restart(conn: Any, stack: LocalStack) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("GITHUB_", "SLACK_", "REDIS_"))}
+    # The worker checks the App's settings at start-up, though this job never calls GitHub.
+    env.update(REDIS_URL=redis_url_for(REDIS_DB), PYTHONPATH=str(ROOT), GITHUB_APP_ID="1", GITHUB_PRIVATE_KEY=key,
+               GITHUB_WEBHOOK_SECRET="unused", GITHUB_API_URL="http://127.0.0.1:9")
+    deps = engine.Deps(redis=conn, queue=get_queue(conn), platform=platform_for, reporters=lambda _: [])
+    rollout = engine.start(new_rollout(stack), deps=deps)
+    worker = start_worker(env)
+    try:
+        at_gate = wait_for(conn, rollout.rollout_id, {WAITING_APPROVAL}, worker)
+        assert at_gate.stage_index == 1 and at_gate.traffic == {"stable": 75, "canary": 25}
+    finally:
+        stop(worker)
+    # No worker runs now; the approval is saved with the next stage's scheduled tick.
+    assert engine.approve(rollout.rollout_id, 1, at_gate.gate_token, "U2", deps=deps).ok
+    worker = start_worker(env)
+    try:
+        final = wait_for(conn, rollout.rollout_id, TERMINAL, worker)
+    finally:
+        log = stop(worker)
+    assert final.state == SUCCEEDED, (final.reason, log)
+    assert [e["kind"] for e in final.events].count("stage_started") == 4
+    assert set(served_now(stack)) == {("v2", 200)}
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def stop(worker: subprocess.Popen[str]) -> str:
+    worker.terminate()
+    try:
+        out, _ = worker.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        out, _ = worker.communicate()
+    return out
+
+
+def wait_for(conn: Any, rollout_id: str, states: set[str] | frozenset[str],
+             worker: subprocess.Popen[str], timeout: float = 90) -> Rollout:
+    deps = engine.Deps(redis=conn, queue=get_queue(conn), platform=platform_for, reporters=lambda _: [])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = engine.get(rollout_id, deps=deps)
+        if current is not None and current.state in states:
+            return current
+        if worker.poll() is not None:
+            raise AssertionError(f"the worker exited: {worker.communicate()[0]}")
+        time.sleep(0.2)
+    raise AssertionError(f"rollout {rollout_id} never reached {states}: {engine.get(rollout_id, deps=deps)}")
