@@ -193,10 +193,9 @@ def _jobs(design: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _rollback_runbook(design: dict[str, Any]) -> str:
-    if not design["targets"]:
-        return "No deployments are generated, so there is nothing to roll back."
-    return ("A failed rollout or smoke test runs `kubectl rollout undo` automatically. To roll back by hand: "
-            "`kubectl --namespace <namespace> rollout undo deployment/<name>`, then re-run the last good workflow.")
+    from generators.ci.deploy import rollback_runbook
+
+    return rollback_runbook(deployment_stage(design, design["targets"]))
 
 
 @step_type("ci_package_assembler")

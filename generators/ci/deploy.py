@@ -247,3 +247,14 @@ def deploy_settings(deployment: dict[str, Any]) -> list[str]:
         if env.get("note"):
             settings.append(f"{env['platform']} ({name}): {env['note']}.")
     return settings
+
+
+def rollback_runbook(deployment: dict[str, Any]) -> str:
+    """The rollback runbook as plain text: what happens on its own, and the command per environment."""
+    procedures = deployment.get("rollback_procedures") or []
+    if not procedures:
+        return "No deployments are generated, so there is nothing to roll back."
+    lines = ["A failed rollout or smoke test restores, in the same job, the version recorded before the deploy.",
+             "To roll back by hand, then re-run the last good workflow run:"]
+    lines += [f"- {item['environment']} ({item['platform']}): {item['manual']}" for item in procedures]
+    return "\n".join(lines)

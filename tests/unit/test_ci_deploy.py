@@ -15,6 +15,7 @@ from generators.analysis.model import Analysis
 from generators.analysis.model import Unit
 from generators.ci.deploy import deploy_requirements
 from generators.ci.deploy import deployment_stage
+from generators.ci.deploy import rollback_runbook
 from generators.ci.design import design_pipeline
 from tests.validators import check_github_workflow
 from tests.validators import check_yaml
@@ -208,3 +209,11 @@ def test_a_vercel_and_monorepo_deploy_workflow_passes_the_validators(tmp_path: P
     path = tmp_path / "ci.yml"
     path.write_text(result["files"][result["design"]["workflow_path"]], encoding="utf-8")
     assert check_github_workflow(path) + check_yaml([path]) == []
+
+
+def test_the_rollback_runbook_names_the_manual_command_of_every_environment() -> None:
+    targets = [{"environment": "staging", "platform": "heroku"},
+               {"environment": "production", "platform": "lambda", "region": "eu-west-1"}]
+    text = rollback_runbook(deployment_stage(design_of(targets), targets))
+    assert "heroku releases:rollback" in text and "aws lambda update-alias" in text
+    assert rollback_runbook({}) == "No deployments are generated, so there is nothing to roll back."
