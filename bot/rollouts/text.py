@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from typing import TextIO
@@ -33,6 +34,7 @@ class TextReporter:
         self._last_summary = ""
 
     def _line(self, text: str) -> None:
+        text = re.sub(r"<@([^>]+)>", r"@\1", text)  # Slack mentions read as @name on a terminal
         self.out.write(f"[{time.monotonic() - self.started:6.1f}s] {text}\n")
         self.out.flush()
 

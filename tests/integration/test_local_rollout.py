@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -168,3 +169,20 @@ def wait_for(conn: Any, rollout_id: str, states: set[str] | frozenset[str],
             raise AssertionError(f"the worker exited: {worker.communicate()[0]}")
         time.sleep(0.2)
     raise AssertionError(f"rollout {rollout_id} never reached {states}: {engine.get(rollout_id, deps=deps)}")
+
+
+@pytest.mark.parametrize(("args", "expected", "serving"), [
+    ([], "succeeded: every stage passed", "v2 200"),
+    (["--fault", "0.3"], "rolled_back: automatic rollback at 5%: error rate", "v1 200"),
+])
+def test_the_deploy_demo_command_prints_the_thread_and_what_haproxy_serves(args: list[str], expected: str,
+                                                                          serving: str) -> None:
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("GITHUB_", "SLACK_", "REDIS_"))}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "deploy-demo", "--stage-seconds", "2", *args], cwd=ROOT,
+                          env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert expected in done.stdout
+    last = done.stdout.strip().splitlines()[-1]
+    # one entry only: every answer came from that version, with status 200
+    assert re.fullmatch(rf"the last 2 s through HAProxy at http://127\.0\.0\.1:\d+: {serving}: \d+", last), last
+    assert "stage 1/4: 5% of traffic" in done.stdout
