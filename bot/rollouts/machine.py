@@ -18,6 +18,8 @@ from datetime import datetime
 from datetime import timezone
 from typing import Any
 
+from rq import Retry
+
 from bot.errors import UserError
 from bot.rollouts import messages
 from bot.rollouts.analysis import describe
@@ -214,8 +216,9 @@ def commit(store: RolloutStore, step: Transition, reporters: list[Reporter] | No
         for delay, func, args, job_id in step.jobs:
             # RQ keeps whole seconds: round up so that a tick never runs before its time.
             at = datetime.fromtimestamp(math.ceil(deps.now() + delay), tz=timezone.utc)
+            # A tick that fails (Redis blip, busy lock) runs again; a replay of one that succeeded is stale.
             deps.queue.enqueue_at(at, func, *args, job_id=job_id, job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=600,
-                                  failure_ttl=7 * 24 * 3600, pipeline=pipe)
+                                  failure_ttl=7 * 24 * 3600, retry=Retry(max=3, interval=[2, 10, 30]), pipeline=pipe)
         if finished and r.on_finish:
             deps.queue.enqueue(r.on_finish, r.rollout_id, job_id=f"rollout-{r.rollout_id}-finish",
                                job_timeout=JOB_TIMEOUT_SECONDS, pipeline=pipe)

@@ -116,12 +116,7 @@ def test_a_fault_in_the_canary_rolls_back_by_itself_and_stable_serves_everything
 
 
 def test_a_real_worker_with_its_scheduler_drives_the_rollout_across_a_restart(conn: Any, stack: LocalStack) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-    env = {name: value for name, value in os.environ.items() if not name.startswith(("GITHUB_", "SLACK_", "REDIS_"))}
-    # The worker checks the App's settings at start-up, though this job never calls GitHub.
-    env.update(REDIS_URL=redis_url_for(REDIS_DB), PYTHONPATH=str(ROOT), GITHUB_APP_ID="1", GITHUB_PRIVATE_KEY=key,
-               GITHUB_WEBHOOK_SECRET="unused", GITHUB_API_URL="http://127.0.0.1:9")
+    env = worker_env()
     deps = engine.Deps(redis=conn, queue=get_queue(conn), platform=platform_for, reporters=lambda _: [])
     rollout = engine.start(new_rollout(stack), deps=deps)
     worker = start_worker(env)
@@ -140,6 +135,16 @@ def test_a_real_worker_with_its_scheduler_drives_the_rollout_across_a_restart(co
     assert final.state == SUCCEEDED, (final.reason, log)
     assert [e["kind"] for e in final.events].count("stage_started") == 4
     assert set(served_now(stack)) == {("v2", 200)}
+
+
+def worker_env() -> dict[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("GITHUB_", "SLACK_", "REDIS_"))}
+    # The worker checks the App's settings at start-up, though these jobs never call GitHub.
+    env.update(REDIS_URL=redis_url_for(REDIS_DB), PYTHONPATH=str(ROOT), GITHUB_APP_ID="1", GITHUB_PRIVATE_KEY=key,
+               GITHUB_WEBHOOK_SECRET="unused", GITHUB_API_URL="http://127.0.0.1:9")
+    return env
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen[str]:
@@ -186,3 +191,61 @@ def test_the_deploy_demo_command_prints_the_thread_and_what_haproxy_serves(args:
     # one entry only: every answer came from that version, with status 200
     assert re.fullmatch(rf"the last 2 s through HAProxy at http://127\.0\.0\.1:\d+: {serving}: \d+", last), last
     assert "stage 1/4: 5% of traffic" in done.stdout
+
+
+def test_blue_green_previews_with_no_traffic_then_switches_everything_at_once(conn: Any, stack: LocalStack) -> None:
+    from bot.rollouts.strategies import plan_stages
+
+    deps = engine.Deps(redis=conn, queue=get_queue(conn), platform=platform_for, reporters=lambda _: [])
+    rollout = new_rollout(stack)
+    rollout.strategy = "blue_green"
+    rollout.stages = plan_stages("blue_green", {"smoke_duration": 2, "bake_duration": 3, "analysis_interval": 1.5,
+                                                "manual_approval_points": []})
+    seen: list[Counter[tuple[str, int]]] = []
+
+    def during_preview(current: Rollout) -> None:
+        if current.stage_index == 0 and not seen:
+            seen.append(served_now(stack, 0.5))
+
+    final = driver.drive(engine.start(rollout, deps=deps).rollout_id, deps, timeout=60, on_idle=during_preview)
+    assert final.state == SUCCEEDED, final.reason
+    assert seen and set(seen[0]) == {("v1", 200)}  # green took no traffic while it was previewed
+    assert set(served_now(stack)) == {("v2", 200)}
+
+
+def test_the_deployment_pipeline_hands_the_rollout_to_a_real_worker_which_writes_the_report(
+        conn: Any, stack: LocalStack, tmp_path: Path) -> None:
+    import json
+
+    from ruamel.yaml import YAML
+
+    from bot.rollouts.report import report_key
+
+    env = worker_env()
+    inputs = {"application_name": "shop", "target_environment": "staging", "deployment_strategy": "canary",
+              "artifact_source": {"type": "git", "location": "examples/demo-app", "version": "v2"},
+              "platform_config": {"type": "local", "local": stack.platform_config()}, "stable_version": "v1",
+              "rollout_settings": {"canary_stages": [{"percentage": 20, "duration": 3}, {"percentage": 100}],
+                                   "manual_approval_points": [], "analysis_interval": 1.5}}
+    YAML().dump(inputs, tmp_path / "inputs.yml")
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "run", "deployment", "--inputs-file",
+                           str(tmp_path / "inputs.yml")], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["status"] == "succeeded" and len(summary["steps"]) == 9
+    rollout_id = summary["run_id"][:32]
+    assert engine.get(rollout_id, deps=engine.Deps(conn, get_queue(conn), platform_for, lambda _: [])).state == \
+        "running"  # the run returned while the rollout goes on
+    worker = start_worker(env)
+    try:
+        final = wait_for(conn, rollout_id, TERMINAL, worker)
+        deadline = time.monotonic() + 30
+        while conn.get(report_key(rollout_id)) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        log = stop(worker)
+    assert final.state == SUCCEEDED, (final.reason, log)
+    report = json.loads(conn.get(report_key(rollout_id)))
+    assert report["status"] == SUCCEEDED and report["test_results"]["passed"]
+    assert set(served_now(stack)) == {("v2", 200)}

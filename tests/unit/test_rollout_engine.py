@@ -349,3 +349,24 @@ def test_a_gate_timeout_set_to_proceed_moves_on_by_itself(world: Any) -> None:
     r = engine.get(world.rollout_id, deps=world.deps)
     assert r.state == RUNNING and r.stage_index == 2
     assert world.run_until_quiet().state == SUCCEEDED
+
+
+def test_a_tick_that_fails_is_retried_by_rq(world: Any) -> None:
+    start(world)
+    job_id, _ = driver.next_due(world.deps)
+    assert world.deps.queue.fetch_job(job_id).retries_left == 3
+
+
+@pytest.mark.parametrize(("strategy", "config", "weights"), [
+    ("blue_green", {"smoke_duration": 4, "bake_duration": 4, "manual_approval_points": []}, [0, 100]),
+    ("rolling", {"batch_size": 50, "batch_interval": 4, "manual_approval_points": []}, [50, 100]),
+    ("recreate", {"bake_duration": 4}, [100]),
+])
+def test_every_strategy_runs_its_plan_to_the_end(world: Any, strategy: str, config: dict[str, Any],
+                                                 weights: list[int]) -> None:
+    from bot.rollouts.strategies import plan_stages
+
+    start(world, strategy=strategy, stages=plan_stages(strategy, config))
+    final = world.run_until_quiet()
+    assert final.state == SUCCEEDED and world.platform.weights()[:len(weights)] == weights
+    assert world.platform.live == "v2"
