@@ -154,11 +154,9 @@ def run_push_refresh(request: dict[str, Any], *, deps: jobs.Deps | None = None, 
 
 def _turned_off(repo: Repository, request: dict[str, Any]) -> str | None:
     """"disabled" when .devops.yml says `enabled: false`, "invalid_config" when it cannot be read; else None."""
-    try:
-        from bot.config import ConfigError
-        from bot.config_checks import read_config_at
-    except ImportError:  # before .devops.yml support
-        return None
+    from bot.config import ConfigError
+    from bot.config_checks import read_config_at
+
     try:
         config = read_config_at(repo, request.get("default_branch") or repo.default_branch)
     except ConfigError:  # the config check run reports it; a refresh waits for a valid file
@@ -187,18 +185,15 @@ def _command_start(request: dict[str, Any], deps: jobs.Deps, progress: Any, comm
 
 
 def may_run(repo: Repository, request: dict[str, Any], command: str) -> tuple[bool, str]:
-    """Whether the commenter may run `command`: `.devops.yml` permissions, default write access or above."""
-    allowed, level = jobs._may_write(repo, request["commenter"])
-    try:
-        from bot.config_checks import read_config_at
-        from bot.config_checks import team_memberships
-    except ImportError:  # before .devops.yml support: write access or above
-        return allowed, "" if allowed else messages.not_allowed(request["commenter"], level)
-    config = read_config_at(repo, request.get("default_branch") or repo.default_branch)
-    if not config.enabled:
-        return False, messages.bot_disabled()
-    teams = team_memberships(repo, request["commenter"], config.teams_for(command))
-    return config.may_run(command, request["commenter"], level, teams)
+    """Whether the commenter may run `command`: `.devops.yml` permissions, default write access or above.
+
+    An invalid `.devops.yml` refuses with its problem report rather than failing the job.
+    """
+    from bot.config_checks import gate_command
+
+    _, level = jobs._may_write(repo, request["commenter"])
+    ref = request.get("default_branch") or repo.default_branch
+    return gate_command(repo, ref, command, request["commenter"], level)
 
 
 def status_job(request: dict[str, Any], deps: jobs.Deps, progress: Any) -> dict[str, Any]:

@@ -198,9 +198,22 @@ def test_someone_without_write_access_is_refused(fake_github: FakeGitHub, redis:
     assert repo.pulls == {}
 
 
+def test_refresh_with_an_invalid_config_answers_with_its_problems(fake_github: FakeGitHub, redis: redis_lib.Redis,
+                                                                 with_setup_pr: FakeRepo, comment: dict[str, Any]) -> None:
+    repo = with_setup_pr
+    head = repo.branch_head(BRANCH)
+    repo.commit_on("master", {".devops.yml": "ci:\n  platform: travis\n"})
+
+    summary = run(fake_github, redis, comment, "refresh")
+
+    assert summary["outcome"] == "not_allowed"
+    answer = bot_comments(repo, 1)[-1]
+    assert "travis" in answer and ".devops.yml:2:13" in answer
+    assert repo.branch_head(BRANCH) == head
+
+
 def test_a_repository_that_turned_the_bot_off_gets_no_refresh(fake_github: FakeGitHub, redis: redis_lib.Redis,
                                                               with_setup_pr: FakeRepo) -> None:
-    pytest.importorskip("bot.config_checks")  # .devops.yml support
     repo = with_setup_pr
     head = repo.branch_head(BRANCH)
     repo.commit_on("master", {".devops.yml": "enabled: false\n", ".python-version": "3.11\n"})
