@@ -55,6 +55,7 @@ class Deps:
     runner: Callable[..., Any] | None = None  # bot.engine.run_pipeline unless replaced
     run_store: Any = None
     status_interval: float = 3.0
+    schema_url: str | None = None  # where editors find the .devops.yml schema (the bot serves it)
 
 
 @dataclass
@@ -114,6 +115,7 @@ def build_deps(request: dict[str, Any]) -> Deps:
             job.retries_left = 0  # RQ reads this after the job raises
 
     return Deps(
+        schema_url=settings.schema_url,
         github=make_github(tokens.token(installation), settings.github_api_url, counter=counter),
         job_id=_current_job_id(request),
         counter=counter,

@@ -11,6 +11,7 @@ from bot.templating import render
 from generators.analysis import analyze
 from generators.analysis.model import Analysis
 from generators.analysis.model import Unit
+from generators.devops_config import devops_yml
 
 CONFIG_PATH = ".devops.yml"
 MAX_EVIDENCE = 4  # per unit in the table; the rest is in .devops.yml's comments and the CI pull request
@@ -34,7 +35,7 @@ def onboarding_files(repository: str, tree: Any, head_sha: str, default_branch: 
             ci_note = messages.onboarding_ci_not_generated(str(error))
         else:
             ci_files = dict(run.outputs["ci_cd_package"]["files"])
-    files = {CONFIG_PATH: config_text(analysis, inputs), **ci_files}
+    files = {CONFIG_PATH: config_text(analysis, inputs, job_deps.schema_url), **ci_files}
     body = render(
         "messages/onboarding_pr.md.j2",
         repository=repository,
@@ -47,28 +48,9 @@ def onboarding_files(repository: str, tree: Any, head_sha: str, default_branch: 
     return files, body
 
 
-def config_text(analysis: Analysis, inputs: dict[str, Any]) -> str:
-    """`.devops.yml` filled with what was detected (generators/devops_config.py once it is there)."""
-    try:
-        from generators.devops_config import devops_yml
-    except ImportError:  # the generator lands with the .devops.yml work; until then, the commented defaults
-        return _fallback_config(inputs)
-    return devops_yml(analysis, inputs)
-
-
-def _fallback_config(inputs: dict[str, Any]) -> str:
-    return (
-        "# yaml-language-server: $schema=https://raw.githubusercontent.com/devops-bot/devops-bot/main/"
-        "schemas/devops.schema.json\n"
-        "# devops-bot settings for this repository. Every key is optional.\n"
-        "\n"
-        "# false turns devops-bot off here: no refreshes, no commands.\n"
-        "enabled: true\n"
-        "\n"
-        "ci:\n"
-        "  # where `/devops setup ci` writes the pipeline\n"
-        f"  platform: {inputs['ci_platform']}\n"
-    )
+def config_text(analysis: Analysis, inputs: dict[str, Any], schema_url: str | None = None) -> str:
+    """`.devops.yml` filled with what was detected, pointing editors at the bot's schema."""
+    return devops_yml(analysis, inputs, schema_url=schema_url)
 
 
 def _unit_row(analysis: Analysis, unit: Unit) -> dict[str, Any]:

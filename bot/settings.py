@@ -25,6 +25,9 @@ GITHUB_CREDENTIALS = ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY
 _APP_PAGE = "your GitHub App's settings page (GitHub → Settings → Developer settings → GitHub Apps → your App)"
 
 
+# The web app serves the shipped `.devops.yml` schema here, so generated files can point editors at it.
+SCHEMA_PATH = "/schemas/devops.schema.json"
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the bot is configured with; build it with `Settings.from_env()`."""
@@ -42,11 +45,17 @@ class Settings:
     prometheus_multiproc_dir: str | None = None
     public_url: str | None = None  # where GitHub and browsers reach the bot, e.g. https://bot.example.com
     github_url: str = "https://github.com"  # GitHub's web pages (the App registration form lives there)
+    deploy_apps_file: str | None = None  # DEVOPS_BOT_APPS_FILE: apps `/deploy` knows (bot/deploy_apps.py)
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line through a repr.
         return (f"Settings(github_app_id={self.github_app_id!r}, github_api_url={self.github_api_url!r}, "
                 f"redis_url={'set' if self.redis_url else None}, slack={'on' if self.slack_enabled else 'off'})")
+
+    @property
+    def schema_url(self) -> str | None:
+        """Where the bot serves the `.devops.yml` JSON Schema, once its public address is known."""
+        return f"{self.public_url}{SCHEMA_PATH}" if self.public_url else None
 
     @property
     def slack_enabled(self) -> bool:
@@ -119,6 +128,7 @@ class Settings:
             prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR"),
             public_url=public_url or None,
             github_url=github_url,
+            deploy_apps_file=env.get("DEVOPS_BOT_APPS_FILE"),
         )
 
 

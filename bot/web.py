@@ -12,6 +12,7 @@ from flask import Response
 from bot import metrics
 from bot.queue import connect
 from bot.queue import get_queue
+from bot.settings import SCHEMA_PATH
 from bot.settings import Settings
 from handlers.github_webhook import blueprint as github_webhook
 from handlers import bot_prs  # noqa: F401  registers push and pull_request.closed on the router
@@ -20,6 +21,8 @@ from handlers.setup_page import blueprint as setup_page
 from handlers.setup_page import installed_blueprint as setup_installed
 
 log = logging.getLogger(__name__)
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "devops.schema.json"
 
 
 def create_app(settings: Settings | None = None, *, redis: Redis | None = None) -> Flask:
@@ -34,6 +37,10 @@ def create_app(settings: Settings | None = None, *, redis: Redis | None = None) 
     app.config["BOT_QUEUE"] = get_queue(conn)
     app.register_blueprint(github_webhook)
     app.register_blueprint(setup_installed)
+    if settings.slack_enabled:  # /slack/events exists only when the Slack app is configured
+        from handlers.slack import blueprint_for as slack_blueprint
+
+        app.register_blueprint(slack_blueprint(settings, app.config["BOT_QUEUE"], conn))
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -45,6 +52,11 @@ def create_app(settings: Settings | None = None, *, redis: Redis | None = None) 
             return app.response_class('{"status": "unavailable", "queue": "down"}\n', status=503,
                                       mimetype="application/json")
         return app.response_class('{"status": "ok", "queue": "up"}\n', mimetype="application/json")
+
+    @app.get(SCHEMA_PATH)
+    def devops_schema() -> Response:
+        """The `.devops.yml` JSON Schema that generated files point editors at."""
+        return Response(SCHEMA_FILE.read_bytes(), mimetype="application/schema+json")
 
     @app.get("/metrics")
     def prometheus() -> Response:

@@ -12,8 +12,6 @@ from ruamel.yaml.comments import CommentedSeq
 from generators.analysis.model import Analysis
 from generators.ci.design import infer_project_type
 
-# Where editors fetch the schema from; the bot's deployment passes its own published copy.
-DEFAULT_SCHEMA_URL = "https://raw.githubusercontent.com/devops-bot/devops-bot/main/schemas/devops.schema.json"
 PLATFORMS = "github_actions, gitlab_ci, jenkins, circleci, azure_devops"
 STRATEGIES = "gitflow, github_flow, gitlab_flow, trunk_based"
 TYPES = "web_app, api, library, mobile, microservices, monorepo"
@@ -45,11 +43,12 @@ onboarding:
   include_forks: false"""
 
 
-def devops_yml(analysis: Analysis, ci_inputs: dict[str, Any], *, schema_url: str = DEFAULT_SCHEMA_URL) -> str:
+def devops_yml(analysis: Analysis, ci_inputs: dict[str, Any], *, schema_url: str | None = None) -> str:
     """The .devops.yml text: detected settings, each key with a comment, the schema for editors."""
     root = CommentedMap()
     root.yaml_set_start_comment("\n".join([
-        f"yaml-language-server: $schema={schema_url}",
+        f"yaml-language-server: $schema={schema_url}" if schema_url else
+        "Schema: schemas/devops.schema.json of devops-bot (the bot serves it at /schemas/devops.schema.json).",
         "devops-bot settings for this repository. Every key is optional: delete what you do not need.",
         "An option written in a /devops command wins over this file, and this file wins over what",
         "devops-bot detects. What it detected:",

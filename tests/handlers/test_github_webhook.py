@@ -360,3 +360,14 @@ def test_metrics_count_deliveries_by_event_and_outcome(client: FlaskClient) -> N
     assert "# TYPE devops_bot_jobs_total counter" in text
     assert "# TYPE devops_bot_step_duration_seconds histogram" in text
 
+
+
+def test_the_devops_yml_schema_is_served_where_generated_files_point(client: Any) -> None:
+    from bot.settings import SCHEMA_PATH
+    from tests.conftest import ROOT
+
+    response = client.get(SCHEMA_PATH)
+    assert response.status_code == 200
+    assert response.mimetype == "application/schema+json"
+    shipped = json.loads((ROOT / "schemas" / "devops.schema.json").read_text(encoding="utf-8"))
+    assert response.get_json() == shipped

@@ -56,6 +56,7 @@ def request(repo: FakeRepo, trigger: str = "install") -> dict[str, Any]:
 
 def deps(fake: FakeGitHub, redis: redis_lib.Redis, *, real_pipeline: bool = False, **extra: Any) -> OnboardingDeps:
     job_deps = deps_for(fake, run_store=RedisRunStore(redis), job_id="onboard-test",
+                        schema_url="https://bot.example.test/schemas/devops.schema.json",
                         **({"runner": run_pipeline} if real_pipeline else {}))
     return OnboardingDeps(jobs=job_deps, redis=redis, **extra)
 
@@ -70,7 +71,8 @@ def test_a_repository_without_ci_gets_one_pull_request_with_its_config_and_gener
     [pull] = repo.open_pulls()
     assert (pull["title"], pull["head"], pull["base"]) == (TITLE, BRANCH, "main")
     files = repo.files_on(BRANCH)
-    assert files[".devops.yml"].startswith("# yaml-language-server: $schema=")
+    assert files[".devops.yml"].startswith(
+        "# yaml-language-server: $schema=https://bot.example.test/schemas/devops.schema.json\n")
     assert ".github/workflows/ci.yml" in files
     body = pull["body"]
     assert "| `root` (`.`) | python" in body and "`requirements.txt`" in body  # the stack, with evidence

@@ -181,3 +181,10 @@ def test_secrets_stay_out_of_the_repr(env: dict[str, str]) -> None:
     text = repr(Settings.from_env(env))
 
     assert "s3cret" not in text and "PRIVATE" not in text and "password" not in text
+
+
+def test_the_schema_url_follows_the_public_url() -> None:
+    from bot.settings import Settings
+
+    assert Settings(public_url="https://bot.example.com").schema_url == "https://bot.example.com/schemas/devops.schema.json"
+    assert Settings().schema_url is None
