@@ -6,6 +6,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from generators.ci import circleci_paths as paths
 from generators.ci import container_steps as cs
 from generators.ci.assemble import assemble_jobs
 from generators.ci.companions import companion_files
@@ -185,16 +186,20 @@ def workflow(design: dict[str, Any], jobs: list[dict[str, Any]]) -> CommentedMap
     return to_commented({"jobs": entries})
 
 
-def render_config(design: dict[str, Any], jobs: list[dict[str, Any]]) -> str:
-    """The `.circleci/config.yml` text."""
+def render_config(design: dict[str, Any], jobs: list[dict[str, Any]], *, filtered: bool = False) -> str:
+    """The `.circleci/config.yml` text; `filtered` makes it the continuation of the path-filtering setup."""
     units = {unit["name"]: unit for unit in design["units"]}
     images = {job["id"]: IMAGE_REF.replace("{name}", step["image_name"])
               for job in jobs for step in job["steps"] if step["kind"] == "docker_publish"}
     config = CommentedMap()
     config["version"] = 2.1
+    if filtered:
+        config["parameters"] = paths.parameters(design)
     rendered = CommentedMap()
     for job in jobs:
         rendered[job["id"]] = render_job(job, units.get(job["unit"] or ""), images)
+        if filtered and paths.is_filtered(job):
+            rendered[job["id"]]["steps"].insert(0, paths.halt_step(str(job["unit"])))
     config["jobs"] = rendered
     config["workflows"] = to_commented({"ci": workflow(design, jobs)})
     return dump(config, HEADER)
@@ -215,7 +220,13 @@ def circleci_files(
     """{"files", "jobs", "variables", "secrets", "notes"} for CircleCI."""
     jobs = [cs.with_coverage_report(job) for job in assemble_jobs(design, build, test, security, deployment)
             if not _github_only(job)]
-    result = companion_files(design, security, {design["workflow_path"]: render_config(design, jobs)})
+    if design["path_filters"] and design["workflow_path"] == CONFIG_PATH:
+        # Monorepos: a setup workflow decides which units changed (dynamic configuration, see circleci_paths).
+        configs = {CONFIG_PATH: paths.setup_config(design),
+                   paths.CONTINUE_PATH: render_config(design, jobs, filtered=True)}
+    else:
+        configs = {design["workflow_path"]: render_config(design, jobs)}
+    result = companion_files(design, security, configs)
     result["jobs"] = jobs
     result["notes"] += platform_notes(design, security)
     return result

@@ -43,6 +43,9 @@ def circleci_settings(design: dict[str, Any], deployment: dict[str, Any]) -> lis
         "Create the `container-registry` context with `REGISTRY`, `REGISTRY_USER` and `REGISTRY_PASSWORD` for "
         "pushing images.",
     ]
+    if design["path_filters"] and design["workflow_path"] == ".circleci/config.yml":
+        settings.append("Project Settings → Advanced: turn on `Enable dynamic config using setup workflows`; "
+                        "without it the setup workflow in `.circleci/config.yml` cannot continue the pipeline.")
     if design["workflow_path"] != ".circleci/config.yml":
         settings.append(f"The repository already has `.circleci/config.yml`; this pipeline is "
                         f"{markdown_code(design['workflow_path'])}. Point Project Settings → Advanced → Config file "
@@ -71,7 +74,12 @@ def platform_notes(design: dict[str, Any], security: dict[str, Any] | None) -> l
     if platform == "gitlab_ci" and security:
         notes.append("GitLab's SAST and Secret Detection templates replace CodeQL and show findings in merge "
                      "requests; the Dependency Scanning template runs only on GitLab Ultimate")
-    if platform == "circleci" and design["path_filters"]:
+    if platform == "circleci" and design["path_filters"] and design["workflow_path"] == ".circleci/config.yml":
+        notes.append("CircleCI uses dynamic configuration: `.circleci/config.yml` is a setup workflow whose "
+                     "path-filtering orb sets a `run-<unit>` parameter for each unit whose paths or shared code "
+                     "changed, and `.circleci/continue_config.yml` halts the other units' lint, test, build and "
+                     "scan jobs at their first step; publishing and deploys always run")
+    elif platform == "circleci" and design["path_filters"]:
         notes.append("CircleCI runs every unit's jobs on each push: per-unit path filtering needs dynamic "
-                     "configuration with the path-filtering orb, which is not generated")
+                     "configuration in `.circleci/config.yml`, which the repository already has")
     return notes

@@ -135,9 +135,9 @@ def test_a_failed_deploy_rolls_back() -> None:
     assert rollback["when"] == "on_fail" and "rollout undo" in rollback["command"]
 
 
-def test_a_monorepo_runs_every_unit_and_the_pull_request_says_why() -> None:
+def test_a_monorepo_continues_with_every_units_jobs_and_the_pull_request_says_how_they_are_filtered() -> None:
     outputs = run_on_fixture("monorepo-py-node", ci_platform="circleci")
-    loaded = YAML(typ="safe").load(outputs["ci_cd_package"]["files"][CONFIG])
+    loaded = YAML(typ="safe").load(outputs["ci_cd_package"]["files"][".circleci/continue_config.yml"])
     assert {"test-api", "test-shared", "test-web"} <= set(loaded["jobs"]) and "changes" not in loaded["jobs"]
     api = next(run for run in runs(loaded["jobs"]["test-api"]) if run["name"] == "Test")
     assert api["working_directory"] == "services/api"
