@@ -95,12 +95,14 @@ def start(rollout: Rollout, *, reporters: list[Reporter] | None = None, deps: De
     if not rollout.stages:
         raise UserError(f"the {rollout.strategy} rollout of {rollout.app} has no stages")
     store = RolloutStore(deps.redis)
-    current = store.latest(rollout.app, rollout.environment)
-    if current is not None and current.state not in TERMINAL:
-        raise UserError(messages.already_running(current))
-    rollout.rollout_id = rollout.rollout_id or uuid.uuid4().hex[:12]
-    rollout.state, rollout.stage_index, rollout.created_at = PENDING, -1, deps.now()
-    store.create(rollout)
+    # One rollout per app and environment: two deploys started at once must not both pass the check.
+    with store.locked(f"start:{rollout.app}:{rollout.environment}"):
+        current = store.latest(rollout.app, rollout.environment)
+        if current is not None and current.state not in TERMINAL:
+            raise UserError(messages.already_running(current))
+        rollout.rollout_id = rollout.rollout_id or uuid.uuid4().hex[:12]
+        rollout.state, rollout.stage_index, rollout.created_at = PENDING, -1, deps.now()
+        store.create(rollout)
     with store.locked(rollout.rollout_id):
         step = Transition(reload(store, rollout.rollout_id), deps)
         step.event("started", messages.started(step.rollout), step.rollout.requested_by)

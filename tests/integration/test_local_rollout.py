@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.platforms import platform_for
 from bot.platforms.local_stack import LoadGenerator
+from bot.platforms.local_stack import free_port
 from bot.platforms.local_stack import LocalStack
 from bot.platforms.local_stack import start_stack
 from bot.queue import get_queue
@@ -31,25 +32,43 @@ from bot.rollouts.contract import WAITING_APPROVAL
 from bot.rollouts.contract import Rollout
 from bot.rollouts.demo import demo_stages
 from bot.rollouts.testing import RecordingReporter
-from tests.conftest import redis_url_for
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(not (shutil.which("haproxy") and shutil.which("prometheus")),
-                       reason="haproxy and prometheus are not installed (scripts/setup installs them)"),
+    pytest.mark.skipif(not (shutil.which("haproxy") and shutil.which("prometheus") and shutil.which("redis-server")),
+                       reason="haproxy, prometheus or redis-server is not installed (scripts/setup installs them)"),
 ]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-REDIS_DB = 11
+
+
+def start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
+    """A private redis-server (append-only file on), so that a suite run elsewhere can never flush our data."""
+    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+                                "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with redis_lib.Redis(port=port) as probe:
+                if probe.ping():
+                    return process
+        except redis_lib.ConnectionError:
+            time.sleep(0.05)
+    process.kill()
+    raise TimeoutError("redis-server did not start")
 
 
 @pytest.fixture
-def conn() -> Any:
-    c = redis_lib.Redis.from_url(redis_url_for(REDIS_DB))
-    c.flushdb()
+def conn(tmp_path: Path) -> Any:
+    port = free_port()
+    server = start_redis(port, tmp_path)
+    c = redis_lib.Redis(port=port)
+    c.url = f"redis://127.0.0.1:{port}/0"  # type: ignore[attr-defined]
     yield c
-    c.flushdb()
     c.close()
+    server.terminate()
+    server.wait(10)
 
 
 @pytest.fixture
@@ -116,7 +135,7 @@ def test_a_fault_in_the_canary_rolls_back_by_itself_and_stable_serves_everything
 
 
 def test_a_real_worker_with_its_scheduler_drives_the_rollout_across_a_restart(conn: Any, stack: LocalStack) -> None:
-    env = worker_env()
+    env = worker_env(conn)
     deps = engine.Deps(redis=conn, queue=get_queue(conn), platform=platform_for, reporters=lambda _: [])
     rollout = engine.start(new_rollout(stack), deps=deps)
     worker = start_worker(env)
@@ -137,12 +156,12 @@ def test_a_real_worker_with_its_scheduler_drives_the_rollout_across_a_restart(co
     assert set(served_now(stack)) == {("v2", 200)}
 
 
-def worker_env() -> dict[str, str]:
+def worker_env(conn: Any) -> dict[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
     env = {name: value for name, value in os.environ.items() if not name.startswith(("GITHUB_", "SLACK_", "REDIS_"))}
     # The worker checks the App's settings at start-up, though these jobs never call GitHub.
-    env.update(REDIS_URL=redis_url_for(REDIS_DB), PYTHONPATH=str(ROOT), GITHUB_APP_ID="1", GITHUB_PRIVATE_KEY=key,
+    env.update(REDIS_URL=conn.url, PYTHONPATH=str(ROOT), GITHUB_APP_ID="1", GITHUB_PRIVATE_KEY=key,
                GITHUB_WEBHOOK_SECRET="unused", GITHUB_API_URL="http://127.0.0.1:9")
     return env
 
@@ -221,7 +240,7 @@ def test_the_deployment_pipeline_hands_the_rollout_to_a_real_worker_which_writes
 
     from bot.rollouts.report import report_key
 
-    env = worker_env()
+    env = worker_env(conn)
     inputs = {"application_name": "shop", "target_environment": "staging", "deployment_strategy": "canary",
               "artifact_source": {"type": "git", "location": "examples/demo-app", "version": "v2"},
               "platform_config": {"type": "local", "local": stack.platform_config()}, "stable_version": "v1",

@@ -20,24 +20,10 @@ from bot.rollouts.contract import WAITING_APPROVAL
 from bot.rollouts.contract import Rollout
 from bot.rollouts.contract import Stage
 from bot.rollouts.testing import MemoryPlatform
+from tests.integration.test_local_rollout import start_redis
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")]
-
-
-def start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
-                                "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if redis_lib.Redis(port=port).ping():
-                return process
-        except redis_lib.ConnectionError:
-            time.sleep(0.05)
-    process.kill()
-    raise TimeoutError("redis-server did not start")
 
 
 def test_a_rollout_continues_after_redis_restarts(tmp_path: Path) -> None:
@@ -46,8 +32,11 @@ def test_a_rollout_continues_after_redis_restarts(tmp_path: Path) -> None:
     clock = [5_000_000.0]
     platform = MemoryPlatform()
 
+    clients: list[redis_lib.Redis] = []
+
     def deps() -> engine.Deps:
         conn = redis_lib.Redis(port=port)
+        clients.append(conn)
         return engine.Deps(redis=conn, queue=Queue("devops-bot", connection=conn), platform=lambda _: platform,
                            reporters=lambda _: [], now=lambda: clock[0])
 
@@ -71,6 +60,8 @@ def test_a_rollout_continues_after_redis_restarts(tmp_path: Path) -> None:
         assert gate.state == WAITING_APPROVAL
         assert engine.approve(gate.rollout_id, 0, gate.gate_token, "U2", deps=deps()).rollout.state == SUCCEEDED
     finally:
+        for client in clients:
+            client.close()
         server.terminate()
         server.wait(10)
 

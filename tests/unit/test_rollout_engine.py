@@ -185,6 +185,7 @@ def test_a_tick_replayed_after_a_worker_restart_continues_from_the_saved_state(w
     assert driver.next_due(world.deps) is not None  # the next tick was scheduled with the new state
     # The same job run again (a worker killed after it finished) is stale.
     assert engine.tick(r.rollout_id, 0, r.tick_token, deps=fresh) == "stale"
+    fresh.redis.close()
 
 
 def test_scheduled_ticks_are_real_rq_jobs_at_the_stage_times(world: Any, conn: Any) -> None:
@@ -208,6 +209,7 @@ def test_concurrent_approvals_have_exactly_one_winner(world: Any) -> None:
                            now=world.clock)
         barrier.wait()
         results.append(engine.approve(r.rollout_id, 1, r.gate_token, f"U{n}", deps=deps))
+        deps.redis.close()
 
     threads = [threading.Thread(target=click, args=(n,)) for n in range(100)]
     for t in threads:
@@ -370,3 +372,28 @@ def test_every_strategy_runs_its_plan_to_the_end(world: Any, strategy: str, conf
     final = world.run_until_quiet()
     assert final.state == SUCCEEDED and world.platform.weights()[:len(weights)] == weights
     assert world.platform.live == "v2"
+
+
+def test_deploys_started_at_once_for_one_app_and_environment_start_one_rollout(world: Any) -> None:
+    started: list[str] = []
+    refused: list[str] = []
+    barrier = threading.Barrier(20)
+
+    def deploy() -> None:
+        deps = engine.Deps(redis=redis_lib.Redis.from_url(redis_url_for(REDIS_DB)), queue=world.deps.queue,
+                           platform=lambda _: world.platform, reporters=lambda _: [], now=world.clock)
+        barrier.wait()
+        try:
+            started.append(engine.start(canary(), deps=deps).rollout_id)
+        except UserError as error:
+            refused.append(str(error))
+        finally:
+            deps.redis.close()
+
+    threads = [threading.Thread(target=deploy) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(started) == 1 and len(refused) == 19
+    assert [name for name, _ in world.platform.calls].count("deploy") == 1
