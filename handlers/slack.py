@@ -116,6 +116,8 @@ def build_bolt(settings: Settings, queue: Queue, redis: Any, apps: dict[str, Dep
         head = words[0].lower() if words else "help"
         if head == "help":
             ack(slack_messages.usage(apps))
+        elif head == "status" and len(words) > 1 and words[1] not in apps:
+            ack(slack_messages.problems([f"unknown app {words[1]!r}"], apps))
         elif head == "status":
             store = RolloutStore(redis)
             ack(status_lines(store.latest_for_app(words[1]) if len(words) > 1 else store.all_latest()))

@@ -12,6 +12,7 @@ import redis as redis_lib
 
 from bot.pipelines import input_enum
 from bot.queue import get_queue
+from bot.rollouts import driver
 from bot.rollouts import engine
 from bot.rollouts.testing import MemoryPlatform
 from bot.settings import Settings
@@ -268,6 +269,7 @@ def test_status_answers_in_the_ack_for_all_apps_or_one(world: World) -> None:
     for text in ("status", "status checkout"):
         answer = post(world.client, command_body(text)).get_data(as_text=True)
         assert "*checkout* v2 → staging, canary: ✋ waiting for approval at 10%" in answer
+    assert "unknown app 'nosuch'" in post(world.client, command_body("status nosuch")).get_data(as_text=True)
 
 
 def test_promote_is_for_approvers_only(world: World) -> None:
@@ -329,3 +331,13 @@ def test_a_deploy_that_cannot_start_says_why_in_its_thread(world: World) -> None
 def test_slack_events_is_absent_without_slack_settings(redis_conn: Any) -> None:
     app = create_app(Settings(github_app_id="1", github_webhook_secret="x"), redis=redis_conn)
     assert app.test_client().post("/slack/events", data=urllib.parse.urlencode({"a": 1})).status_code == 404
+
+
+def test_a_gate_nobody_answers_rolls_back_and_its_buttons_say_it_timed_out(world: World) -> None:
+    start_at_gate(world)
+    for _ in range(5):
+        driver.step(world.deps, set_clock=lambda t: world.clock.__setitem__(0, t))
+    assert world.latest().state == "rolled_back"
+    [gate] = [m for m in world.slack.messages.values() if m["text"].startswith("The 10% gate")]
+    assert "timed out" in gate["text"] and not any(b["type"] == "actions" for b in gate["blocks"])
+    assert any("nobody answered the 10% gate within 3600s" in m["text"] for m in world.slack.named("chat.postMessage"))
