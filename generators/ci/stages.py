@@ -6,6 +6,8 @@ from typing import Any
 
 from generators.ci import toolchains as tc
 from generators.ci.design import units_of
+from generators.ci.e2e import E2EPlan
+from generators.ci.e2e import e2e_plan
 from generators.ci.services import service_containers
 from generators.ci.testing import test_plan
 
@@ -76,6 +78,18 @@ def build_stage(design: dict[str, Any]) -> dict[str, Any]:
     return {"jobs": jobs, "cache_strategy": caches, "artifacts": artifacts}
 
 
+def e2e_job(unit: dict[str, Any], setup: list[dict[str, Any]], install: dict[str, Any], plan: E2EPlan) -> Job:
+    """The unit's end-to-end job: browsers, the suite with a JUnit reporter, the report; no coverage gate."""
+    steps = [*setup, install, *({"kind": "run", "name": "Install browsers", "command": c} for c in plan.pre)]
+    steps.append({"kind": "run", "name": "End-to-end tests", "command": plan.command, "env": plan.env})
+    junit = f"{unit['path']}/{plan.junit}" if unit["path"] else plan.junit
+    steps.append({"kind": "artifact", "name": f"junit-e2e-{unit['name']}", "path": junit, "when": "always"})
+    job = _job(f"e2e{unit['suffix']}", f"End-to-end tests{_label(unit)}", "test", unit, 30, steps)
+    job["services"] = []
+    job["env"] = {}
+    return job
+
+
 def test_stage(design: dict[str, Any]) -> dict[str, Any]:
     """One gated test job per unit that has tests; units without tests are listed, never faked."""
     threshold = int(design["quality_gates"]["test_coverage_threshold"])
@@ -83,6 +97,13 @@ def test_stage(design: dict[str, Any]) -> dict[str, Any]:
     without_tests: list[str] = []
     notes: list[str] = []
     for unit, analysed in units_of(design):
+        e2e = e2e_plan(analysed)
+        if e2e:
+            # Its own job, parallel to the unit tests: the suite's webServer config builds and starts the app.
+            install = {"kind": "run", "name": "Install dependencies",
+                       "command": "\n".join(tc.install_commands(analysed, unit.get("test_extra")))}
+            jobs.append(e2e_job(unit, [{"kind": "checkout"}, *tc.setup_steps(analysed, unit["runtime"])], install, e2e))
+            notes.append(f"{unit['name']}: {e2e.note}")
         plan = test_plan(analysed, threshold)
         if plan is None:
             without_tests.append(unit["name"])
