@@ -5,13 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from generators.ci.assemble import assemble_jobs
-from generators.ci.design import units_of
+from generators.ci.companions import companion_files
 from generators.ci.github import render_workflow
-from generators.ci.report import collect
-from generators.dependabot import dependabot_config
-from generators.docker import dockerfile
-
-AVAILABLE_PLATFORMS = ["github_actions"]
 
 
 def github_actions_files(
@@ -23,19 +18,5 @@ def github_actions_files(
 ) -> dict[str, Any]:
     """{"files", "jobs", "variables", "secrets", "notes"} for the GitHub Actions platform."""
     jobs = assemble_jobs(design, build, test, security, deployment)
-    files = {design["workflow_path"]: render_workflow(design, jobs)}
-    notes: list[str] = []
-    for unit, analysed in units_of(design):
-        if unit["generate_dockerfile"]:
-            generated, note = dockerfile(analysed, unit["runtime"]["version"])
-            files.update(generated)
-            notes.append(f"{unit['name']}: generated {unit['dockerfile']}; {note}")
-    files.update(dependabot_config(design))
-    report = collect(design, security)
-    return {
-        "files": dict(sorted(files.items())),
-        "jobs": jobs,
-        "variables": report["variables"],
-        "secrets": report["secrets"],
-        "notes": notes,
-    }
+    result = companion_files(design, security, {design["workflow_path"]: render_workflow(design, jobs)})
+    return {**result, "jobs": jobs}

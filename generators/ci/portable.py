@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generators.ci.design import units_of
-from generators.ci.report import collect
-from generators.dependabot import dependabot_config
-from generators.docker import dockerfile
+from generators.ci.companions import companion_files
 
 # Steps that exist only on GitHub (CodeQL, dependency review, SARIF upload to code scanning).
 GITHUB_ONLY = {"codeql_init", "codeql_analyze", "dependency_review", "sarif_upload"}
@@ -16,23 +13,9 @@ GITHUB_ONLY = {"codeql_init", "codeql_analyze", "dependency_review", "sarif_uplo
 def platform_files(design: dict[str, Any], security: dict[str, Any] | None, pipeline: dict[str, str],
                    jobs: list[dict[str, Any]], notes: list[str]) -> dict[str, Any]:
     """The renderer result shared by the platforms: {"files", "jobs", "variables", "secrets", "notes"}."""
-    files = dict(pipeline)
-    notes = list(notes)
-    for unit, analysed in units_of(design):
-        if unit["generate_dockerfile"]:
-            generated, note = dockerfile(analysed, unit["runtime"]["version"])
-            files.update(generated)
-            notes.append(f"{unit['name']}: generated {unit['dockerfile']}; {note}")
     # The repository lives on GitHub (the bot is a GitHub App), so Dependabot keeps its dependencies current.
-    files.update(dependabot_config(design))
-    report = collect(design, security)
-    return {
-        "files": dict(sorted(files.items())),
-        "jobs": jobs,
-        "variables": report["variables"],
-        "secrets": report["secrets"],
-        "notes": notes,
-    }
+    result = companion_files(design, security, pipeline)
+    return {**result, "jobs": jobs, "notes": [*notes, *result["notes"]]}
 
 
 def portable_jobs(jobs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
