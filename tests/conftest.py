@@ -57,3 +57,23 @@ def fake_github() -> Any:
 
     with ServerThread() as state:
         yield state
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Any:
+    """A private redis-server for a test module whose queues must not meet another suite run's."""
+    from tests.fakes.private_redis import private_redis_url
+
+    with private_redis_url() as url:
+        yield url
+
+
+@pytest.fixture
+def redis(redis_url: str) -> Any:
+    """A flushed connection to the module's private redis-server."""
+    import redis as redis_lib
+
+    conn = redis_lib.Redis.from_url(redis_url)
+    conn.flushdb()
+    yield conn
+    conn.close()

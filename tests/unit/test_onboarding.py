@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,23 +23,8 @@ from tests.conftest import github_payload
 from tests.fakes.fake_repo import FakeRepo
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.job_kit import deps_for
-from tests.fakes.private_redis import private_redis_url
 
 INSTALLATION = 957387
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with private_redis_url() as url:  # suites running at once must not share these queues
-        yield url
-
-
-@pytest.fixture
-def redis(redis_url: str) -> Iterator[redis_lib.Redis]:
-    conn = redis_lib.Redis.from_url(redis_url)
-    conn.flushdb()
-    yield conn
-    conn.close()
 
 
 def add(fake: FakeGitHub, name: str, files: dict[str, str] | Path, repo_id: int, **extra: Any) -> FakeRepo:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,22 +25,7 @@ from tests.fakes.github_server import FakeGitHub
 from tests.fakes.job_kit import command_request
 from tests.fakes.job_kit import deps_for
 from tests.fakes.job_kit import seed
-from tests.fakes.private_redis import private_redis_url
 
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with private_redis_url() as url:  # suites running at once must not share these queues
-        yield url
-
-
-@pytest.fixture
-def redis(redis_url: str) -> Iterator[redis_lib.Redis]:
-    conn = redis_lib.Redis.from_url(redis_url)
-    conn.flushdb()
-    yield conn
-    conn.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import datetime
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,22 +23,7 @@ from bot.settings import Settings
 from handlers.github_webhook import Delivery
 from handlers.github_webhook import router
 from tests.conftest import github_payload
-from tests.fakes.private_redis import private_redis_url
 
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with private_redis_url() as url:  # suites running at once must not share these queues
-        yield url
-
-
-@pytest.fixture
-def redis(redis_url: str) -> Iterator[redis_lib.Redis]:
-    conn = redis_lib.Redis.from_url(redis_url)
-    conn.flushdb()
-    yield conn
-    conn.close()
 
 
 def handle(event: str, payload: dict[str, Any]) -> dict[str, Any]:
