@@ -192,6 +192,10 @@ def register(app: Flask, state: FakeGitHub) -> None:
 
     register_manifest_routes(app, state, reply)
 
+    from tests.fakes.github_deployment_routes import register_deployment_routes
+
+    register_deployment_routes(app, state, repo_or_404, reply)
+
 
 class _Abort(Exception):
     def __init__(self, response: Response) -> None:

@@ -34,6 +34,7 @@ from tests.fakes.github_manifest_routes import UNAUTHENTICATED
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "shared"
 OPENAPI = SHARED_FIXTURES / "github" / "openapi" / "api.github.com.json.gz"
+APP_JWT_PATH = re.compile(r"^/repos/[^/]+/[^/]+/installation$")  # asked with the App JWT, not a token
 RATE_LIMIT_MESSAGE = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 
 
@@ -183,7 +184,7 @@ def create_app(state: FakeGitHub) -> Flask:
         auth = request.headers.get("Authorization", "")
         if UNAUTHENTICATED.match(request.path):
             return None
-        if request.path.startswith("/app/"):
+        if request.path.startswith("/app/") or APP_JWT_PATH.match(request.path):
             return None if auth.startswith("Bearer ") else error(401, "A JSON web token could not be decoded")
         token = auth.partition(" ")[2]
         if not token or (state.strict_tokens and token not in state.tokens):
