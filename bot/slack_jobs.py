@@ -30,6 +30,7 @@ from bot.slack_reporter import slack_client
 log = logging.getLogger(__name__)
 
 REPORTER_FACTORY = "bot.slack_reporter:slack_reporter"
+GITHUB_REPORTER_FACTORY = "bot.github_deployments:github_deployments"
 
 
 def _slack() -> tuple[WebClient, dict[str, DeployApp]]:
@@ -67,8 +68,10 @@ def start_deploy(request: dict[str, Any], *, deps: engine.Deps | None = None) ->
         reporter.open_thread(rollout_id, request["channel_id"], slack_messages.thread_opening(
             inputs["application_name"], version, inputs["target_environment"], inputs["deployment_strategy"],
             request["user_id"]))
+    # An app with a repository is also recorded with GitHub's Deployments API (its Environments view).
+    factories = [REPORTER_FACTORY, *([GITHUB_REPORTER_FACTORY] if inputs.get("repository") else [])]
     ctx = StepContext(open_tree=_no_tree, run_id=rollout_id,
-                      extras={"rollout_deps": deps, "reporter_factories": [REPORTER_FACTORY]})
+                      extras={"rollout_deps": deps, "reporter_factories": factories})
     try:
         run = run_pipeline("deployment", inputs, ctx)
     except (UserError, InputError) as error:

@@ -97,7 +97,7 @@ def pipeline_inputs(app: DeployApp, parsed: dict[str, str], user: str) -> dict[s
             "artifact_source": {"type": app.artifact.get("type", "container_registry"),
                                 "location": app.artifact["location"], "version": parsed["version"]},
             "platform_config": app.platform, "rollout_settings": app.rollout_settings,
-            "stable_version": app.stable_version, "requested_by": user}
+            "stable_version": app.stable_version, "requested_by": user, "repository": app.repository}
 
 
 def build_bolt(settings: Settings, queue: Queue, redis: Any, apps: dict[str, DeployApp]) -> App:

@@ -184,7 +184,8 @@ def progressive_rollout(inputs: dict[str, Any], config: dict[str, Any], ctx: Ste
         reporter_factories=list(ctx.extras.get("reporter_factories", [])),
         gate_timeout_seconds=float(settings.get("gate_timeout_seconds", config.get("gate_timeout_seconds", 3600))),
         on_gate_timeout=str(settings.get("on_gate_timeout", config.get("on_gate_timeout", "rollback"))),
-        on_finish="bot.rollouts.report.finalize_rollout")
+        on_finish="bot.rollouts.report.finalize_rollout",
+        github=_github_record(inputs.get("repository"), platform))
     deps = _deps(ctx)
     # Saved first: the final job reads it, and a short rollout can end inside start().
     report.save_context(deps.redis, rollout.rollout_id, {
@@ -195,6 +196,17 @@ def progressive_rollout(inputs: dict[str, Any], config: dict[str, Any], ctx: Ste
             "traffic_metrics": dict(started.traffic),
             "decision_points": [{"weight": s.weight, "kind": "manual_approval"} for s in started.stages
                                 if s.manual_approval]}
+
+
+def _github_record(repository: Any, platform: dict[str, Any]) -> dict[str, Any]:
+    """Where bot.github_deployments records the rollout ({} when the run names no repository)."""
+    if not repository:
+        return {}
+    record = {"repository": str(repository)}
+    url = platform.get("environment_url") or (platform.get(platform.get("type") or "") or {}).get("environment_url")
+    if url:
+        record["environment_url"] = str(url)
+    return record
 
 
 @step_type("load_balancer_configurator")

@@ -23,12 +23,9 @@ from bot.rollouts.contract import Rollout
 from bot.rollouts.contract import Stage
 from bot.rollouts.testing import MemoryPlatform
 from bot.settings import Settings
-from tests.conftest import redis_url_for
 from tests.fakes.github_deployment_routes import deployments
 from tests.fakes.github_server import ServerThread
 from tests.fakes.openapi_shapes import response_problems
-
-REDIS_DB = 11
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +69,8 @@ class World:
 
 
 @pytest.fixture
-def world(app_key: tuple[str, str]) -> Any:
-    conn = redis_lib.Redis.from_url(redis_url_for(REDIS_DB))
+def world(app_key: tuple[str, str], redis_url: str) -> Any:
+    conn = redis_lib.Redis.from_url(redis_url)  # a private redis-server: no other suite run flushes it
     conn.flushdb()
     private, public = app_key
     with ServerThread() as github:
