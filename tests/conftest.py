@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 from pathlib import Path
@@ -14,8 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # kept in the repository so that a clean clone anywhere has them.
 FIXTURES = ROOT / "tests" / "fixtures" / "shared"
 REPOS = ROOT / "tests" / "fixtures" / "repos"
-# .ci/run exports TEST_REDIS_URL when it had to start its own server on another port.
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+# TEST_REDIS_URL names a server to use; without it each pytest run starts its own redis-server on first
+# use, so two suite runs on one machine never flush each other's databases.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+_run_redis: list[Any] = []  # the run's own server: [context manager, base URL]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,7 +33,15 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 def redis_url_for(db: int) -> str:
     """URL of a numbered database on the test Redis server."""
-    return f"{TEST_REDIS_URL.rstrip('/')}/{db}"
+    if TEST_REDIS_URL:
+        return f"{TEST_REDIS_URL.rstrip('/')}/{db}"
+    if not _run_redis:
+        from tests.fakes.private_redis import private_redis_url
+
+        server = private_redis_url()
+        _run_redis.extend([server, server.__enter__().rsplit("/", 1)[0]])
+        atexit.register(server.__exit__, None, None, None)
+    return f"{_run_redis[1]}/{db}"
 
 
 @pytest.fixture
