@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -204,6 +205,7 @@ def _private_key(env: Mapping[str, str], problems: list[str], *, required: bool)
     return text.strip() + "\n"
 
 
+@functools.lru_cache(maxsize=8)  # loading an RSA key validates it (~0.1 s); every job builds Settings
 def check_private_key(text: str) -> str | None:
     """Why `text` is not a usable RS256 private key, or None when it is."""
     if "-----BEGIN" not in text:
