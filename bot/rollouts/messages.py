@@ -118,4 +118,4 @@ def finished(rollout: Rollout) -> str:
 
 def gate_not_waiting() -> str:
     """A click on a gate that is no longer open."""
-    return "that gate is no longer waiting; nothing changed"
+    return "that gate is no longer waiting"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -271,6 +272,7 @@ def test_a_slack_deploy_runs_the_canary_waits_for_an_approver_and_serves_the_new
     assert click(base, value, APPROVER).status_code == 200
     final = wait_until(in_state(redis, TERMINAL), "the rollout to end", processes)
     assert final.state == "succeeded", (final.reason, processes.logs())
+    took = time.monotonic() - started
     assert final.traffic == {"stable": 0, "canary": 100}
     assert weights(stack) == {"stable": 0, "canary": 100}
     served = served_now(stack)
@@ -280,7 +282,7 @@ def test_a_slack_deploy_runs_the_canary_waits_for_an_approver_and_serves_the_new
     # its job id is the same, so the worker sees it once.)
     click(base, value, APPROVER, approve=False)
     [late] = wait_until(lambda: ephemerals(slack, APPROVER), "the answer to the late click", processes)
-    assert late.startswith("Nothing changed: that gate is no longer waiting"), late
+    assert late == "Nothing changed: that gate is no longer waiting.", late
     assert latest(redis).state == "succeeded" and weights(stack) == {"stable": 0, "canary": 100}
 
     parent, parent_ts, replies = thread_of(slack)
@@ -291,6 +293,12 @@ def test_a_slack_deploy_runs_the_canary_waits_for_an_approver_and_serves_the_new
     summary = json.dumps(slack.messages[parent_ts]["blocks"], ensure_ascii=False)
     for piece in ("■ 5%", "■ 25%", "■ 100%", "canary 100%", "stable 0%", "limit 1.00%", "limit 500 ms"):
         assert piece in summary, summary
+    # The stages advanced in that one message: its updates showed each stage as the current one, in order.
+    progress = [re.search(r"\*Progress\*  ([^\\]*)", json.dumps(u["blocks"], ensure_ascii=False)).group(1)
+                for u in updates]
+    shown = [p for i, p in enumerate(progress) if i == 0 or p != progress[i - 1]]
+    assert shown == ["▶ 5%  □ 25%  □ 100%", "■ 5%  ▶ 25%  □ 100%", "■ 5%  ■ 25%  ■ 100%"], shown
+    assert any("waiting for approval" in u["text"] for u in updates)
     texts = [r["text"] for r in replies]
     for piece in ("stage 1/3: 5% of traffic", "stage 2/3: 25% of traffic", "passed its analysis",
                   f"the 25% gate was approved by <@{APPROVER}>", "stage 3/3: 100% of traffic", "serves 100%"):
@@ -300,7 +308,16 @@ def test_a_slack_deploy_runs_the_canary_waits_for_an_approver_and_serves_the_new
     assert len(gate_updates) == 1 and not actions_of(gate_updates[0]["blocks"])
     assert f"approved by <@{APPROVER}>" in gate_updates[0]["text"]
     assert not actions_of(slack.messages[gate_ts]["blocks"])
-    print(f"\nSlack /deploy canary end to end: {time.monotonic() - started:.1f}s from the command to 100%; "
+
+    status = slash(base, "status demo").text
+    assert "*demo* v2 → staging, canary: ✅ succeeded" in status, status
+    # After success the old version is still there: a rollback is instant, and HAProxy serves v1 again.
+    assert "Asking for rollback of *demo*" in slash(base, "rollback demo").text
+    back = wait_until(in_state(redis, {"rolled_back"}), "the rollback after success", processes)
+    assert back.reason.startswith(f"rolled back by <@{DEPLOYER}> after it had succeeded"), back.reason
+    assert weights(stack) == {"stable": 100, "canary": 0}
+    assert set(served_now(stack)) == {("v1", 200)}
+    print(f"\nSlack /deploy canary end to end: {took:.1f}s from the command to 100%; "
           f"{len(slack.calls)} Slack calls ({Counter(slack.methods())})")
 
 
