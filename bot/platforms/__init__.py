@@ -1,4 +1,4 @@
-"""Where rollouts run: `local` (HAProxy + Prometheus + processes) and the platforms still to come."""
+"""Where rollouts run: `local` (HAProxy + Prometheus + processes), `kubernetes`, and the platforms still to come."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ def platform_for(rollout: Rollout) -> Platform:
         from bot.platforms.local import LocalPlatform
 
         return LocalPlatform.from_config(rollout.platform_config)
+    if rollout.platform == "kubernetes":
+        from bot.platforms.kubernetes import KubernetesPlatform
+
+        return KubernetesPlatform.from_config(rollout.platform_config)
     if rollout.platform in PLATFORMS:
         raise UserError(not_available(rollout.platform))
     raise UserError(f"unknown platform {rollout.platform!r}; use one of: {', '.join(PLATFORMS)}")
@@ -22,5 +26,5 @@ def platform_for(rollout: Rollout) -> Platform:
 
 def not_available(platform: str) -> str:
     """Said plainly when a rollout asks for a platform the bot cannot drive yet."""
-    return (f"executing deployments on {platform} is not available yet: the bot generates its manifests "
-            f"(create_deployment_manifests), but only the local platform runs rollouts today")
+    return (f"executing deployments on {platform} is not available yet: "
+            f"rollouts run on the local and kubernetes platforms today")

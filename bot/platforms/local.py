@@ -8,10 +8,6 @@ live and keeps the old version idle in the stable slot, so a rollback after succ
 
 from __future__ import annotations
 
-import json
-import math
-import urllib.error
-import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
@@ -19,15 +15,9 @@ from typing import Any
 from bot.errors import UserError
 from bot.platforms.haproxy import server_stats
 from bot.platforms.haproxy import set_weight
+from bot.platforms.prometheus import selector
+from bot.platforms.prometheus import track_metrics
 from bot.rollouts.contract import Rollout
-
-# rate() needs two scrapes inside its window; with 1 s scrapes a 5 s window is the shortest reliable one.
-MIN_WINDOW_SECONDS = 5
-# The app's own counters by the track label Prometheus adds per target (LOCAL_DELIVERY.md §4).
-ERROR_RATIO = ('(sum(rate(app_requests_total{{track="{track}",code=~"5.."}}[{w}s])) or vector(0))'
-               ' / sum(rate(app_requests_total{{track="{track}"}}[{w}s]))')
-P99_SECONDS = ('histogram_quantile(0.99, sum by (le) '
-               '(rate(app_request_duration_seconds_bucket{{track="{track}"}}[{w}s])))')
 
 
 @dataclass
@@ -69,10 +59,8 @@ class LocalPlatform:
 
     def metrics(self, rollout: Rollout, window_seconds: float) -> dict[str, float | None]:
         """The canary's 5xx ratio and p99 (ms) over the window, from Prometheus; None where no requests came."""
-        window = max(MIN_WINDOW_SECONDS, math.ceil(window_seconds))
-        error_rate = self._query(ERROR_RATIO.format(track="canary", w=window))
-        p99 = self._query(P99_SECONDS.format(track="canary", w=window))
-        return {"error_rate": error_rate, "p99_ms": None if p99 is None else p99 * 1000}
+        # The track label Prometheus adds per target (LOCAL_DELIVERY.md §4).
+        return track_metrics(self.prometheus_url, selector("canary"), window_seconds)
 
     def promote(self, rollout: Rollout) -> None:
         """All traffic on the canary slot; the old version stays idle for an instant rollback."""
@@ -94,18 +82,3 @@ class LocalPlatform:
             [("stable", stable), ("canary", canary)]
         for server, weight in order:
             set_weight(self.haproxy_socket, self.backend, server, weight)
-
-    def _query(self, promql: str) -> float | None:
-        url = f"{self.prometheus_url}/api/v1/query?{urllib.parse.urlencode({'query': promql})}"
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                body = json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            raise RuntimeError(f"Prometheus rejected {promql!r}: {error.read()[:300]!r}") from error
-        if body.get("status") != "success":
-            raise RuntimeError(f"Prometheus answered {body.get('error')!r} to {promql!r}")
-        result = body["data"]["result"]
-        if not result:
-            return None  # an empty vector is "no traffic", never a pass
-        value = float(result[0]["value"][1])
-        return None if math.isnan(value) or math.isinf(value) else value

@@ -51,20 +51,23 @@ def _check(check: str, kind: str, platform: dict[str, Any], artifact: dict[str, 
         missing = [key for key in ("type", "location", "version") if not artifact.get(key)]
         return ("failed", f"artifact_source needs {', '.join(missing)}") if missing else \
             ("passed", f"{artifact['location']}:{artifact['version']}")
-    if kind != "local":
+    if kind not in ("local", "kubernetes"):
         return ("skipped", f"not checked: the bot does not reach {kind} yet")
-    local = platform.get("local") or {}
+    local = platform.get(kind) or {}  # the local or kubernetes platform's own settings
     if check in ("environment_ready", "network_connectivity", "dependency_services"):
+        if not local.get("prometheus_url"):
+            return "failed", f"platform_config.{kind}.prometheus_url is not set (the canary analysis reads it)"
         try:
             with urllib.request.urlopen(f"{str(local.get('prometheus_url', '')).rstrip('/')}/-/ready",
                                         timeout=5) as response:
                 ready = response.status == 200
         except (OSError, ValueError) as error:
             return "failed", f"Prometheus does not answer: {error}"
-        return ("passed", "HAProxy and Prometheus answer") if ready else ("failed", "Prometheus is not ready")
+        answer = "HAProxy and Prometheus answer" if kind == "local" else "Prometheus answers"
+        return ("passed", answer) if ready else ("failed", "Prometheus is not ready")
     if check == "permissions_valid":
         return "passed", "checked by the command that started the deploy"
-    return "skipped", f"{check} does not apply to the local platform"
+    return "skipped", f"{check} does not apply to the {kind} platform"
 
 
 @step_type("deployment_planner")
@@ -98,9 +101,10 @@ def create_deployment_manifests(inputs: dict[str, Any], config: dict[str, Any], 
     if kind == "local":
         return {"deployment_manifests": {"platform": "local", "objects": [], "files": {}},
                 "configuration_maps": {}, "secret_references": []}
+    own = kubernetes_config(platform, artifact)
     objects = build_manifests(inputs["application"], str(artifact.get("location", "")),
                               str(artifact.get("version", "")), str(inputs.get("environment", "")),
-                              namespace=str(platform.get("namespace") or "default"))
+                              namespace=own["namespace"], host=own.get("host"))
     files = {"k8s/rollout.yaml": to_yaml(objects)}
     return {"deployment_manifests": {"platform": kind, "objects": objects, "files": files},
             "configuration_maps": {o["metadata"]["name"]: o["data"] for o in objects if o["kind"] == "ConfigMap"},
@@ -110,13 +114,20 @@ def create_deployment_manifests(inputs: dict[str, Any], config: dict[str, Any], 
 @step_type("monitoring_configurator")
 def setup_monitoring(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
     """The PromQL the analysis uses, where to look, and the alert rule that pages on a bad canary."""
-    from bot.platforms.local import ERROR_RATIO
-    from bot.platforms.local import P99_SECONDS
+    from bot.platforms.prometheus import error_ratio_query
+    from bot.platforms.prometheus import p99_query
+    from bot.platforms.prometheus import selector
 
     kind, platform = _platform(inputs)
-    prometheus = str((platform.get("local") or {}).get("prometheus_url", "")) if kind == "local" else ""
-    queries = {"error_rate": ERROR_RATIO.format(track="canary", w=30), "p99_seconds": P99_SECONDS.format(
-        track="canary", w=30)}
+    own = platform.get(kind) or {}  # the local or kubernetes platform's own settings
+    prometheus = str(own.get("prometheus_url", "")) if kind in ("local", "kubernetes") else ""
+    match = selector("canary")
+    if kind == "kubernetes":
+        from bot.platforms.kubernetes import prometheus_selector
+
+        match = prometheus_selector(inputs["application"], str(platform.get("namespace") or own.get("namespace")
+                                                               or "default"))
+    queries = {"error_rate": error_ratio_query(match, 30), "p99_seconds": p99_query(match, 30)}
     rules = {"groups": [{"name": f"{inputs['application']}-rollout", "rules": [{
         "alert": "CanaryErrorRateHigh", "expr": f"{queries['error_rate']} > 0.01", "for": "1m",
         "labels": {"severity": "page"}, "annotations": {"summary": "canary 5xx ratio {{ $value | humanizePercentage }}"}}]}]}
@@ -130,6 +141,13 @@ def setup_monitoring(inputs: dict[str, Any], config: dict[str, Any], ctx: StepCo
 def execute_deployment(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
     """Put the new version beside the stable one with no traffic (local), or say the platform is not ready."""
     kind, platform = _platform(inputs)
+    if kind == "kubernetes":  # the rollout's first transition applies the objects (server-side apply)
+        own = kubernetes_config(platform, {})
+        return {"deployment_status": {"platform": kind, "version": inputs.get("version"), "state": "applied by the "
+                                      "rollout, canary at weight 0", "strategy": inputs.get("strategy"),
+                                      "namespace": own["namespace"]},
+                "instance_details": {"endpoints": []},  # pods answer inside the cluster only
+                "traffic_distribution": {"stable": 100, "canary": 0}}
     if kind != "local":
         raise UserError(not_available(kind))
     local = platform.get("local") or {}
@@ -171,7 +189,7 @@ def run_smoke_tests(inputs: dict[str, Any], config: dict[str, Any], ctx: StepCon
 def progressive_rollout(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
     """Start the rollout state machine and return at once: the rollout id, plan and gates."""
     kind, platform = _platform(inputs)
-    if kind != "local":
+    if kind not in ("local", "kubernetes"):
         raise UserError(not_available(kind))
     plan = inputs["plan"]
     settings = plan.get("settings") or {}
@@ -180,7 +198,9 @@ def progressive_rollout(inputs: dict[str, Any], config: dict[str, Any], ctx: Ste
         environment=inputs["environment"], strategy=plan["strategy"],
         version=str(inputs["deployment"].get("version")), stable_version=str(inputs.get("stable_version")),
         platform=kind, requested_by=str(inputs.get("requested_by") or ""),
-        stages=plan_stages(plan["strategy"], settings), platform_config=dict(platform.get("local") or {}),
+        stages=plan_stages(plan["strategy"], settings),
+        platform_config=kubernetes_config(platform, inputs.get("artifact") or {}) if kind == "kubernetes"
+        else dict(platform.get("local") or {}),
         reporter_factories=list(ctx.extras.get("reporter_factories", [])),
         gate_timeout_seconds=float(settings.get("gate_timeout_seconds", config.get("gate_timeout_seconds", 3600))),
         on_gate_timeout=str(settings.get("on_gate_timeout", config.get("on_gate_timeout", "rollback"))),
@@ -196,6 +216,15 @@ def progressive_rollout(inputs: dict[str, Any], config: dict[str, Any], ctx: Ste
             "traffic_metrics": dict(started.traffic),
             "decision_points": [{"weight": s.weight, "kind": "manual_approval"} for s in started.stages
                                 if s.manual_approval]}
+
+
+def kubernetes_config(platform: dict[str, Any], artifact: dict[str, Any]) -> dict[str, Any]:
+    """The kubernetes platform's settings: its own block, the pipeline's namespace, the artifact as image."""
+    own = dict(platform.get("kubernetes") or {})
+    own["namespace"] = str(platform.get("namespace") or own.get("namespace") or "default")
+    if not own.get("image") and artifact.get("location"):
+        own["image"] = str(artifact["location"])
+    return own
 
 
 def _github_record(repository: Any, platform: dict[str, Any]) -> dict[str, Any]:
@@ -217,6 +246,15 @@ def update_load_balancer(inputs: dict[str, Any], config: dict[str, Any], ctx: St
     plan = inputs.get("traffic_plan")
     progress = plan if isinstance(plan, dict) else {}
     rollout = engine.get(progress["rollout_id"], deps=_deps(ctx)) if progress.get("rollout_id") else None
+    if kind == "kubernetes":
+        from bot.platforms.kubernetes_manifests import k8s_name
+
+        name = k8s_name(str(inputs.get("application") or (rollout.app if rollout else "app")))
+        return {"lb_configuration": {"type": "ingress-nginx", "backend": f"{name}-stable",
+                                     "servers": [f"{name}-canary", f"{name}-stable"],
+                                     "driven_by": "the rollout's stages (canary Ingress canary-weight patches)"},
+                "traffic_distribution": dict(rollout.traffic) if rollout else {"stable": 100, "canary": 0},
+                "endpoint_mappings": {track: f"{name}-{track}" for track in ("canary", "stable")}}
     return {"lb_configuration": {"type": "haproxy" if kind == "local" else "ingress-nginx",
                                  "backend": local.get("backend", "be_app"), "servers": sorted(local.get("slots", {})),
                                  "driven_by": "the rollout's stages (runtime API set weight)"},

@@ -117,10 +117,17 @@ def test_an_unreachable_local_stack_stops_the_run_before_anything_moves(deps: An
     assert deps[2].calls == []
 
 
-def test_kubernetes_gets_manifests_then_says_executing_is_not_available_yet(deps: Any) -> None:
+def test_vm_based_gets_manifests_then_says_executing_is_not_available_yet(deps: Any) -> None:
     ctx = StepContext(open_tree=lambda _: None, extras={"rollout_deps": deps[0]})
-    with pytest.raises(UserError, match="executing deployments on kubernetes is not available yet"):
+    with pytest.raises(UserError, match="executing deployments on vm_based is not available yet"):
+        run_pipeline("deployment", inputs({"type": "vm_based"}), ctx)
+
+
+def test_kubernetes_without_a_prometheus_url_is_refused_before_anything_moves(deps: Any) -> None:
+    ctx = StepContext(open_tree=lambda _: None, extras={"rollout_deps": deps[0]})
+    with pytest.raises(UserError, match="platform_config.kubernetes.prometheus_url is not set"):
         run_pipeline("deployment", inputs({"type": "kubernetes", "namespace": "shop"}), ctx)
+    assert deps[2].calls == []
 
 
 def test_a_missing_artifact_version_is_named_before_anything_runs(deps: Any) -> None:
