@@ -203,3 +203,28 @@ def test_the_deployment_pipeline_runs_a_canary_on_kubernetes_from_its_platform_c
     assert world.weights() == ["20", "100", "0"]
     stable = world.cluster.get("deployments", "shop", "checkout-stable")
     assert stable["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/checkout:v2"
+
+
+@pytest.mark.parametrize("how", ["kubeconfig", "token_file"])
+def test_the_cluster_is_reached_through_a_kubeconfig_or_a_token_file(world: World, tmp_path: Any, how: str) -> None:
+    import json
+
+    if how == "kubeconfig":
+        kubeconfig = tmp_path / "config"
+        kubeconfig.write_text(json.dumps({  # JSON is YAML
+            "apiVersion": "v1", "kind": "Config", "current-context": "other",
+            "clusters": [{"name": "fake", "cluster": {"server": world.cluster.base_url}}],
+            "users": [{"name": "bot", "user": {"token": world.cluster.token}}],
+            "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "bot", "namespace": "shop"}},
+                         {"name": "other", "context": {"cluster": "fake", "user": "nobody"}}]}), encoding="utf-8")
+        reach = {"api_url": "", "token": "", "kubeconfig": str(kubeconfig), "context": "fake"}
+    else:
+        token_file = tmp_path / "token"
+        token_file.write_text(world.cluster.token + "\n", encoding="utf-8")
+        reach = {"token": "", "token_file": str(token_file)}
+    assert world.run(**reach).state == SUCCEEDED
+
+
+def test_an_unreadable_kubeconfig_says_how_to_name_a_cluster(tmp_path: Any) -> None:
+    with pytest.raises(UserError, match="give api_url with token_file, or kubeconfig"):
+        KubernetesPlatform.from_config({"image": "i", "prometheus_url": "http://p", "kubeconfig": str(tmp_path / "no")})
