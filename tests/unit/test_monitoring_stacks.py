@@ -4,6 +4,7 @@ generated, golden files."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -77,7 +78,8 @@ def test_checkov_finds_nothing_in_the_vendor_terraform(tmp_path: Path) -> None:
     reports = json.loads(done.stdout) if done.stdout.strip() else []
     reports = reports if isinstance(reports, list) else [reports]
     # checkov has no policies for the datadog and newrelic providers: it answers with a bare summary then.
-    failed = [f"{c['check_id']} {c['resource']}" for r in reports for c in r.get("results", {}).get("failed_checks", [])]
+    failed = [f"{c['check_id']} {c['resource']}" for r in reports
+              for c in r.get("results", {}).get("failed_checks", [])]
     assert all(r.get("summary", r).get("parsing_errors", 0) == 0 for r in reports)
     assert done.returncode == 0 and failed == [], done.stderr[-2000:] or failed
 
@@ -145,7 +147,7 @@ def test_new_relic_conditions_follow_the_budget_and_the_latency_objective() -> N
 
 
 def test_nrql_strings_escape_quotes() -> None:
-    from generators.monitoring.stacks.newrelic import nrql_string
+    from generators.monitoring.stacks.new_relic import nrql_string
     assert nrql_string("a'b\\c") == "'a\\'b\\\\c'"
 
 
@@ -209,6 +211,12 @@ def test_each_stack_says_what_is_not_generated() -> None:
         assert sentences and all(s.endswith(".") for s in sentences)
     assert stacks.generate(sample_plan()) == {}
     assert any("Kibana" in s for s in stacks.not_generated(sample_plan("elk")))
+
+
+@pytest.mark.parametrize("stack", ["elk", "datadog", "new_relic"])
+def test_each_stack_module_is_named_after_its_stack(stack: str) -> None:
+    module = importlib.import_module(f"generators.monitoring.stacks.{stack}")
+    assert module.generate(sample_plan(stack)) == stacks.generate(sample_plan(stack))
 
 
 def test_generating_twice_gives_identical_bytes() -> None:

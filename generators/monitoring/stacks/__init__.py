@@ -1,14 +1,17 @@
 """Other monitoring stacks (elk, datadog, new_relic): their own files where the format is public and checkable,
-and plain sentences for the pull request about what is not generated."""
+and plain sentences for the pull request about what is not generated.
+
+Each stack module is named after the stack (`stacks.elk`, `stacks.datadog`, `stacks.new_relic`) and has its own
+`generate(plan)`; `generate` here picks the plan's."""
 
 from __future__ import annotations
 
 from generators.monitoring.model import MonitoringPlan
 from generators.monitoring.stacks import datadog
 from generators.monitoring.stacks import elk
-from generators.monitoring.stacks import newrelic
+from generators.monitoring.stacks import new_relic
 
-GENERATORS = {"elk": elk.generate, "datadog": datadog.generate, "new_relic": newrelic.generate}
+GENERATORS = {"elk": elk.generate, "datadog": datadog.generate, "new_relic": new_relic.generate}
 NOT_GENERATED = {
     "prometheus_grafana": [
         "Loki and Tempo server configurations are not generated: Vector and the OpenTelemetry Collector point at "
