@@ -51,7 +51,7 @@ SETUP = {
         "Create the index lifecycle policy and index template from `elk/` in Elasticsearch.",
         "Run the Beats/Logstash configs from `elk/` or Vector with `collectors/vector.yaml` (Elasticsearch sink).",
         "Deploy the OpenTelemetry Collector with `collectors/otel-collector.yaml` pointing at Elastic APM.",
-        "Keep Prometheus and Alertmanager for metrics and SLO alerts; import the Grafana dashboards.",
+        "Keep Prometheus and Alertmanager for metrics and SLO alerts.",
     ],
     "datadog": [
         "Run `terraform init` and `terraform plan` in `datadog/` with `DD_API_KEY` and `DD_APP_KEY` set; review "
@@ -138,7 +138,7 @@ def operations(plan: MonitoringPlan) -> str:
     metrics_store, log_store, trace_store, alerting = STORES[stack]
     channels = [{"name": c.name, "type": c.type, "severities": ", ".join(c.severities)}
                 for c in sorted(plan.channels, key=lambda c: c.name)]
-    grafana = stack in ("prometheus_grafana", "elk")
+    grafana = stack == "prometheus_grafana"
     return render("monitoring/operations.md.j2", stack_title=STACKS.get(plan.stack, plan.stack),
                   repository=plan.repository, services=_services(plan),
                   datastores=[{"id": "d_" + slug(d.name).replace("-", "_"),

@@ -19,7 +19,7 @@ NOT_GENERATED = {
     ],
     "elk": [
         "Kibana dashboards and saved searches are not generated (Kibana's saved-object format is not checkable "
-        "offline); the Grafana dashboards cover metrics.",
+        "offline), and the Grafana dashboards come only with the prometheus_grafana stack.",
         "Elasticsearch alerting rules are not generated: SLO and saturation alerts stay in Prometheus and "
         "Alertmanager.",
         "filebeat.yml and the Logstash pipeline were checked for structure, not by Filebeat or Logstash "
