@@ -54,16 +54,31 @@ class LocalTree:
             return None
         names = listed.stdout.decode("utf-8", errors="replace").split("\0")
         # Deleted-but-tracked files and submodule directories are listed too; keep real files only.
-        return [name for name in names if name and (self.root / name).is_file()]
+        # Plain strings and os.path: a Path object per file costs seconds on a 100,000-file repository.
+        root = str(self.root)
+        return [name for name in names if name and os.path.isfile(os.path.join(root, name))]
 
     def _walk(self) -> list[str]:
-        found = []
-        for directory, subdirs, files in os.walk(self.root):
-            subdirs[:] = [name for name in subdirs if name not in SKIP_DIRS]  # prune, don't descend
-            base = Path(directory).relative_to(self.root)
-            found.extend((base / name).as_posix() for name in files if (Path(directory) / name).is_file())
+        """Files below the root (symlinks to files included, symlinked directories not followed), like os.walk."""
+        found: list[str] = []
+        pending = [(str(self.root), "")]
+        while pending:
+            directory, prefix = pending.pop()
+            try:
+                entries = list(os.scandir(directory))
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    if entry.is_dir():
+                        if entry.name not in SKIP_DIRS and not entry.is_symlink():  # prune, don't descend
+                            pending.append((entry.path, prefix + entry.name + "/"))
+                    elif entry.is_file():
+                        found.append(prefix + entry.name)
+                except OSError:
+                    continue
         return found
 
 
 def _skipped(path: str) -> bool:
-    return any(part in SKIP_DIRS for part in path.split("/")[:-1])
+    return not SKIP_DIRS.isdisjoint(path.split("/")[:-1])

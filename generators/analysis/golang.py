@@ -69,8 +69,10 @@ def main_files(layout: Layout, directory: str) -> list[str]:
     """main.go of the module and of cmd/* programs (at most five), the files that show an HTTP server."""
     owned = layout.owned(directory)
     prefix = join(directory, "cmd") + "/"
-    found = [path for path in owned if path == join(directory, "main.go")]
-    found += [path for path in owned if path.startswith(prefix) and base(path) == "main.go" and path.count("/") == prefix.count("/") + 1]
+    main, depth = join(directory, "main.go"), prefix.count("/") + 1
+    found = [path for path in owned if path == main]
+    found += [path for path in owned if path.endswith("main.go") and path.startswith(prefix) and base(path) == "main.go"
+              and path.count("/") == depth]
     return sorted(found)[:MAX_MAIN_FILES]
 
 

@@ -31,25 +31,36 @@ DOCKERFILE = re.compile(r"^(Dockerfile|Containerfile)([.-][\w.-]+)?$|^[\w.-]+\.D
 COMPOSE = re.compile(r"^(docker-)?compose(\.[\w-]+)?\.ya?ml$")
 
 
+CI_DIRS = (".github/", ".circleci/")  # every other CI file sits at the root; checked first, it spares the regexes
+
+
 def is_ci_file(path: str) -> bool:
     """True for a CI configuration file of any known platform."""
-    return any(pattern.match(path) for pattern, _, _ in CI_FILES)
+    return _may_be_ci(path) and any(pattern.match(path) for pattern, _, _ in CI_FILES)
+
+
+def _may_be_ci(path: str) -> bool:
+    return "/" not in path or path.startswith(CI_DIRS)
 
 
 def is_dockerfile(path: str) -> bool:
     """Dockerfile, Dockerfile.prod, api.Dockerfile, Containerfile."""
-    return bool(DOCKERFILE.match(base(path)))
+    name = base(path)
+    return ("ockerfile" in name or "ontainerfile" in name) and bool(DOCKERFILE.match(name))
 
 
 def is_compose(path: str) -> bool:
     """docker-compose.yml, compose.yaml, docker-compose.override.yml ..."""
-    return bool(COMPOSE.match(base(path)))
+    name = base(path)
+    return "compose" in name and bool(COMPOSE.match(name))
 
 
 def existing_ci(paths: list[str]) -> list[Fact]:
     """One fact per CI configuration file found, whatever the platform."""
     found = []
     for path in paths:
+        if not _may_be_ci(path):
+            continue
         for pattern, platform, rule in CI_FILES:
             if pattern.match(path):
                 found.append(Fact(unit="", kind="existing_ci", value=platform, evidence=Evidence(file=path, rule=rule)))

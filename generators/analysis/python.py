@@ -31,7 +31,7 @@ ORDER = ("uv", "poetry", "pdm", "hatch", "pipenv", "pip")  # tie-break inside on
 
 def test_files(layout: Layout, directory: str) -> list[str]:
     """Python test files the project directory owns (pytest's and Django's naming)."""
-    return [path for path in layout.owned(directory) if TEST_FILE.match(base(path)) and path.endswith(".py")]
+    return [path for path in layout.owned(directory) if path.endswith(".py") and TEST_FILE.match(base(path))]
 
 
 def detect_python(record: Record, directory: str, lock_dirs: list[str]) -> tuple[Unit, list[PathDep], dict[str, str]]:
@@ -287,6 +287,6 @@ def _django_databases(record: Record, unit: Unit) -> None:
 def settings_files(layout: Layout, directory: str) -> list[str]:
     """Django settings modules a project directory owns (at most two, nearest first)."""
     found = [path for path in layout.owned(directory)
-             if base(path) == "settings.py" or (path.count("/") >= 1 and path.split("/")[-2] == "settings"
-                                               and path.endswith(".py") and base(path) != "__init__.py")]
+             if path.endswith(".py") and (base(path) == "settings.py" or (
+                 path.count("/") >= 1 and path.split("/")[-2] == "settings" and base(path) != "__init__.py"))]
     return sorted(found, key=lambda path: (path.count("/"), path))[:2]

@@ -25,11 +25,13 @@ class Record:
     ambiguities: list[Ambiguity] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     _parsed: dict[str, Any] = field(default_factory=dict)
+    _seen: set[Fact] = field(default_factory=set)  # the facts already recorded, for a constant-time duplicate check
 
     def fact(self, unit: str, kind: str, value: str, file: str, rule: str) -> Fact:
         """Record one fact with its evidence (duplicates are kept once)."""
         item = Fact(unit=unit, kind=kind, value=value, evidence=Evidence(file=file, rule=rule))
-        if item not in self.facts:
+        if item not in self._seen:
+            self._seen.add(item)
             self.facts.append(item)
         return item
 

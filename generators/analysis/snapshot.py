@@ -26,7 +26,7 @@ from generators.analysis.ruby import detect_ruby
 from generators.analysis.rust import detect_rust
 from generators.analysis.static import detect_hugo
 from generators.analysis.static import infrastructure_facts
-from generators.analysis.wanted import wanted_files
+from generators.analysis.wanted import wanted_in
 from generators.analysis.workspaces import BUILD_TOOL_KINDS
 from generators.analysis.workspaces import Workspaces
 from generators.analysis.workspaces import assign_names
@@ -40,12 +40,16 @@ DETECTORS: dict[str, Callable[[Record, str], Unit]] = {
 }
 
 
-def analyze_snapshot(paths: list[str], contents: dict[str, str], *, truncated: bool = False) -> Analysis:
-    """Detect units, facts, ambiguities and structure from a path listing and the wanted files' text."""
-    record = Record(layout=Layout.from_paths(paths), contents=contents)
+def analyze_snapshot(paths: list[str], contents: dict[str, str], *, truncated: bool = False,
+                     layout: Layout | None = None) -> Analysis:
+    """Detect units, facts, ambiguities and structure from a path listing and the wanted files' text.
+
+    `layout` is `Layout.from_paths(paths)` when the caller has already built it (indexing is the costly part).
+    """
+    record = Record(layout=layout or Layout.from_paths(paths), contents=contents)
     if truncated:
         record.warn(f"the file listing was truncated by the host; only the first {len(paths)} paths were analysed")
-    unread = [path for path in wanted_files(paths) if path not in contents]
+    unread = [path for path in wanted_in(record.layout) if path not in contents]
     if unread:
         record.warn(f"{len(unread)} files could not be read: {', '.join(unread[:5])}")
     workspaces = find_workspaces(record)

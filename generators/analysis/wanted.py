@@ -32,7 +32,11 @@ MAX_FILES = 300
 
 def wanted_files(paths: list[str]) -> list[str]:
     """From the full path list, the small sorted set of files analysis must read."""
-    layout = Layout.from_paths(paths)
+    return wanted_in(Layout.from_paths(paths))
+
+
+def wanted_in(layout: Layout) -> list[str]:
+    """`wanted_files` of an already indexed listing."""
     wanted: set[str] = set()
     for directory in sorted(set(layout.projects) | {""}):
         names = layout.names(directory)

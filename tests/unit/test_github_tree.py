@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from github import GithubException
+
 from bot.github_client import CallCounter
 from bot.github_client import make_github
 from bot.github_tree import GitHubTree
@@ -72,3 +75,11 @@ def test_a_truncated_listing_is_reported(fake_github: FakeGitHub) -> None:
     paths = tree.paths()
     assert tree.truncated is True
     assert len(paths) < len(FILES)
+
+
+def test_an_unknown_commit_raises_githubs_error(fake_github: FakeGitHub) -> None:
+    fake_github.add_repo("octo/demo", FILES)
+    tree = GitHubTree(make_github("t", fake_github.base_url).get_repo("octo/demo"), "0" * 40)
+    with pytest.raises(GithubException) as raised:
+        tree.paths()
+    assert raised.value.status in (404, 422)
