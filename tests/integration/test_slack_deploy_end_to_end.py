@@ -1,5 +1,6 @@
 """Slack `/deploy` end to end: signed slash command → real web app (granian) → Redis → real worker with its
-scheduler → real HAProxy + Prometheus + two app versions under load, reported to a fake Slack Web API.
+scheduler → real HAProxy + Prometheus + two app versions under load, reported to a fake Slack Web API (and,
+as for any app with a repository, to GitHub's Deployments API on the fake GitHub).
 
 Nothing here calls the engine directly: the test only speaks HTTP to the bot as Slack would, reads what
 the bot told the fake Slack, and asks HAProxy (runtime API) and the load generator what is served.
@@ -34,6 +35,9 @@ from bot.rollouts.contract import Rollout
 from bot.rollouts.store import RolloutStore
 from bot.slack_blocks import APPROVE
 from bot.slack_blocks import REJECT
+from tests.fakes.github_deployment_routes import deployments
+from tests.fakes.github_server import FakeGitHub
+from tests.fakes.github_server import ServerThread
 from tests.fakes.slack_kit import APPROVER
 from tests.fakes.slack_kit import CHANNEL
 from tests.fakes.slack_kit import DEPLOYER
@@ -97,18 +101,38 @@ def slack() -> Iterator[SlackState]:
         yield state
 
 
+APP_ID = "4242"
+
+
 @pytest.fixture
-def bot_env(redis_url: str, redis: Any, stack: LocalStack, slack: SlackState, tmp_path: Path) -> dict[str, str]:
-    """What the web and worker processes read: private Redis, the fake Slack, the apps file, an App key."""
+def app_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+def github(app_key: rsa.RSAPrivateKey) -> Iterator[FakeGitHub]:
+    """acme/demo with a v2 tag; only the App's own JWT and the tokens it was given are accepted."""
+    with ServerThread() as fake:
+        fake.strict_tokens, fake.app_id = True, APP_ID
+        fake.app_public_key = app_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        repo = fake.add_repo("acme/demo", {"README.md": "demo\n"})
+        repo.git.refs["tags/v2"] = repo.branch_head("main")
+        yield fake
+
+
+@pytest.fixture
+def bot_env(redis_url: str, redis: Any, stack: LocalStack, slack: SlackState, github: FakeGitHub,
+            app_key: rsa.RSAPrivateKey, tmp_path: Path) -> dict[str, str]:
+    """What the web and worker processes read: private Redis, the fakes, the apps file, the App's key."""
     apps_file = tmp_path / "apps.yml"
     apps_file.write_text(apps_yaml(stack), encoding="utf-8")
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    key = app_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("GITHUB_", "SLACK_", "REDIS_", "DEVOPS_BOT_"))}
-    # The App's settings are checked at start-up, though nothing here calls GitHub.
-    env.update(REDIS_URL=redis_url, PYTHONPATH=str(ROOT), GITHUB_APP_ID="1", GITHUB_PRIVATE_KEY=key,
-               GITHUB_WEBHOOK_SECRET="unused", GITHUB_API_URL="http://127.0.0.1:9",
+    env.update(REDIS_URL=redis_url, PYTHONPATH=str(ROOT), GITHUB_APP_ID=APP_ID, GITHUB_PRIVATE_KEY=key,
+               GITHUB_WEBHOOK_SECRET="unused", GITHUB_API_URL=github.base_url,
                SLACK_BOT_TOKEN="xoxb-end-to-end", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack.base_url,
                DEVOPS_BOT_APPS_FILE=str(apps_file), DEVOPS_BOT_ENV_FILE=str(tmp_path / "absent.env"))
     return env
@@ -230,6 +254,13 @@ def ephemerals(slack: SlackState, user: str) -> list[str]:
     return [m["text"] for m in slack.named("chat.postEphemeral") if m["user"] == user]
 
 
+def reported(slack: SlackState, processes: Processes) -> None:
+    """Wait for the final report in the thread: the worker's on_finish job, which runs (one worker) only
+    after every reporter has been told of the rollout's last transition."""
+    wait_until(lambda: any(m["text"].startswith("deployment report:") for m in slack.named("chat.postMessage")),
+               "the deployment report in the thread", processes)
+
+
 def thread_of(slack: SlackState) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
     """The one parent message, its ts and the replies in its thread; asserts there is exactly one parent."""
     posts = slack.named("chat.postMessage")
@@ -243,7 +274,7 @@ def thread_of(slack: SlackState) -> tuple[dict[str, Any], str, list[dict[str, An
 
 
 def test_a_slack_deploy_runs_the_canary_waits_for_an_approver_and_serves_the_new_version(
-        bot: tuple[str, Processes], stack: LocalStack, slack: SlackState, redis: Any) -> None:
+        bot: tuple[str, Processes], stack: LocalStack, slack: SlackState, github: FakeGitHub, redis: Any) -> None:
     base, processes = bot
     started = time.monotonic()
     ack = slash(base, "demo canary")
@@ -273,6 +304,7 @@ def test_a_slack_deploy_runs_the_canary_waits_for_an_approver_and_serves_the_new
     final = wait_until(in_state(redis, TERMINAL), "the rollout to end", processes)
     assert final.state == "succeeded", (final.reason, processes.logs())
     took = time.monotonic() - started
+    reported(slack, processes)
     assert final.traffic == {"stable": 0, "canary": 100}
     assert weights(stack) == {"stable": 0, "canary": 100}
     served = served_now(stack)
@@ -308,6 +340,10 @@ def test_a_slack_deploy_runs_the_canary_waits_for_an_approver_and_serves_the_new
     assert len(gate_updates) == 1 and not actions_of(gate_updates[0]["blocks"])
     assert f"approved by <@{APPROVER}>" in gate_updates[0]["text"]
     assert not actions_of(slack.messages[gate_ts]["blocks"])
+    assert not [t for t in texts if "GitHub" in t]  # GitHub answered, so the thread says nothing about it
+    [deployment] = deployments(github)
+    assert deployment["ref"] == "v2" and deployment["environment"] == "staging"
+    assert [s["state"] for s in deployment["statuses"]] == ["in_progress", "success"]
 
     status = slash(base, "status demo").text
     assert "*demo* v2 → staging, canary: ✅ succeeded" in status, status
@@ -322,13 +358,14 @@ def test_a_slack_deploy_runs_the_canary_waits_for_an_approver_and_serves_the_new
 
 
 def test_a_fault_in_the_canary_rolls_back_by_itself_and_says_why_in_slack(
-        bot: tuple[str, Processes], stack: LocalStack, slack: SlackState, redis: Any) -> None:
+        bot: tuple[str, Processes], stack: LocalStack, slack: SlackState, github: FakeGitHub, redis: Any) -> None:
     base, processes = bot
     stack.set_fault("canary", error_rate=0.3)
     assert slash(base, "demo canary to staging @v2").status_code == 200
 
     final = wait_until(in_state(redis, TERMINAL), "the rollout to end", processes)
     assert final.state == "rolled_back", (final.reason, processes.logs())
+    reported(slack, processes)
     assert final.stage_index == 0
     # The reason names the metric, its value and the limit.
     assert final.reason.startswith("automatic rollback at 5%: error rate "), final.reason
@@ -343,3 +380,5 @@ def test_a_fault_in_the_canary_rolls_back_by_itself_and_says_why_in_slack(
     last = slack.messages[parent_ts]
     assert "rolled back" in last["text"]
     assert "error rate" in json.dumps(last["blocks"]) and "❌" in json.dumps(last["blocks"], ensure_ascii=False)
+    [deployment] = deployments(github)
+    assert [s["state"] for s in deployment["statuses"]] == ["in_progress", "failure"]
