@@ -66,10 +66,12 @@ class GitHubDeployments:
     """Reports one rollout as a GitHub deployment and its statuses."""
 
     def __init__(self, repository: Callable[[str], Repository], redis: Any,
-                 note: Callable[[Rollout, str], None] = lambda rollout, text: None) -> None:
+                 note: Callable[[Rollout, str], None] = lambda rollout, text: None,
+                 log_url: Callable[[Rollout], str | None] = lambda rollout: None) -> None:
         self.repository = repository  # full name -> PyGithub repository on an installation token
         self.redis = redis
         self.note = note  # one line in the rollout's Slack thread
+        self.log_url = log_url  # where people follow the rollout (the Slack thread's permalink)
 
     # --- contract.Reporter ---------------------------------------------------------------------------
 
@@ -82,6 +84,8 @@ class GitHubDeployments:
         if record.get("state") == want:
             return
         try:
+            if "log_url" not in record:
+                record["log_url"] = self._find_log_url(rollout)
             repo = self.repository(record["repository"])
             if not record.get("deployment_id"):
                 record["deployment_id"] = self._create(repo, rollout)
@@ -106,6 +110,13 @@ class GitHubDeployments:
 
     def gate_closed(self, rollout: Rollout, outcome: str, by: str | None) -> None:
         """The outcome reaches GitHub through `changed`."""
+
+    def _find_log_url(self, rollout: Rollout) -> str | None:
+        try:
+            return self.log_url(rollout)
+        except Exception:  # a missing link never costs the status
+            log.exception("no log url for rollout %s", rollout.rollout_id)
+            return None
 
     # --- GitHub calls ----------------------------------------------------------------------------------
 
@@ -170,8 +181,17 @@ def github_deployments(rollout: Rollout) -> GitHubDeployments:
         if settings.slack_enabled:
             SlackReporter(slack_client(settings), redis).reply(r.rollout_id, text)
 
+    def thread_link(r: Rollout) -> str | None:
+        if not settings.slack_enabled:
+            return None
+        client = slack_client(settings)
+        where = SlackReporter(client, redis).thread(r.rollout_id)
+        if not where:
+            return None
+        return str(client.chat_getPermalink(channel=where["channel"], message_ts=where["ts"])["permalink"])
+
     return GitHubDeployments(repository_on_installation(settings, redis, InstallationTokens(redis, settings)),
-                             redis, note)
+                             redis, note, thread_link)
 
 
 def repository_on_installation(settings: Any, redis: Any, tokens: Any) -> Callable[[str], Repository]:

@@ -232,7 +232,9 @@ def _github_record(repository: Any, platform: dict[str, Any]) -> dict[str, Any]:
     if not repository:
         return {}
     record = {"repository": str(repository)}
-    url = platform.get("environment_url") or (platform.get(platform.get("type") or "") or {}).get("environment_url")
+    own = platform.get(platform.get("type") or "") or {}
+    url = platform.get("environment_url") or own.get("environment_url") or \
+        (f"https://{own['host']}" if own.get("host") else None)  # a kubernetes Ingress host
     if url:
         record["environment_url"] = str(url)
     return record

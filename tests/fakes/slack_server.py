@@ -80,6 +80,12 @@ def _answer(state: SlackState, method: str, params: dict[str, Any]) -> dict[str,
         state.messages[ts].update(text=params.get("text", ""), blocks=params.get("blocks"))
         return {"ok": True, "channel": params.get("channel"), "ts": ts, "text": params.get("text", ""),
                 "message": {"text": params.get("text", ""), "user": "U34567890"}}
+    if method == "chat.getPermalink":
+        ts, channel = params.get("message_ts", ""), params.get("channel", "")
+        if ts not in state.messages or state.messages[ts]["channel"] != channel:
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": channel,
+                "permalink": f"https://devops-bot-tests.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
     if method == "chat.postEphemeral":
         return {"ok": True, "message_ts": state.next_ts()}
     if method == "usergroups.users.list":

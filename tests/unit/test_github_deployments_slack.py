@@ -91,7 +91,12 @@ def test_a_slack_deploy_of_an_app_with_a_repository_is_recorded_as_a_github_depl
     assert deployment["ref"] == "v2" and deployment["environment"] == "production"
     assert deployment["payload"]["rollout_id"] == "slackgh1"
     assert [s["state"] for s in deployment["statuses"]] == ["in_progress", "success"]
-    assert final.github == {"repository": "acme/checkout", "deployment_id": deployment["id"], "state": "success"}
+    parent_ts = next(ts for ts, m in slack.messages.items() if not m["thread_ts"])
+    permalink = f"https://devops-bot-tests.slack.com/archives/{CHANNEL}/p{parent_ts.replace('.', '')}"
+    assert final.github == {"repository": "acme/checkout", "deployment_id": deployment["id"], "state": "success",
+                            "log_url": permalink}
+    # GitHub's Environments view links each status to the rollout's Slack thread
+    assert [(s["log_url"], s["target_url"]) for s in deployment["statuses"]] == [(permalink, permalink)] * 2
     assert slack.named("chat.postMessage")  # the Slack thread went on beside it
 
 

@@ -186,7 +186,7 @@ def test_the_deployment_pipeline_runs_a_canary_on_kubernetes_from_its_platform_c
     inputs = {"application_name": "checkout", "target_environment": "production", "deployment_strategy": "canary",
               "artifact_source": {"type": "container_registry", "location": "ghcr.io/acme/checkout", "version": "v2"},
               "platform_config": {"type": "kubernetes", "namespace": "shop", "kubernetes": own},
-              "stable_version": "v1", "requested_by": "U0DEPLOYER",
+              "stable_version": "v1", "requested_by": "U0DEPLOYER", "repository": "acme/checkout",
               "rollout_settings": {"canary_stages": [{"percentage": 20, "duration": 10}, {"percentage": 100}],
                                    "manual_approval_points": [], "analysis_interval": 5}}
     run = run_pipeline("deployment", inputs, StepContext(open_tree=lambda _: None, run_id="k8spipe1",
@@ -201,6 +201,8 @@ def test_the_deployment_pipeline_runs_a_canary_on_kubernetes_from_its_platform_c
     final = engine.get("k8spipe1", deps=world.deps)
     assert final.state == SUCCEEDED, final.reason
     assert world.weights() == ["20", "100", "0"]
+    # where GitHub Deployments would record it: the Ingress host is the environment's address
+    assert final.github == {"repository": "acme/checkout", "environment_url": "https://checkout.example.com"}
     stable = world.cluster.get("deployments", "shop", "checkout-stable")
     assert stable["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/checkout:v2"
 
