@@ -72,6 +72,15 @@ def _parser() -> argparse.ArgumentParser:
                       help="inject this 5xx ratio into the new version (then it rolls back)")
     demo.set_defaults(handler=_deploy_demo)
 
+    manifests = commands.add_parser("manifests", help="write the manifests a deploy of an apps-file app generates "
+                                     "(ECS and Lambda CloudFormation, Kubernetes objects) without deploying")
+    manifests.add_argument("app", help="an app of the apps file (DEVOPS_BOT_APPS_FILE)")
+    manifests.add_argument("--environment", help="default: the app's first environment")
+    manifests.add_argument("--version", help="default: the app's version")
+    manifests.add_argument("--strategy", help="default: the app's strategy")
+    manifests.add_argument("--out", type=Path, required=True, help="write the files under this directory")
+    manifests.set_defaults(handler=_manifests)
+
     analyze = commands.add_parser("analyze", help="print what the bot detects in a local repository")
     analyze.add_argument("path", type=Path)
     analyze.add_argument("--json", action="store_true", help="machine-readable output")
@@ -201,6 +210,18 @@ def _deploy_demo(args: argparse.Namespace) -> int:
     succeeded = run_demo(sys.stdout, stage_seconds=args.stage_seconds, approve_as=args.approve,
                          fault_error_rate=args.fault)
     return 0 if succeeded or args.fault else 1
+
+
+def _manifests(args: argparse.Namespace) -> int:
+    from bot.app_manifests import app_manifest_files
+    from bot.app_manifests import write_app_manifests
+    from bot.settings import Settings
+
+    files = app_manifest_files(Settings.from_env(require_github=False).deploy_apps_file, args.app,
+                               environment=args.environment, version=args.version, strategy=args.strategy)
+    for path in write_app_manifests(args.out, files):
+        print(path)
+    return 0
 
 
 def _analyze(args: argparse.Namespace) -> int:

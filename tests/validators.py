@@ -107,3 +107,18 @@ def check_circleci(path: Path | str) -> list[str]:
     """.circleci/config.yml against the schema check-jsonschema ships."""
     code, out = _run(["check-jsonschema", "--builtin-schema", "vendor.circle-ci", str(path)])
     return [f"check-jsonschema: {out}"] if code else []
+
+
+CFN_LINT = Path(__file__).resolve().parent.parent / ".venv-cfnlint" / "bin" / "cfn-lint"
+
+
+def check_cloudformation(paths: list[Path | str]) -> list[str]:
+    """cfn-lint (offline; its own venv, see scripts/setup): every error, warning and informational finding."""
+    if not paths:
+        return []
+    if not CFN_LINT.exists():
+        return [f"cfn-lint is not installed at {CFN_LINT}: run scripts/setup"]
+    done = subprocess.run([str(CFN_LINT), "--format", "parseable", "--include-checks", "I", "--", *map(str, paths)],
+                          capture_output=True, text=True, timeout=300)
+    out = (done.stdout + done.stderr).strip()
+    return [f"cfn-lint: {out}"] if done.returncode or out else []

@@ -20,11 +20,15 @@ def platform_for(rollout: Rollout) -> Platform:
 
         return KubernetesPlatform.from_config(rollout.platform_config)
     if rollout.platform in PLATFORMS:
-        raise UserError(not_available(rollout.platform))
+        raise UserError(not_available(rollout.platform, rollout.app, rollout.environment))
     raise UserError(f"unknown platform {rollout.platform!r}; use one of: {', '.join(PLATFORMS)}")
 
 
-def not_available(platform: str) -> str:
+def not_available(platform: str, app: str | None = None, environment: str | None = None) -> str:
     """Said plainly when a rollout asks for a platform the bot cannot drive yet."""
+    if platform in ("ecs", "lambda"):  # their CloudFormation is generated; say where to get it
+        from bot.platforms.aws_manifests import manifests_only
+
+        return manifests_only(platform, app, environment)
     return (f"executing deployments on {platform} is not available yet: "
             f"rollouts run on the local and kubernetes platforms today")

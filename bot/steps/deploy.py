@@ -9,6 +9,8 @@ from typing import Any
 
 from bot.errors import UserError
 from bot.platforms import not_available
+from bot.platforms.aws_manifests import PLATFORMS as AWS_PLATFORMS
+from bot.platforms.aws_manifests import step_outputs as aws_step_outputs
 from bot.platforms.kubernetes_manifests import build_manifests
 from bot.platforms.kubernetes_manifests import to_yaml
 from bot.registry import StepContext
@@ -95,12 +97,14 @@ def prepare_deployment_plan(inputs: dict[str, Any], config: dict[str, Any], ctx:
 
 @step_type("manifest_generator")
 def create_deployment_manifests(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
-    """Kubernetes objects as data (and YAML files); the local platform needs none."""
+    """Kubernetes objects or ECS / Lambda CloudFormation as data (and files); the local platform needs none."""
     kind, platform = _platform(inputs)
     artifact = inputs.get("artifact") or {}
     if kind == "local":
         return {"deployment_manifests": {"platform": "local", "objects": [], "files": {}},
                 "configuration_maps": {}, "secret_references": []}
+    if kind in AWS_PLATFORMS:
+        return aws_step_outputs(kind, inputs, platform)
     own = kubernetes_config(platform, artifact)
     objects = build_manifests(inputs["application"], str(artifact.get("location", "")),
                               str(artifact.get("version", "")), str(inputs.get("environment", "")),
@@ -149,7 +153,8 @@ def execute_deployment(inputs: dict[str, Any], config: dict[str, Any], ctx: Step
                 "instance_details": {"endpoints": []},  # pods answer inside the cluster only
                 "traffic_distribution": {"stable": 100, "canary": 0}}
     if kind != "local":
-        raise UserError(not_available(kind))
+        manifests = inputs.get("manifests") or {}
+        raise UserError(not_available(kind, manifests.get("application"), manifests.get("environment")))
     local = platform.get("local") or {}
     slots = local.get("slots") or {}
     return {"deployment_status": {"platform": kind, "version": inputs.get("version"), "state": "deployed",
@@ -190,7 +195,7 @@ def progressive_rollout(inputs: dict[str, Any], config: dict[str, Any], ctx: Ste
     """Start the rollout state machine and return at once: the rollout id, plan and gates."""
     kind, platform = _platform(inputs)
     if kind not in ("local", "kubernetes"):
-        raise UserError(not_available(kind))
+        raise UserError(not_available(kind, inputs.get("application"), inputs.get("environment")))
     plan = inputs["plan"]
     settings = plan.get("settings") or {}
     rollout = Rollout(
