@@ -203,6 +203,9 @@ def repository_on_installation(settings: Any, redis: Any, tokens: Any) -> Callab
     from bot.github_client import make_github
     from bot.github_client import make_retry
 
+    # Reporters run while the rollout's lock is held (120 s): honour rate limits, but never wait for long.
+    policy = RetryPolicy(total=2, backoff_factor=0.5, max_wait_seconds=10, secondary_rate_wait=10)
+
     def repository(full_name: str) -> Repository:
         if not (settings.github_app_id and settings.github_private_key):
             raise RuntimeError("the GitHub App is not configured (GITHUB_APP_ID, GITHUB_PRIVATE_KEY)")
@@ -211,10 +214,12 @@ def repository_on_installation(settings: Any, redis: Any, tokens: Any) -> Callab
         if installation is None:
             owner, name = full_name.split("/", 1)
             app = GithubIntegration(auth=Auth.AppAuth(int(settings.github_app_id), settings.github_private_key),
-                                    base_url=settings.github_api_url, retry=make_retry(RetryPolicy()))
+                                    base_url=settings.github_api_url, retry=make_retry(policy), timeout=10,
+                                    seconds_between_requests=None, seconds_between_writes=None)
             installation = app.get_repo_installation(owner, name).id
             redis.set(key, str(installation), ex=3600)
         installation_id = int(installation)
-        return make_github(tokens.token(installation_id), settings.github_api_url).get_repo(full_name)
+        return make_github(tokens.token(installation_id), settings.github_api_url, policy=policy,
+                           timeout=10).get_repo(full_name)
 
     return repository

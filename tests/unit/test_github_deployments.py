@@ -145,6 +145,15 @@ def test_github_answering_500_never_stops_the_rollout_and_is_said_once(world: Wo
     assert len(world.notes) == 1 and "HTTP 500" in world.notes[0] and "acme/checkout" in world.notes[0]
 
 
+def test_a_rate_limited_create_waits_for_retry_after_then_records_the_deployment(world: World) -> None:
+    world.github.fail("POST", r"/deployments$", 403, retry_after=1)
+    final = world.run()
+    assert final.state == SUCCEEDED and world.notes == []
+    creates = [c for c in world.github.calls if c.method == "POST" and c.path.endswith("/deployments")]
+    assert [c.status for c in creates] == [403, 201]
+    assert [s["state"] for s in deployments(world.github)[0]["statuses"]] == ["in_progress", "success"]
+
+
 def test_a_version_that_is_not_a_ref_in_the_repository_is_said_in_the_thread(world: World) -> None:
     final = world.run("v9")
     assert final.state == SUCCEEDED
