@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 
 from bot import slack_messages
 from bot.deploy_apps import DeployApp
@@ -45,6 +46,17 @@ def _ephemeral(client: WebClient, channel: str, user: str, text: str) -> None:
         log.exception("chat.postEphemeral failed")
 
 
+def _respond(response_url: str | None, text: str) -> None:
+    """An ephemeral answer through the command's response_url, which works where the bot cannot post."""
+    if not response_url:
+        log.warning("no response_url to tell the user: %s", text)
+        return
+    try:
+        WebhookClient(response_url, timeout=10).send(text=text, response_type="ephemeral")
+    except Exception:  # the person misses the answer; nothing else depends on it
+        log.exception("posting to the response_url failed")
+
+
 def _members_of(client: WebClient) -> Any:
     def members(group: str) -> set[str]:
         try:
@@ -65,9 +77,13 @@ def start_deploy(request: dict[str, Any], *, deps: engine.Deps | None = None) ->
     inputs = request["inputs"]
     version = inputs["artifact_source"]["version"]
     if not reporter.thread(rollout_id):  # a retried job keeps the message it already posted
-        reporter.open_thread(rollout_id, request["channel_id"], slack_messages.thread_opening(
+        posted = reporter.open_thread(rollout_id, request["channel_id"], slack_messages.thread_opening(
             inputs["application_name"], version, inputs["target_environment"], inputs["deployment_strategy"],
             request["user_id"]))
+        if posted is None:  # no thread means no buttons: nobody could see or approve the rollout
+            text = slack_messages.no_thread(request["channel_id"], reporter.last_error or "nothing")
+            _respond(request.get("response_url"), text)
+            return {"status": "refused", "rollout_id": rollout_id, "error": text}
     # An app with a repository is also recorded with GitHub's Deployments API (its Environments view).
     factories = [REPORTER_FACTORY, *([GITHUB_REPORTER_FACTORY] if inputs.get("repository") else [])]
     ctx = StepContext(open_tree=_no_tree, run_id=rollout_id,

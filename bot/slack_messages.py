@@ -63,6 +63,14 @@ def deploy_refused(error: str) -> str:
     return f"❌ The deploy did not start: {escape(error)}"
 
 
+def no_thread(channel: str, error: str) -> str:
+    """The deploy job could not post its parent message, so the rollout did not start."""
+    hint = " Invite me with `/invite @devops-bot`, then deploy again." \
+        if error in ("not_in_channel", "channel_not_found") else " Deploy again once Slack answers."
+    return (f"❌ The deploy did not start: I could not post its thread in <#{escape(channel)}> "
+            f"(Slack said {escape(error)}), and a rollout nobody can see could not be approved.{hint}")
+
+
 def cannot_approve(reason: str) -> str:
     """The ephemeral answer to a click by someone who may not decide."""
     return f"You can't approve this, because {reason}."

@@ -42,6 +42,7 @@ class SlackReporter:
     def __init__(self, client: WebClient, redis: Any) -> None:
         self.client = client
         self.redis = redis
+        self.last_error: str | None = None  # Slack's error code (or the exception) of the last failed call
 
     # --- the thread record -------------------------------------------------------------------------
 
@@ -116,8 +117,10 @@ class SlackReporter:
         try:
             return getattr(self.client, method)(**{k: v for k, v in kwargs.items() if v is not None})
         except SlackApiError as error:
-            log.warning("Slack %s failed: %s", method, error.response.get("error"))
-        except Exception:  # network, timeouts: the rollout goes on without this message
+            self.last_error = str(error.response.get("error"))
+            log.warning("Slack %s failed: %s", method, self.last_error)
+        except Exception as error:  # network, timeouts: the rollout goes on without this message
+            self.last_error = f"{type(error).__name__}: {error}"
             log.exception("Slack %s failed", method)
         return None
 

@@ -141,7 +141,7 @@ def build_bolt(settings: Settings, queue: Queue, redis: Any, apps: dict[str, Dep
             ack(str(error))
             return
         payload = {"rollout_id": rollout_id_for(command["trigger_id"]), "user_id": command["user_id"],
-                   "channel_id": command["channel_id"],
+                   "channel_id": command["channel_id"], "response_url": command.get("response_url") or "",
                    "inputs": pipeline_inputs(apps[parsed["app"]], parsed, command["user_id"])}
         # Slack may send the same command again (X-Slack-Retry-Num); the trigger_id dedupes it.
         enqueue_job(queue, START_JOB, payload, job_id=f"slack-{rollout_id_for(command['trigger_id'])}",

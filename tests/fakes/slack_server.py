@@ -2,6 +2,7 @@
 
 Shapes follow the examples of slack_web_openapi_v2.json (tests/fixtures/shared/slack/slack-api-specs).
 Every call is recorded; `rate_limit(method, times)` makes the next calls answer 429 with Retry-After.
+Posts to a `response_url` under `/response/` are recorded as the method "response_url".
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def _params(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
 def _answer(state: SlackState, method: str, params: dict[str, Any]) -> dict[str, Any]:
     if method in state.fail:
         return {"ok": False, "error": state.fail[method]}
+    if method == "response_url":
+        return {"ok": True}
     if method == "chat.postMessage":
         ts = state.next_ts()
         channel = params.get("channel", "")
@@ -99,7 +102,9 @@ def _answer(state: SlackState, method: str, params: dict[str, Any]) -> dict[str,
 def _handler(state: SlackState) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def _serve(self) -> None:
-            method = urllib.parse.urlsplit(self.path).path.rsplit("/", 1)[-1]
+            path = urllib.parse.urlsplit(self.path).path
+            # A command's response_url pointed at the fake (…/response/…) is recorded as "response_url".
+            method = "response_url" if path.startswith("/response/") else path.rsplit("/", 1)[-1]
             params = _params(self)
             with state.lock:
                 state.calls.append((method, params))

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 from typing import Any
 
 import pytest
 
 from bot.rollouts import driver
+from bot.rollouts import engine
 from bot.settings import Settings
 from bot.web import create_app
 from tests.fakes.slack_kit import APPROVER
+from tests.fakes.slack_kit import CHANNEL
 from tests.fakes.slack_kit import DEPLOYER
 from tests.fakes.slack_kit import SIGNING_SECRET
 from tests.fakes.slack_kit import STRANGER
@@ -148,3 +151,23 @@ def test_a_failed_criterion_rolls_back_and_the_thread_names_metric_value_and_lim
     assert "rolled back" in parent["text"]
     assert "20.00% / limit 1.00% ❌" in summary and "750 ms / limit 500 ms ❌" in summary
     assert not any(buttons_of(m) for m in world.slack.messages.values())  # no gate was offered
+
+
+@pytest.mark.parametrize(("error", "hint"), [("not_in_channel", "/invite @devops-bot"),
+                                             ("internal_error", "Deploy again once Slack answers")])
+def test_a_deploy_whose_thread_cannot_be_posted_does_not_start_and_the_deployer_is_told(
+        world: World, error: str, hint: str) -> None:
+    world.slack.fail["chat.postMessage"] = error
+    # Slack's response_url for the command, pointed at the fake
+    response_url = world.slack.base_url.replace("/api/", "/response/commands/T0ACME0001/1/abc")
+    body = command_body("checkout").replace(
+        urllib.parse.quote("https://hooks.slack.com/commands/T0ACME0001/1/abc", safe="").encode(),
+        urllib.parse.quote(response_url, safe="").encode())
+    assert response_url.encode() in urllib.parse.unquote_to_bytes(body)
+    post(world.client, body)
+    world.run_jobs()
+    assert engine.status(deps=world.deps) == [] and world.platform.calls == []  # nothing moved
+    [answer] = world.slack.named("response_url")
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"].startswith(f"❌ The deploy did not start: I could not post its thread in <#{CHANNEL}> "
+                                     f"(Slack said {error})") and hint in answer["text"]
