@@ -2,3 +2,4 @@
 
 from bot.steps import ci  # noqa: F401
 from bot.steps import deploy  # noqa: F401
+from bot.steps import monitoring  # noqa: F401

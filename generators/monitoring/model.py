@@ -46,6 +46,11 @@ def latency_quantile(quantile: str, window: str) -> str:
     return f"service:http_request_duration_seconds:{quantile}_{window}"
 
 
+def latency_slow_ratio(window: str) -> str:
+    """Recording rule: share of requests slower than the service's p99 objective over `window` (0..1)."""
+    return f"service:http_request_duration_seconds:slow_ratio_rate{window}"
+
+
 def slo_error_budget_remaining(window: str = "30d") -> str:
     """Recording rule: share of the availability error budget left over `window` (1 = untouched)."""
     return f"slo:error_budget_remaining:ratio{window}"
@@ -72,6 +77,8 @@ class Service:
     endpoints: tuple[Endpoint, ...] = ()
     depends_on: tuple[str, ...] = ()            # other service or datastore names
     evidence: tuple[str, ...] = ()              # where it was found: "k8s/checkout.yaml", ...
+    replicas: int = 1                           # one replica on a critical path is a single point of failure
+    host: str | None = None                     # Server name it runs on (static): its NodeDown inhibits it
 
 
 @dataclass(frozen=True)
