@@ -137,7 +137,8 @@ def register_deployment_routes(app: Flask, state: FakeGitHub, repo_or_404: Calla
 
 
 def _add_status(state: FakeGitHub, repo: FakeRepo, deployment: dict[str, Any], body: dict[str, Any],
-                shape: Callable[..., dict[str, Any]], now: str, creator: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+                shape: Callable[..., dict[str, Any]], now: str,
+                creator: Callable[..., dict[str, Any]]) -> dict[str, Any]:
     number = sum(len(d["statuses"]) for d in deployments(state)) + 1
     url = f"{deployment['url']}/statuses/{number}"
     log_url = body.get("log_url") or body.get("target_url") or ""

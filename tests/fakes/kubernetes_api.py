@@ -122,7 +122,8 @@ def _status_of(state: FakeKubernetes, obj: dict[str, Any]) -> dict[str, Any] | N
         available = "True" if ready >= wanted else "False"
         stamp = meta["creationTimestamp"]
         return {"observedGeneration": meta["generation"], "replicas": wanted, "updatedReplicas": wanted,
-                "readyReplicas": ready, "availableReplicas": ready, **({} if ready else {"unavailableReplicas": wanted}),
+                "readyReplicas": ready, "availableReplicas": ready,
+                **({} if ready else {"unavailableReplicas": wanted}),
                 "conditions": [
                     {"type": "Available", "status": available, "lastUpdateTime": stamp, "lastTransitionTime": stamp,
                      "reason": "MinimumReplicasAvailable" if ready else "MinimumReplicasUnavailable",

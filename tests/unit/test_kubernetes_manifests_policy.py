@@ -18,7 +18,8 @@ CHECKOV_SKIPS = {
     "CKV_K8S_43": "people deploy a version tag from Slack; its digest is not known when the manifests are built",
     "CKV_K8S_15": "version tags are immutable releases; IfNotPresent avoids a registry round trip per pod start",
     "CKV_K8S_35": "the app reads settings from its environment; secrets are referenced by name, never inlined",
-    "CKV2_K8S_6": "network policies are the cluster's (default deny, the ingress controller's namespace), not one app's",
+    "CKV2_K8S_6": "network policies are the cluster's (default deny, the ingress controller's namespace), "
+                  "not one app's",
 }
 
 

@@ -81,7 +81,8 @@ def test_a_canary_is_applied_server_side_then_moved_stage_by_stage_then_promoted
         f"/apis/apps/v1{NS}/deployments/checkout-canary", f"/api/v1{NS}/services/checkout-canary",
         f"/apis/networking.k8s.io/v1{NS}/ingresses/checkout-stable",
         f"/apis/networking.k8s.io/v1{NS}/ingresses/checkout-canary",
-        f"/apis/autoscaling/v2{NS}/horizontalpodautoscalers/checkout", f"/apis/policy/v1{NS}/poddisruptionbudgets/checkout",
+        f"/apis/autoscaling/v2{NS}/horizontalpodautoscalers/checkout",
+        f"/apis/policy/v1{NS}/poddisruptionbudgets/checkout",
         f"/apis/apps/v1{NS}/deployments/checkout-stable"]  # the stable Deployment only when promoting
     assert applies[2].body["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/checkout:v2"
     assert applies[5].body["metadata"]["annotations"][WEIGHT] == "0"  # deployed taking no traffic
