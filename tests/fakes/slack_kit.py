@@ -43,19 +43,25 @@ def sign(body: bytes, timestamp: int | None = None, secret: str = SIGNING_SECRET
 _trigger = [0]
 
 
-def command_body(text: str, user: str = DEPLOYER, trigger_id: str | None = None) -> bytes:
+def command_body(text: str, user: str = DEPLOYER, trigger_id: str | None = None,
+                 response_url: str = "https://hooks.slack.com/commands/T0ACME0001/1/abc") -> bytes:
     """SlashCommandPayload.json's fields, filled in and form-encoded as Slack sends them."""
     fields = json.loads((SLACK / "slash-commands" / "SlashCommandPayload.json").read_text(encoding="utf-8"))
     _trigger[0] += 1
     fields.update(token="legacy-verification-token", api_app_id="A0DEVOPSBOT", team_id="T0ACME0001",
                   team_domain="acme", channel_id=CHANNEL, channel_name="deploys", user_id=user,
                   user_name=user.lower(), command="/deploy", text=text,
-                  response_url="https://hooks.slack.com/commands/T0ACME0001/1/abc",
+                  response_url=response_url,
                   trigger_id=trigger_id or f"13345224609.738474920.{_trigger[0]:08x}")
     fields.pop("enterprise_id")
     fields.pop("enterprise_name")
     fields["is_enterprise_install"] = "false"
     return urllib.parse.urlencode(fields).encode()
+
+
+def response_url_at(slack: SlackState) -> str:
+    """A command's response_url on the fake Slack (recorded there as the method "response_url")."""
+    return slack.base_url.replace("/api/", "/response/commands/T0ACME0001/1/abc")
 
 
 def click_body(value: str, user: str, approve: bool = True) -> bytes:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.parse
 from typing import Any
 
 import pytest
@@ -27,6 +26,7 @@ from tests.fakes.slack_kit import World
 from tests.fakes.slack_kit import click_body
 from tests.fakes.slack_kit import command_body
 from tests.fakes.slack_kit import post
+from tests.fakes.slack_kit import response_url_at
 from tests.fakes.slack_kit import sign
 from tests.handlers.test_slack import ephemerals
 from tests.handlers.test_slack import start_at_gate
@@ -158,13 +158,7 @@ def test_a_failed_criterion_rolls_back_and_the_thread_names_metric_value_and_lim
 def test_a_deploy_whose_thread_cannot_be_posted_does_not_start_and_the_deployer_is_told(
         world: World, error: str, hint: str) -> None:
     world.slack.fail["chat.postMessage"] = error
-    # Slack's response_url for the command, pointed at the fake
-    response_url = world.slack.base_url.replace("/api/", "/response/commands/T0ACME0001/1/abc")
-    body = command_body("checkout").replace(
-        urllib.parse.quote("https://hooks.slack.com/commands/T0ACME0001/1/abc", safe="").encode(),
-        urllib.parse.quote(response_url, safe="").encode())
-    assert response_url.encode() in urllib.parse.unquote_to_bytes(body)
-    post(world.client, body)
+    post(world.client, command_body("checkout", response_url=response_url_at(world.slack)))
     world.run_jobs()
     assert engine.status(deps=world.deps) == [] and world.platform.calls == []  # nothing moved
     [answer] = world.slack.named("response_url")

@@ -45,6 +45,7 @@ from tests.fakes.slack_kit import SIGNING_SECRET
 from tests.fakes.slack_kit import STRANGER
 from tests.fakes.slack_kit import click_body
 from tests.fakes.slack_kit import command_body
+from tests.fakes.slack_kit import response_url_at
 from tests.fakes.slack_kit import sign
 from tests.fakes.slack_server import SlackServer
 from tests.fakes.slack_server import SlackState
@@ -209,8 +210,8 @@ def wait_until(ready: Callable[[], Any], what: str, processes: Processes, timeou
     raise AssertionError(f"timed out waiting for {what}\n{processes.logs()}")
 
 
-def slash(base: str, text: str, user: str = DEPLOYER) -> requests.Response:
-    body = command_body(text, user=user)
+def slash(base: str, slack: SlackState, text: str, user: str = DEPLOYER) -> requests.Response:
+    body = command_body(text, user=user, response_url=response_url_at(slack))
     return requests.post(f"{base}/slack/events", data=body, headers=sign(body), timeout=10)
 
 
@@ -277,7 +278,7 @@ def test_a_slack_deploy_runs_the_canary_waits_for_an_approver_and_serves_the_new
         bot: tuple[str, Processes], stack: LocalStack, slack: SlackState, github: FakeGitHub, redis: Any) -> None:
     base, processes = bot
     started = time.monotonic()
-    ack = slash(base, "demo canary")
+    ack = slash(base, slack, "demo canary")
     assert ack.status_code == 200
     assert "*demo* v2 to *staging* (canary)" in ack.text  # defaults from the apps file
 
@@ -345,10 +346,10 @@ def test_a_slack_deploy_runs_the_canary_waits_for_an_approver_and_serves_the_new
     assert deployment["ref"] == "v2" and deployment["environment"] == "staging"
     assert [s["state"] for s in deployment["statuses"]] == ["in_progress", "success"]
 
-    status = slash(base, "status demo").text
+    status = slash(base, slack, "status demo").text
     assert "*demo* v2 → staging, canary: ✅ succeeded" in status, status
     # After success the old version is still there: a rollback is instant, and HAProxy serves v1 again.
-    assert "Asking for rollback of *demo*" in slash(base, "rollback demo").text
+    assert "Asking for rollback of *demo*" in slash(base, slack, "rollback demo").text
     back = wait_until(in_state(redis, {"rolled_back"}), "the rollback after success", processes)
     assert back.reason.startswith(f"rolled back by <@{DEPLOYER}> after it had succeeded"), back.reason
     assert weights(stack) == {"stable": 100, "canary": 0}
@@ -361,7 +362,7 @@ def test_a_fault_in_the_canary_rolls_back_by_itself_and_says_why_in_slack(
         bot: tuple[str, Processes], stack: LocalStack, slack: SlackState, github: FakeGitHub, redis: Any) -> None:
     base, processes = bot
     stack.set_fault("canary", error_rate=0.3)
-    assert slash(base, "demo canary to staging @v2").status_code == 200
+    assert slash(base, slack, "demo canary to staging @v2").status_code == 200
 
     final = wait_until(in_state(redis, TERMINAL), "the rollout to end", processes)
     assert final.state == "rolled_back", (final.reason, processes.logs())
