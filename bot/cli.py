@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     setup.add_argument("--out", type=Path, help="write the files here instead of committing a branch")
     setup.set_defaults(handler=_setup_ci)
 
+    monitoring = commands.add_parser("setup-monitoring", help="generate monitoring for a local repository")
+    monitoring.add_argument("path", type=Path)
+    monitoring.add_argument("--stack", help="default: monitoring.stack in PATH/.devops.yml, else prometheus_grafana")
+    monitoring.add_argument("--out", type=Path, help="write the files here instead of committing a branch")
+    monitoring.set_defaults(handler=_setup_monitoring)
+
     demo = commands.add_parser("deploy-demo", help="run a short real canary on a local HAProxy + Prometheus stack")
     demo.add_argument("--stage-seconds", type=float, default=4, help="how long each canary stage lasts")
     demo.add_argument("--approve", default="demo-approver", metavar="USER", help="who approves the 25%% gate")
@@ -189,6 +195,28 @@ def _setup_ci(args: argparse.Namespace) -> int:
         result = LocalGitPublisher(root).publish(files, branch="devops-bot/setup-ci", message=guide["title"])
         where = f"committed {len(files)} files on branch devops-bot/setup-ci ({result})"
     print(f"# {guide['title']}\n\n{guide['body']}\n---\n{where}")
+    return 0
+
+
+def _setup_monitoring(args: argparse.Namespace) -> int:
+    from bot.monitoring_job import BRANCH
+    from bot.monitoring_job import monitoring_inputs
+    from bot.publishers import LocalGitPublisher
+
+    root = args.path.resolve()
+    if not root.is_dir():
+        raise UserError(f"{args.path} is not a directory")
+    # the stack given here wins, then PATH/.devops.yml's monitoring section, then what the repository shows
+    run = _run_local("monitoring_setup", monitoring_inputs(str(root), args.stack, _local_config(root)))
+    package = run.outputs["monitoring_package"]
+    files, text = package["files"], package["pull_request"]
+    if args.out:
+        _write(args.out, files)
+        where = f"wrote {len(files)} files under {args.out}"
+    else:
+        result = LocalGitPublisher(root).publish(files, branch=BRANCH, message=text["title"])
+        where = f"committed {len(files)} files on branch {BRANCH} ({result})"
+    print(f"# {text['title']}\n\n{text['body']}\n---\n{where}")
     return 0
 
 

@@ -32,6 +32,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("setup ci", "[PLATFORM] [--type TYPE] [--coverage N] [--branching STRATEGY] "
                  "[--deploy ENV:PLATFORM[:REGION]]... [--no-security]",
      "open a pull request with CI/CD for this repository."),
+    ("setup monitoring", "[STACK]",
+     "open a pull request with Prometheus, SLO burn-rate alerts, Alertmanager routing, dashboards and runbooks."),
     ("status", "", "list the recent runs for this repository, with their outcome and links."),
     ("onboard", "", "open the “Configure devops-bot” pull request again, even after it was closed."),
     ("refresh", "", "regenerate the open devops-bot pull requests from the default branch."),
@@ -69,6 +71,9 @@ def usage() -> str:
         "such as `eu-west-1`",
         "- `--no-security`: leave out the security scans",
         "",
+        f"- `STACK`: {_choices(input_enum('monitoring_setup', 'monitoring_stack')[:-1], 'prometheus_grafana')}; "
+        "channels, SLA and inventory come from `monitoring` in `.devops.yml`, else from the repository",
+        "",
         "Write the command at the start of a line in a comment. Only people with write access may run it.",
     ])
 
@@ -97,8 +102,8 @@ def unknown_command(word: str) -> str:
 def setup_needs_target(word: str | None) -> str:
     """A problem line: `/devops setup` without `ci`."""
     if word is None:
-        return "`setup` needs to know what to set up; write `setup ci`."
-    return f"I cannot set up {markdown_code(word)}; write `setup ci`."
+        return "`setup` needs to know what to set up; write `setup ci` or `setup monitoring`."
+    return f"I cannot set up {markdown_code(word)}; write `setup ci` or `setup monitoring`."
 
 
 def unknown_option(option: str) -> str:

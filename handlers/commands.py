@@ -2,6 +2,7 @@
 
     /devops setup ci [PLATFORM] [--type TYPE] [--coverage N] [--branching STRATEGY]
                      [--deploy ENV:PLATFORM[:REGION]]... [--no-security]
+    /devops setup monitoring [STACK]
     /devops help | status | onboard | refresh
 
 The command must start a line of the comment; quoted lines (`> …`), fenced code blocks and
@@ -88,6 +89,13 @@ def parse_comment(body: str | None) -> Command | None:
     if words[0].lower() != "setup":
         raise _error([messages.unknown_command(words[0])])
     target = words[1] if len(words) > 1 else None
+    if target is not None and target.lower() == "monitoring":
+        from handlers.monitoring_command import parse_setup_monitoring
+
+        options, problems = parse_setup_monitoring(words[2:])
+        if problems:
+            raise _error(problems)
+        return Command("setup_monitoring", options)
     if target is None or target.lower() != "ci":
         raise _error([messages.setup_needs_target(target)])
     return Command("setup_ci", _parse_setup_ci(words[2:]))
