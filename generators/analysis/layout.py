@@ -186,27 +186,28 @@ class Layout:
         """Files under `directory` that no nested project directory claims."""
         if self._owned is None:
             self._owned = {}
-            owner_of = self._directory_owner
+            owners, owner_of = self._owners, self._directory_owner
             for path in self.paths:  # in path order, so every owned list stays sorted
-                owner = owner_of(path.rpartition("/")[0])
+                folder = path.rpartition("/")[0]
+                owner = owners[folder] if folder in owners else owner_of(folder)
                 if owner is not None:
                     self._owned.setdefault(owner, []).append(path)
         return self._owned.get(directory, [])
 
     def _directory_owner(self, directory: str) -> str | None:
         """Owner of the files directly in `directory`, computed once per directory from its parent's answer."""
-        if directory in self._owners:
-            return self._owners[directory]
-        chain = [directory]  # the directory and its ancestors not answered yet, deepest first
-        while chain[-1] and chain[-1].rpartition("/")[0] not in self._owners:
-            chain.append(chain[-1].rpartition("/")[0])
-        for current in reversed(chain):
+        owners, hidden = self._owners, self._hidden
+        chain = []  # the directory and its ancestors not answered yet, deepest first
+        current = directory
+        while current not in owners:
             if current == "":
-                hidden, owner = False, ("" if "" in self.projects else None)
-            else:
-                above, _, name = current.rpartition("/")
-                hidden = self._hidden[above] or name in DATA_DIRS or name.startswith(".")
-                owner = None if hidden else current if current in self.projects else self._owners[above]
-            self._hidden[current] = hidden
-            self._owners[current] = owner
-        return self._owners[directory]
+                owners[""], hidden[""] = ("" if "" in self.projects else None), False
+                break
+            chain.append(current)
+            current = current.rpartition("/")[0]
+        for current in reversed(chain):
+            above, _, name = current.rpartition("/")
+            inside_hidden = hidden[above] or name in DATA_DIRS or name.startswith(".")
+            hidden[current] = inside_hidden
+            owners[current] = None if inside_hidden else current if current in self.projects else owners[above]
+        return owners[directory]
