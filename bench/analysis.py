@@ -1,10 +1,13 @@
 """Benchmark (not a test): analyse a generated 100,000-file monorepo locally and through the fake GitHub.
 
-    .venv/bin/python -m bench.analysis [--files 100000] [--services 200]
+    .venv/bin/python -m bench.analysis [--files 100000] [--services 200] [--dir /dev/shm] [--count-calls]
 
-Each analysis runs in a fresh child interpreter, so its peak RSS (ru_maxrss) is the analysis's own plus the
-interpreter's; the child's baseline RSS after imports is printed beside it. Wall time, peak memory and, for
-GitHub, the API calls the counting client made are printed per run.
+Each analysis runs in a fresh child interpreter, so its peak RSS is the analysis's own plus the interpreter's;
+the child's baseline RSS after imports is printed beside it. Peak RSS is the child's VmHWM: ru_maxrss would
+carry over the parent's high-water mark through fork and exec (the parent holds the whole fake repository).
+Wall time, peak memory and, for GitHub, the API calls the counting client made are printed per run.
+--count-calls adds a second run of each under cProfile and prints its Python function-call count, a figure
+that does not depend on how busy the machine's CPUs are.
 """
 
 from __future__ import annotations
@@ -84,13 +87,31 @@ def generate(root: Path, files: int, services: int) -> int:
     return written
 
 
-def child(mode: str, path: str, url: str, sha: str) -> None:
+def peak_rss_kb() -> int:
+    """This process's own peak RSS in KiB (VmHWM; ru_maxrss where /proc is missing)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def child(mode: str, path: str, url: str, sha: str, count_calls: bool = False) -> None:
     """Runs in a fresh interpreter: one analysis, its figures printed as JSON."""
     sys.path.insert(0, str(ROOT))
     from generators.analysis import analyze
 
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline = peak_rss_kb()
     counter = None
+    profile = None
+    if count_calls:
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
     started = time.perf_counter()
     if mode == "local":
         from bot.trees import LocalTree
@@ -107,15 +128,22 @@ def child(mode: str, path: str, url: str, sha: str) -> None:
         tree = GitHubTree(github.get_repo("acme/monorepo"), sha)
     analysis = analyze(tree)
     elapsed = time.perf_counter() - started
-    print(json.dumps({"seconds": round(elapsed, 2), "peak_rss_mb": round(resource.getrusage(
-        resource.RUSAGE_SELF).ru_maxrss / 1024, 1), "baseline_rss_mb": round(baseline / 1024, 1),
-        "units": len(analysis.units), "api_calls": counter.calls if counter else 0,
-        "truncated": bool(getattr(tree, "truncated", False))}))
+    calls = 0
+    if profile is not None:
+        import pstats
+
+        profile.disable()
+        calls = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
+    print(json.dumps({"seconds": round(elapsed, 2), "peak_rss_mb": round(peak_rss_kb() / 1024, 1),
+                      "baseline_rss_mb": round(baseline / 1024, 1), "units": len(analysis.units),
+                      "api_calls": counter.calls if counter else 0, "function_calls": calls,
+                      "truncated": bool(getattr(tree, "truncated", False))}))
 
 
-def run_child(*args: str) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", "bench.analysis", "--child", *args], cwd=ROOT, capture_output=True,
-                          text=True)
+def run_child(*args: str, count_calls: bool = False) -> dict[str, Any]:
+    flags = ["--count-calls"] if count_calls else []
+    done = subprocess.run([sys.executable, "-m", "bench.analysis", *flags, "--child", *args], cwd=ROOT,
+                          capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"{args[0]} analysis failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -127,10 +155,12 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=100_000)
     parser.add_argument("--services", type=int, default=200)
     parser.add_argument("--dir", default=None, help="where to create the temporary tree (e.g. /dev/shm)")
+    parser.add_argument("--count-calls", action="store_true",
+                        help="also run each analysis under cProfile and print its function-call count")
     parser.add_argument("--child", nargs=4, metavar=("MODE", "PATH", "URL", "SHA"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(*args.child)
+        child(*args.child, count_calls=args.count_calls)
         return
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="devops-bot-bench-", dir=args.dir) as tmp:
@@ -142,6 +172,9 @@ def main() -> None:
         local = run_child("local", str(root), "-", "-")
         print(f"local : {local['seconds']:.2f} s, peak RSS {local['peak_rss_mb']} MB "
               f"(interpreter after imports {local['baseline_rss_mb']} MB), {local['units']} units")
+        if args.count_calls:
+            print(f"local : {run_child('local', str(root), '-', '-', count_calls=True)['function_calls']} "
+                  "Python function calls (cProfile)")
 
         from tests.fakes.git_objects import read_directory
         from tests.fakes.github_server import ServerThread
@@ -151,9 +184,13 @@ def main() -> None:
             repo = fake.add_repo("acme/monorepo", read_directory(root))
             print(f"fake GitHub loaded the repository in {time.perf_counter() - started:.1f} s")
             remote = run_child("github", "-", fake.base_url, repo.branch_head("main") or "")
+            if args.count_calls:
+                counted = run_child("github", "-", fake.base_url, repo.branch_head("main") or "", count_calls=True)
         print(f"github: {remote['seconds']:.2f} s, peak RSS {remote['peak_rss_mb']} MB "
               f"(interpreter after imports {remote['baseline_rss_mb']} MB), {remote['units']} units, "
               f"{remote['api_calls']} API calls, tree truncated: {remote['truncated']}")
+        if args.count_calls:
+            print(f"github: {counted['function_calls']} Python function calls (cProfile, client side only)")
 
 
 if __name__ == "__main__":
