@@ -155,7 +155,8 @@ class RepoConfig:
         """Inputs for the ci_cd_setup pipeline that the file sets (only those)."""
         ci = self.data.get("ci", {})
         names = {"platform": "ci_platform", "project_type": "project_type", "quality_gates": "quality_gates",
-                 "branching_strategy": "branching_strategy", "deployment_targets": "deployment_targets"}
+                 "branching_strategy": "branching_strategy", "deployment_targets": "deployment_targets",
+                 "test_shards": "test_shards"}
         return {names[key]: json.loads(json.dumps(value)) for key, value in sorted(ci.items())}
 
     def deploy_rules(self, app: str, environment: str) -> dict[str, Any]:

@@ -40,6 +40,10 @@ def _check(path: str, value: Any, spec: dict[str, Any], problems: list[str]) -> 
     if kind and not _is_type(value, kind):
         problems.append(f"`{path}` must be {_TYPE_NAMES.get(kind, kind)}, got {value!r}")
         return value
+    if kind in ("number", "integer") and not _in_range(value, spec):
+        problems.append(f"`{path}` is {value!r}; it must be from {spec.get('minimum', '-inf')} to "
+                        f"{spec.get('maximum', 'inf')}")
+        return value
     if "enum" in spec and value not in spec["enum"]:
         allowed = ", ".join(str(option) for option in spec["enum"])
         problems.append(f"`{path}` is {value!r}; valid values: {allowed}")
@@ -62,6 +66,10 @@ def _check_object(path: str, value: dict[str, Any], properties: dict[str, Any], 
         elif spec.get("required"):
             problems.append(f"`{path}.{key}` is required ({_describe(spec)})")
     return result
+
+
+def _in_range(value: float, spec: dict[str, Any]) -> bool:
+    return spec.get("minimum", value) <= value <= spec.get("maximum", value)
 
 
 def _is_type(value: Any, kind: str) -> bool:

@@ -288,6 +288,8 @@ def _inputs(project_path: str, options: dict[str, Any]) -> dict[str, Any]:
         # A target without a region leaves the key out: the pipeline's schema types region as a string.
         inputs["deployment_targets"] = [{key: value for key, value in target.items() if value is not None}
                                         for target in options["deployment_targets"]]
+    if options.get("test_shards"):
+        inputs["test_shards"] = int(options["test_shards"])
     if options.get("security_scan_required") is not None:
         inputs.setdefault("quality_gates", {})["security_scan_required"] = bool(options["security_scan_required"])
     return inputs

@@ -30,7 +30,7 @@ def _ci_defaults() -> tuple[object, object]:
 # text, the parser's list of commands and the onboarding pull request are all generated from it.
 COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("setup ci", "[PLATFORM] [--type TYPE] [--coverage N] [--branching STRATEGY] "
-                 "[--deploy ENV:PLATFORM[:REGION]]... [--no-security]",
+                 "[--deploy ENV:PLATFORM[:REGION]]... [--no-security] [--shards N]",
      "open a pull request with CI/CD for this repository."),
     ("setup monitoring", "[STACK]",
      "open a pull request with Prometheus, SLO burn-rate alerts, Alertmanager routing, dashboards and runbooks."),
@@ -70,6 +70,8 @@ def usage() -> str:
         f"{_choices(input_enum(CI_PIPELINE, 'deployment_targets.platform'))}; `REGION` is the cloud's own name, "
         "such as `eu-west-1`",
         "- `--no-security`: leave out the security scans",
+        "- `--shards N`: split each unit's tests into N parallel jobs (1 to 50; pytest, jest, vitest and Go), "
+        "with one job after them that merges their coverage and enforces the threshold",
         "",
         f"- `STACK`: {_choices(input_enum('monitoring_setup', 'monitoring_stack')[:-1], 'prometheus_grafana')}; "
         "channels, SLA and inventory come from `monitoring` in `.devops.yml`, else from the repository",
@@ -109,7 +111,7 @@ def setup_needs_target(word: str | None) -> str:
 def unknown_option(option: str) -> str:
     """A problem line: an option the command does not have."""
     return (f"{markdown_code(option)} is not an option; the options are `--type`, `--coverage`, `--branching`, "
-            "`--deploy` and `--no-security`.")
+            "`--deploy`, `--no-security` and `--shards`.")
 
 
 def flag_takes_no_value(option: str) -> str:
@@ -151,6 +153,11 @@ def unexpected_argument(word: str) -> str:
 def invalid_choice(what: str, value: str, valid: list[str]) -> str:
     """A problem line: a value outside an enum."""
     return f"{markdown_code(value)} is not a valid {what}; use one of {_choices(valid)}."
+
+
+def bad_shards(value: str, least: int, most: int) -> str:
+    """A problem line: --shards is not a whole number in range."""
+    return f"`--shards` must be a whole number from {least} to {most} (got {markdown_code(value)})."
 
 
 def bad_coverage(value: str) -> str:

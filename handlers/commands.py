@@ -1,7 +1,7 @@
 """The `/devops …` grammar in GitHub comments.
 
     /devops setup ci [PLATFORM] [--type TYPE] [--coverage N] [--branching STRATEGY]
-                     [--deploy ENV:PLATFORM[:REGION]]... [--no-security]
+                     [--deploy ENV:PLATFORM[:REGION]]... [--no-security] [--shards N]
     /devops setup monitoring [STACK]
     /devops help | status | onboard | refresh
 
@@ -20,6 +20,7 @@ from typing import Any
 from bot import messages
 from bot.errors import InputError
 from bot.pipelines import input_enum
+from bot.pipelines import load_pipeline
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _COMMAND = re.compile(r"^ {0,3}/devops(?:\s+(.*))?$")
@@ -30,6 +31,7 @@ _OPTIONS: dict[str, tuple[str, str | None]] = {
     "--branching": ("branching", "branching_strategy"),
     "--deploy": ("deployment_targets", None),  # repeatable: one per environment
     "--no-security": ("security_scan_required", None),  # a flag without a value
+    "--shards": ("test_shards", None),  # set only when given, so requests without it keep their shape
 }
 _REPEATABLE = frozenset({"--deploy"})
 _FLAGS = frozenset({"--no-security"})
@@ -146,6 +148,9 @@ def _parse_setup_ci(words: list[str]) -> dict[str, Any]:
             continue
         seen.add(name)
         key, enum_input = _OPTIONS[name]
+        if name == "--shards":
+            options[key] = _shards(value, problems)
+            continue
         options[key] = _choice(enum_input, value, problems) if enum_input else _coverage(value, problems)
     if problems:
         raise _error(problems)
@@ -189,6 +194,14 @@ def _coverage(value: str, problems: list[str]) -> int | float | None:
         problems.append(messages.bad_coverage(value))
         return None
     return int(number) if number.is_integer() else number
+
+
+def _shards(value: str, problems: list[str]) -> int | None:
+    spec = load_pipeline(messages.CI_PIPELINE)["inputs"]["test_shards"]
+    if not value.isdigit() or not spec["minimum"] <= int(value) <= spec["maximum"]:
+        problems.append(messages.bad_shards(value, spec["minimum"], spec["maximum"]))
+        return None
+    return int(value)
 
 
 def _error(problems: list[str]) -> InputError:

@@ -16,6 +16,7 @@ from generators.ci.package import github_actions_files
 from generators.ci.platforms import RENDERERS
 from generators.ci.platforms import available_platforms
 from generators.ci.security import security_report
+from generators.ci.sharding import MAX_SHARDS
 from generators.ci.security import security_stage
 from generators.ci.stages import build_stage
 from generators.ci.stages import test_stage
@@ -61,6 +62,11 @@ def pipeline_architect(inputs: dict[str, Any], config: dict[str, Any], ctx: Step
                         "Python (pip, Poetry, uv, Pipenv, PDM, Hatch), Node.js (npm, Yarn, pnpm, bun), Go, Rust "
                         "(Cargo), Java/Kotlin (Maven, Gradle), .NET (sln/csproj), Ruby (Bundler), PHP (Composer), "
                         "Elixir (mix) and Hugo sites.")
+    shards = inputs.get("test_shards")
+    if shards in (None, ""):
+        shards = 1
+    if isinstance(shards, bool) or not isinstance(shards, int) or not 1 <= shards <= MAX_SHARDS:
+        raise UserError(f"test_shards must be a whole number from 1 to {MAX_SHARDS}, not {shards!r}.")
     existing = {fact.evidence.file for fact in analysis.existing_ci}
     platform = str(inputs.get("platform") or "github_actions")
     # An unregistered platform is refused by create_pipeline_config, with the list of available ones.
@@ -76,6 +82,7 @@ def pipeline_architect(inputs: dict[str, Any], config: dict[str, Any], ctx: Step
         today=today(ctx),
         default_branch=str(ctx.extras.get("default_branch") or "main"),
         workflow_path=workflow_path,
+        test_shards=shards,
     )
     return {
         "pipeline_design": design,

@@ -166,6 +166,13 @@ def render_step(step: Step, *, workdir: str | None, images: dict[str, str],
         return [task("PublishPipelineArtifact@1", f"Upload {step['name']}",
                      {"targetPath": step["path"], "artifact": step["name"]}, **({"condition": condition} if condition
                                                                                  else {}))]
+    if kind == "collect_shards":
+        # Each artifact lands in a folder of its name; the merge commands read the files side by side.
+        target = f"$(System.DefaultWorkingDirectory)/{step['path']}"
+        return [task("DownloadPipelineArtifact@2", "Download the shards' coverage", {
+            "buildType": "current", "itemPattern": f"{step['artifact']}-shard-*/**", "targetPath": target}),
+            script(f"find {shlex.quote(step['path'])} -mindepth 2 -type f -exec mv {{}} {shlex.quote(step['path'])}/ \\;",
+                   "Gather the shards' coverage")]
     if kind == "docker_build":
         command = docker_build_command(step)
         return [script(command, "Build image", env={"DOCKER_BUILDKIT": "1"})]

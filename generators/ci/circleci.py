@@ -13,6 +13,7 @@ from generators.ci.companions import companion_files
 from generators.ci.gitlab import needs_approval
 from generators.ci.gitlab import push_branches
 from generators.ci.platform_settings import platform_notes
+from generators.ci.sharding import by_timings
 from generators.ci.yaml_out import dump
 from generators.ci.yaml_out import shell
 from generators.ci.yaml_out import to_commented
@@ -39,6 +40,9 @@ def _cloud_login(step: dict[str, Any]) -> str:
 
 
 LOGINS: dict[str, Any] = {"registry": LOGIN_REGISTRY, "cloud": _cloud_login}
+# CircleCI numbers parallel containers from 0; the neutral commands count shards from 1.
+SHARD_VARIABLES = ('echo "export SHARD_INDEX=$((CIRCLE_NODE_INDEX + 1)) SHARD_TOTAL=$CIRCLE_NODE_TOTAL" '
+                   '>> "$BASH_ENV"')
 
 
 def _image(job: dict[str, Any], unit: dict[str, Any] | None) -> str:
@@ -96,8 +100,17 @@ def _docker_steps(job: dict[str, Any], images: dict[str, str], minutes: int) -> 
     return steps
 
 
+def _split_by_timings(job: dict[str, Any]) -> dict[str, Any]:
+    """A split test job whose shards take their files by recorded timings, CircleCI's own split."""
+    steps = [{**step, "command": by_timings(step["split"]["listing"], step["split"]["timings"])}
+             if step.get("split") else step for step in job["steps"]]
+    return {**job, "steps": steps}
+
+
 def render_job(job: dict[str, Any], unit: dict[str, Any] | None, images: dict[str, str]) -> CommentedMap:
     """One neutral job as a CircleCI job."""
+    if job.get("shards"):
+        job = _split_by_timings(job)
     minutes = int(job["timeout_minutes"])
     image = _image(job, unit)
     docker = [{"image": image}]
@@ -108,6 +121,8 @@ def render_job(job: dict[str, Any], unit: dict[str, Any] | None, images: dict[st
         docker.append(entry)
     out = CommentedMap()
     out["docker"] = to_commented(docker)
+    if job.get("shards"):
+        out["parallelism"] = job["shards"]
     environment = {**{k: str(v) for k, v in (job.get("env") or {}).items()}, "RUNNER_TEMP": "/tmp"}
     if any("pipx " in str(step.get("command", "")) for step in job["steps"]):
         environment["PIPX_BIN_DIR"] = "/usr/local/bin"  # on PATH in every image; runtime images run as root
@@ -120,6 +135,10 @@ def render_job(job: dict[str, Any], unit: dict[str, Any] | None, images: dict[st
         environment.update(cs.cache_env(str(manager), CACHE_ROOT))
     out["environment"] = to_commented(dict(sorted(environment.items())))
     steps: list[Any] = ["checkout"]
+    if job.get("coverage_gate"):
+        steps.append(to_commented({"attach_workspace": {"at": "."}}))  # every shard's coverage data
+    if job.get("shards"):
+        steps.append(_run("Shard variables", SHARD_VARIABLES, 1))
     deploy_setup = cs.deploy_image(job) if job["stage"] == "deploy" else ("", [], False)
     if image == cs.DOCKER_IMAGE or deploy_setup[2]:
         steps.append("setup_remote_docker")
@@ -150,8 +169,12 @@ def render_job(job: dict[str, Any], unit: dict[str, Any] | None, images: dict[st
     if job.get("coverage_report"):
         steps.append(to_commented({"store_artifacts": {"path": job["coverage_report"],
                                                        "destination": job["coverage_report"]}}))
+    shard_data = {str(step["path"]) for step in job["steps"] if step.get("shard_coverage")}
     for _, path, _ in others:
-        steps.append(to_commented({"store_artifacts": {"path": path, "destination": path}}))
+        if path in shard_data:  # the coverage gate attaches the workspace the shards persist to
+            steps.append(to_commented({"persist_to_workspace": {"root": ".", "paths": [path]}}))
+        else:
+            steps.append(to_commented({"store_artifacts": {"path": path, "destination": path}}))
     out["steps"] = to_commented(steps)
     return out
 

@@ -164,7 +164,7 @@ def junit_and_artifacts(job: dict[str, Any]) -> tuple[list[str], list[tuple[str,
 
 def coverage_regex(language: str, command: str) -> str | None:
     """A regex for the total coverage the test tool prints, for platforms that show it."""
-    if "--cov-fail-under" in command:
+    if "--cov-fail-under" in command or "coverage report" in command:
         return r"/^TOTAL.*\s+(\d+(?:\.\d+)?)%/"
     if language == "node":
         return r"/All files[^|]*\|[^|]*\s+([\d.]+)/"
@@ -198,8 +198,8 @@ def with_cobertura(command: str) -> tuple[str, str | None]:
 
 def with_coverage_report(job: dict[str, Any]) -> dict[str, Any]:
     """A test job whose test command also writes Cobertura XML; `coverage_report` names it (repository-relative)."""
-    if job["stage"] != "test":
-        return job
+    if job["stage"] != "test" or job.get("coverage_gate") or job.get("shards"):
+        return job  # shards only measure; the coverage gate names the report it writes
     prefix = f"{job['working_directory']}/" if job.get("working_directory") else ""
     steps = []
     coverage: str | None = None

@@ -75,6 +75,7 @@ def design_pipeline(
     today: str,
     default_branch: str = "main",
     workflow_path: str = ".github/workflows/ci.yml",
+    test_shards: int = 1,
 ) -> dict[str, Any]:
     """The whole CI/CD design as plain data; renderers read only this and the stage outputs."""
     if not analysis.units:
@@ -126,6 +127,7 @@ def design_pipeline(
         "branches": {"push": push_branches, "pull_request": branches},
         "project_type": {"value": chosen_type, "source": "input" if project_type else "inferred", "reason": reason},
         "quality_gates": gates,
+        "test_shards": test_shards,
         "monorepo": analysis.monorepo,
         "path_filters": not single,
         "units": units,

@@ -47,8 +47,21 @@ def _services(containers: list[dict[str, Any]]) -> CommentedMap:
     return services
 
 
+SHARD = "${{ matrix.shard }}"
+
+
+def _sharded(job: dict[str, Any]) -> dict[str, Any]:
+    """A split test job's artifacts named per shard, and the shard variables its commands read."""
+    steps = [{**step, "name": f"{step['name']}-shard-{SHARD}"} if step["kind"] == "artifact" else step
+             for step in job["steps"]]
+    env = {**(job.get("env") or {}), "SHARD_INDEX": SHARD, "SHARD_TOTAL": str(job["shards"])}
+    return {**job, "name": f"{job['name']} {SHARD}/{job['shards']}", "steps": steps, "env": env}
+
+
 def render_job(job: dict[str, Any], design: dict[str, Any]) -> CommentedMap:
     """One neutral job as a GitHub Actions job."""
+    if job.get("shards"):
+        job = _sharded(job)
     out = CommentedMap()
     out["name"] = job["name"]
     if job.get("needs"):
@@ -59,6 +72,9 @@ def render_job(job: dict[str, Any], design: dict[str, Any]) -> CommentedMap:
     out["runs-on"] = RUNNER
     out["timeout-minutes"] = job["timeout_minutes"]
     out["permissions"] = to_commented(dict(sorted(job["permissions"].items())))
+    if job.get("shards"):
+        # Every shard runs to the end, so one failing shard still reports all of its failures and the others'.
+        out["strategy"] = to_commented({"fail-fast": False, "matrix": {"shard": list(range(1, job["shards"] + 1))}})
     if job.get("environment"):
         out["environment"] = job["environment"]
     if job.get("concurrency"):

@@ -165,6 +165,9 @@ def render_step(step: Step, scope: str) -> list[CommentedMap]:
         return [uses("actions/upload-artifact", f"Upload {step['name']}",
                      {"name": step["name"], "path": step["path"],
                       "if-no-files-found": "warn" if step.get("when") == "always" else "error"}, **extra)]
+    if kind == "collect_shards":
+        return [uses("actions/download-artifact", "Download the shards' coverage",
+                     {"pattern": f"{step['artifact']}-shard-*", "path": step["path"], "merge-multiple": True})]
     if kind == "paths_filter":
         lines = []
         for name in sorted(step["filters"]):

@@ -151,6 +151,8 @@ def render_job(job: dict[str, Any], design: dict[str, Any], unit: dict[str, Any]
         out["resource_group"] = f"deploy-{job['environment']}"
         out["environment"] = to_commented({"name": job["environment"], "deployment_tier": job["environment"]})
     out["timeout"] = f"{job['timeout_minutes']} minutes"
+    if job.get("shards"):
+        out["parallel"] = job["shards"]  # CI_NODE_INDEX and CI_NODE_TOTAL tell each copy its shard
     audience = cs.oidc_audience(job)
     if audience:
         # GitLab mints the OIDC token for the cloud's audience into OIDC_TOKEN; no cloud keys are stored.
@@ -189,6 +191,8 @@ def render_job(job: dict[str, Any], design: dict[str, Any], unit: dict[str, Any]
 def _scripts(job: dict[str, Any], images: dict[str, str]) -> tuple[list[Any], list[Any]]:
     prefix = [f"cd {job['working_directory']}"] if job.get("working_directory") else []
     script: list[Any] = list(prefix)
+    if job.get("shards"):
+        script.append('export SHARD_INDEX="$CI_NODE_INDEX" SHARD_TOTAL="$CI_NODE_TOTAL"')
     if job["stage"] == "deploy":
         script += [shell(line) for line in cs.deploy_image(job)[1]]
     waits = cs.wait_for_services(cs.service_hosts(job.get("services") or [], None))
@@ -224,11 +228,18 @@ def _reports(out: CommentedMap, job: dict[str, Any], unit: dict[str, Any] | None
         if coverage:
             reports["coverage_report"] = {"coverage_format": "cobertura", "path": coverage}
         artifacts = {"when": "always", "reports": reports, "expire_in": "30 days"}
+        if others:  # a shard's coverage data, for the coverage gate job that needs it
+            artifacts["paths"] = [path for _, path, _ in others]
+    elif job.get("coverage_report"):  # the coverage gate: no tests of its own, the merged report
+        artifacts = {"when": "always", "reports": {"coverage_report": {
+            "coverage_format": "cobertura", "path": job["coverage_report"]}}, "expire_in": "30 days"}
     elif others:
         artifacts = {"paths": [path for _, path, _ in others], "expire_in": "7 days"}
     if artifacts:
         out["artifacts"] = to_commented(artifacts)
-    test = next((s for s in job["steps"] if s["kind"] == "run" and s.get("name") == "Test"), None)
+    # A shard's total is partial; the coverage gate prints the merged one.
+    name = "Check coverage" if job.get("coverage_gate") else None if job.get("shards") else "Test"
+    test = next((s for s in job["steps"] if s["kind"] == "run" and s.get("name") == name), None)
     if unit and test:
         regex = cs.coverage_regex(unit["language"], test["command"])
         if regex:

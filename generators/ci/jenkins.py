@@ -112,6 +112,14 @@ def _steps(job: dict[str, Any], images: dict[str, str]) -> tuple[list[dict[str, 
             item = _sh(step)
             item["env"] = [(key, _env_value(value, env_name, images)) for key, value in sorted((step.get("env") or {}).items())]
             (on_failure if step.get("when") == "failure" else body).append(item)
+        elif kind == "artifact" and step.get("shard_coverage"):
+            # Stashes outlive the stage's agent; the coverage gate stage unstashes every shard's.
+            folder = job.get("working_directory")
+            path = str(step["path"])
+            body.append({"kind": "stash", "name": str(step["name"]),
+                         "includes": f"{path[len(folder) + 1:] if folder else path}/**"})
+        elif kind == "collect_shards":
+            body += [{"kind": "unstash", "name": f"{step['artifact']}-{index}"} for index in range(1, step["shards"] + 1)]
         elif kind == "artifact" and not str(step["name"]).startswith("junit-"):
             body.append({"kind": "archive", "pattern": f"{step['path']}/**"})
         elif kind == "docker_build":
@@ -175,8 +183,10 @@ def _cache_files(job: dict[str, Any]) -> list[str]:
 def _stage(job: dict[str, Any], design: dict[str, Any], images: dict[str, str]) -> dict[str, Any]:
     unit = next((u for u in design["units"] if u["name"] == job["unit"]), None)
     junit = coverage = None
-    if job["stage"] == "test":
+    if job["stage"] == "test" and not job.get("coverage_gate"):
         job, junit, coverage = test_reports(job)
+    if job.get("coverage_gate"):
+        coverage = job["coverage_report"]
     body, on_failure = _steps(job, images)
     needs_docker = any(item["kind"] in ("publish",) or "docker " in item.get("script", "") for item in body)
     services = [{"image": c["image"], "args": _service_args(c)} for c in job.get("services") or []]
@@ -243,12 +253,32 @@ def _service_args(container: dict[str, Any]) -> str:
     return f"{env} {health}".strip()
 
 
+def _shard_stages(job: dict[str, Any], design: dict[str, Any], images: dict[str, str]) -> list[dict[str, Any]]:
+    """A split test job as one parallel stage per shard, each told its shard and stashing its coverage data."""
+    total = int(job["shards"])
+    stages = []
+    for index in range(1, total + 1):
+        stage = _stage({**job, "name": f"{job['name']} {index}/{total}"}, design, images)
+        for item in stage["steps"]:
+            if item["kind"] == "sh":
+                item["env"] = [*item["env"], ("SHARD_INDEX", {"literal": str(index)}),
+                               ("SHARD_TOTAL", {"literal": str(total)})]
+            if item["kind"] == "stash":
+                item["name"] = f"{item['name']}-{index}"
+        stages.append(stage)
+    return stages
+
+
 def render_jenkinsfile(design: dict[str, Any], jobs: list[dict[str, Any]]) -> tuple[str, list[str]]:
     """The Jenkinsfile's text, and the GitHub-only jobs left out."""
     jobs, dropped = portable_jobs(jobs)
     images = {job["id"]: f"{step['image_name']}" for job in jobs for step in job["steps"]
               if step["kind"] == "docker_publish"}
-    checks = [_stage(job, design, images) for job in jobs if job["stage"] not in ("publish", "deploy")]
+    checks = []
+    for job in jobs:
+        if job["stage"] not in ("publish", "deploy") and not job.get("coverage_gate"):
+            checks += _shard_stages(job, design, images) if job.get("shards") else [_stage(job, design, images)]
+    gates = [_stage(job, design, images) for job in jobs if job.get("coverage_gate")]
     publish = [_stage(job, design, images) for job in jobs if job["stage"] == "publish"]
     deploys = [_stage(job, design, images) for job in jobs if job["stage"] == "deploy"]
     text = render(
@@ -257,6 +287,7 @@ def render_jenkinsfile(design: dict[str, Any], jobs: list[dict[str, Any]]) -> tu
         timeout=PIPELINE_TIMEOUT,
         protects_deploys=bool(deploys),
         checks=checks,
+        gates=gates,
         plugins=[name for name, _ in PLUGINS],
         wait_script=WAIT_SCRIPT,
         publish=publish,

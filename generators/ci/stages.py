@@ -9,6 +9,11 @@ from generators.ci.design import units_of
 from generators.ci.e2e import E2EPlan
 from generators.ci.e2e import e2e_plan
 from generators.ci.services import service_containers
+from generators.ci.sharding import COBERTURA_PLATFORMS
+from generators.ci.sharding import SHARD_DIR
+from generators.ci.sharding import ShardPlan
+from generators.ci.sharding import by_position
+from generators.ci.sharding import shard_plan
 from generators.ci.testing import test_plan
 
 Job = dict[str, Any]
@@ -90,9 +95,45 @@ def e2e_job(unit: dict[str, Any], setup: list[dict[str, Any]], install: dict[str
     return job
 
 
+def sharded_jobs(unit: dict[str, Any], setup: list[dict[str, Any]], install: dict[str, Any], plan: ShardPlan,
+                 shards: int, threshold: int) -> list[Job]:
+    """The unit's test job split into `shards` parallel runs, and the coverage gate job that follows them."""
+    prefix = f"{unit['path']}/" if unit["path"] else ""
+    steps: list[dict[str, Any]] = [*setup, install]
+    steps += [{"kind": "run", "name": "Install test reporters", "command": c} for c in plan.pre]
+    if plan.listing:
+        steps.append({"kind": "run", "name": "Select this shard's tests", "command": by_position(plan.listing),
+                      "split": {"listing": plan.listing, "timings": plan.timings}})
+    steps.append({"kind": "run", "name": "Test", "command": plan.command, "env": plan.env})
+    steps.append({"kind": "artifact", "name": f"junit-{unit['name']}", "path": f"{prefix}{plan.junit}", "when": "always"})
+    coverage = f"coverage-{unit['name']}"
+    steps.append({"kind": "artifact", "name": coverage, "path": f"{prefix}{SHARD_DIR}", "when": "success",
+                  "shard_coverage": True})
+    test = _job(f"test{unit['suffix']}", f"Test{_label(unit)}", "test", unit, 20, steps)
+    test["shards"] = shards
+    gate_steps: list[dict[str, Any]] = list(setup)
+    if plan.gate_installs_dependencies:
+        gate_steps.append(install)  # the repository's coverage configuration may name plugins it installs
+    gate_steps += [{"kind": "run", "name": "Install coverage tools", "command": c} for c in plan.gate_pre]
+    gate_steps += [
+        {"kind": "collect_shards", "artifact": coverage, "path": f"{prefix}{SHARD_DIR}", "shards": shards},
+        {"kind": "run", "name": "Merge coverage", "command": plan.merge},
+        {"kind": "run", "name": "Write Cobertura report", "command": plan.cobertura, "platforms": COBERTURA_PLATFORMS},
+        {"kind": "run", "name": "Check coverage", "command": plan.check},
+    ]
+    gate = _job(f"coverage{unit['suffix']}", f"Coverage gate{_label(unit)}", "test", unit, 10, gate_steps)
+    gate["needs"] = [test["id"]]
+    gate["coverage_gate"] = {"artifact": coverage, "path": f"{prefix}{SHARD_DIR}", "shards": shards,
+                             "threshold": threshold}
+    gate["coverage_report"] = f"{prefix}{plan.report}"
+    return [test, gate]
+
+
 def test_stage(design: dict[str, Any]) -> dict[str, Any]:
-    """One gated test job per unit that has tests; units without tests are listed, never faked."""
+    """One gated test job per unit that has tests, or its shards and a coverage gate; units without tests are
+    listed, never faked."""
     threshold = int(design["quality_gates"]["test_coverage_threshold"])
+    shards = int(design.get("test_shards") or 1)
     jobs: list[Job] = []
     without_tests: list[str] = []
     notes: list[str] = []
@@ -115,6 +156,16 @@ def test_stage(design: dict[str, Any]) -> dict[str, Any]:
             notes.append(f"{unit['name']}: {plan.note}")
         steps: list[dict[str, Any]] = [{"kind": "checkout"}, *tc.setup_steps(analysed, unit["runtime"])]
         steps.append({"kind": "run", "name": "Install dependencies", "command": "\n".join(tc.install_commands(analysed, unit.get("test_extra")))})
+        split = shard_plan(analysed, threshold) if shards > 1 else None
+        if isinstance(split, str):
+            notes.append(f"{unit['name']}: tests run in one job, not {shards} shards: {split}")
+        elif split is not None:
+            shard_job, gate = sharded_jobs(unit, steps[:-1], steps[-1], split, shards, threshold)
+            shard_job["services"], shard_job["env"] = containers, service_env
+            gate["services"], gate["env"] = [], {}  # the gate only reads coverage data
+            jobs += [shard_job, gate]
+            notes.append(f"{unit['name']}: tests split into {shards} parallel shards; {split.note}")
+            continue
         steps += [{"kind": "run", "name": "Install test reporters", "command": c} for c in plan.pre]
         steps.append({"kind": "run", "name": "Test", "command": plan.command, "env": plan.env})
         steps += [{"kind": "run", "name": "Check coverage", "command": c} for c in plan.post]
@@ -126,7 +177,8 @@ def test_stage(design: dict[str, Any]) -> dict[str, Any]:
         jobs.append(job)
     return {
         "jobs": jobs,
-        "parallel_jobs": [job["id"] for job in jobs],
+        "parallel_jobs": [job["id"] for job in jobs if not job.get("coverage_gate")],
+        "shards": {job["unit"]: job["shards"] for job in jobs if job.get("shards")},
         "coverage": {"threshold": threshold, "enforced_by": "test tool", "junit": tc.JUNIT_FILE},
         "units_without_tests": without_tests,
         "notes": notes,

@@ -44,7 +44,7 @@ class TestPlan:
     note: str | None = None
 
 
-def _script_args(unit: Unit, base: str, args: list[str]) -> str:
+def script_args(unit: Unit, base: str, args: list[str]) -> str:
     """Append arguments to a command; `npm test`/`npm run x` needs `--` to pass them on."""
     joined = " ".join(args)
     words = base.split()
@@ -53,10 +53,16 @@ def _script_args(unit: Unit, base: str, args: list[str]) -> str:
     return f"{base} {joined}"
 
 
+def python_gate_args(threshold: int) -> list[str]:
+    """What the single test job adds to pytest: coverage gate, JUnit file, reruns."""
+    return ["--cov", "--cov-report=term", f"--cov-fail-under={threshold}", f"--junitxml={tc.JUNIT_FILE}",
+            f"--reruns {RETRIES}"]
+
+
 def _python(unit: Unit, threshold: int) -> TestPlan:
     run = tc.python_runner(unit)
-    gates = ["--cov", "--cov-report=term", f"--cov-fail-under={threshold}", f"--junitxml={tc.JUNIT_FILE}"]
-    retry = [f"--reruns {RETRIES}"]
+    gates = python_gate_args(threshold)[:-1]
+    retry = python_gate_args(threshold)[-1:]
     # uv environments have no pip; `uv pip` installs into the project's .venv and `uv run` keeps it.
     installer = {"uv": "uv pip install", "poetry": "poetry run python -m pip install"}.get(
         unit.package_manager, f"{run}python -m pip install"
@@ -102,7 +108,7 @@ def _node(unit: Unit, threshold: int) -> TestPlan:
                 f"--reporters={reporter}"]
         return TestPlan(
             pre=[f'npm install --no-save --prefix "$RUNNER_TEMP/jest-junit" {tc.JEST_JUNIT}'],
-            command=_script_args(unit, command, args),
+            command=script_args(unit, command, args),
             env={"JEST_JUNIT_OUTPUT_DIR": tc.JUNIT_DIR, "JEST_JUNIT_OUTPUT_NAME": "junit.xml"},
             note=RETRY_NOTES["jest"],
         )
@@ -110,11 +116,11 @@ def _node(unit: Unit, threshold: int) -> TestPlan:
         args = ["--run", f"--retry={RETRIES}", "--coverage.enabled=true", f"--coverage.thresholds.lines={threshold}", "--reporter=default",
                 "--reporter=junit", f"--outputFile.junit={tc.JUNIT_FILE}"]
         note = f"vitest's coverage gate needs `@vitest/coverage-v8` in devDependencies; {RETRY_NOTES['vitest']}"
-        return TestPlan(command=_script_args(unit, command, args), note=note)
+        return TestPlan(command=script_args(unit, command, args), note=note)
     # mocha and others: c8 measures coverage around the repository's own command.
     tools = '"$RUNNER_TEMP/node-tools/node_modules'
     args = [f'--reporter={tools}/mocha-junit-reporter"', f"--reporter-options=mochaFile={tc.JUNIT_FILE}"]
-    inner = _script_args(unit, command, args) if framework == "mocha" else command
+    inner = script_args(unit, command, args) if framework == "mocha" else command
     return TestPlan(
         pre=[f'npm install --no-save --prefix "$RUNNER_TEMP/node-tools" {tc.C8} {tc.MOCHA_JUNIT}'],
         command=f'{tools}/.bin/c8" --check-coverage --lines {threshold} {inner}',
