@@ -32,6 +32,7 @@ from bot.slack_blocks import REJECT
 from bot.slack_blocks import parse_gate_value
 from bot.slack_blocks import status_lines
 from bot.slack_reporter import slack_client
+from handlers.slack_devops import register_devops
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,7 @@ def build_bolt(settings: Settings, queue: Queue, redis: Any, apps: dict[str, Dep
 
     bolt.action(APPROVE)(gate)
     bolt.action(REJECT)(gate)
+    register_devops(bolt, queue)  # /devops setup monitoring OWNER/REPO (handlers/slack_devops.py)
     return bolt
 
 
