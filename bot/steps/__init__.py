@@ -2,4 +2,5 @@
 
 from bot.steps import ci  # noqa: F401
 from bot.steps import deploy  # noqa: F401
+from bot.steps import infra  # noqa: F401
 from bot.steps import monitoring  # noqa: F401

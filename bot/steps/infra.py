@@ -1,0 +1,199 @@
+"""Infrastructure pipeline steps (pipelines/infrastructure.yml): thin adapters to generators/infra."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.errors import InputError
+from bot.errors import UserError
+from bot.registry import StepContext
+from bot.registry import step_type
+from generators.infra import requirements as found
+from generators.infra import terraform_aws
+from generators.infra.model import InfraDesign
+
+HEADING = "The infrastructure request has problems:"
+
+
+def _design(inputs: dict[str, Any], key: str = "design") -> InfraDesign:
+    data = inputs.get(key)
+    if not isinstance(data, dict) or "environments" not in data:
+        raise UserError("The architecture design is missing; the design_architecture step must run first.")
+    return InfraDesign.from_dict(data)
+
+
+def _manifests(ctx: StepContext, path: str, analysis: Any) -> dict[str, str]:
+    """Manifest texts of the units: where object-storage clients are declared."""
+    wanted = sorted({unit.manifest for unit in analysis.units})
+    return ctx.open_tree(path).read(wanted) if wanted else {}
+
+
+@step_type("requirements_analyzer")
+def requirements_analyzer(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
+    """Check the request, then requirements from the input or .devops.yml, else from the project analysis."""
+    from generators.analysis.model import Analysis
+    from generators.infra.compliance import mapping
+    from generators.infra.cost import price_table
+    from generators.infra.validate import compute_problems
+    from generators.infra.validate import request_problems
+
+    budget = dict(inputs.get("budget") or {})
+    problems = request_problems(inputs.get("cloud"), inputs.get("environment"), inputs.get("compliance"), budget)
+    written = found.from_input(dict(inputs.get("app_requirements") or {}),
+                               str(inputs.get("app_requirements_source") or "input"))
+    analysis = Analysis.from_dict(inputs["analysis"])
+    merged = found.merge(written, found.from_analysis(analysis, _manifests(ctx, str(inputs["path"]), analysis)))
+    summary = found.summarise(merged)
+    problems += compute_problems(summary["compute"])
+    if summary["compute"] != "containers" and not compute_problems(summary["compute"]):
+        problems.append(f"compute type {summary['compute']!r} is not generated yet; available now: containers "
+                        "(ECS on Fargate)")
+    if problems:
+        raise InputError(problems, heading=HEADING)
+    controls = {name: [control["id"] for control in mapping()[name]["controls"]]
+                for name in sorted(inputs.get("compliance") or [])}
+    prices = price_table()
+    return {"infrastructure_requirements": summary, "compliance_controls": controls,
+            "cost_estimates": {"source": prices["source"], "as_of": prices["as_of"],
+                               "monthly_limit": budget.get("monthly_limit"),
+                               "optimization_priority": budget.get("optimization_priority") or "balanced"}}
+
+
+@step_type("cloud_architect")
+def cloud_architect(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
+    """The InfraDesign: every environment's sizes, chosen by the optimization priority."""
+    from generators.infra.design import design_infrastructure
+
+    design = design_infrastructure(inputs["requirements"], cloud=str(inputs["provider"]),
+                                   environment=str(inputs["environment"]),
+                                   compliance=list(inputs.get("compliance") or []),
+                                   budget=dict(inputs.get("budget") or {}),
+                                   repository=ctx.extras.get("repository"), region=inputs.get("region") or None)
+    data = design.to_dict()
+    return {"architecture_design": data,
+            "service_selection": {"compute": design.orchestrator, "databases": design.databases,
+                                  "caches": design.caches, "queues": design.queues,
+                                  "object_storage": design.object_storage, "modules": design.modules},
+            "network_topology": {env.name: {"cidr": env.cidr, "zones": env.sizing.availability_zones,
+                                            "nat_gateways": env.sizing.nat_gateways,
+                                            "tiers": ["public", "private", "database"]}
+                                 for env in design.environments}}
+
+
+def _module(design: InfraDesign, name: str) -> dict[str, str]:
+    return terraform_aws.module_files(design, only=name)
+
+
+@step_type("network_iac_generator")
+def network_iac_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
+    """modules/network: VPC, subnets per tier and zone, NAT, NACLs and security groups, endpoints, ALB, WAF, DNS."""
+    design = _design(inputs)
+    return {"network_iac": _module(design, "network"),
+            "security_rules": ["public: HTTPS 443 from the internet to the load balancer only",
+                               "private: services reachable from the load balancer on their ports",
+                               "database: data stores reachable from the services zone only"],
+            "dns_configuration": {"public_zone": design.public, "private_zone": f"{design.name}.internal"}}
+
+
+@step_type("compute_iac_generator")
+def compute_iac_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
+    """modules/compute: ECS on Fargate with Spot share, ECR, roles and CPU target tracking."""
+    design = _design(inputs)
+    return {"compute_iac": _module(design, "compute"),
+            "scaling_policies": {env.name: {"min": env.sizing.min_tasks, "max": env.sizing.max_tasks,
+                                            "target_cpu_percent": 60} for env in design.environments},
+            "placement_strategies": {env.name: {"spot_share": env.sizing.spot_share,
+                                                "on_demand_base": env.sizing.on_demand_base}
+                                     for env in design.environments}}
+
+
+@step_type("data_iac_generator")
+def data_iac_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
+    """modules/data: the database, cache, bucket and queues the requirements name."""
+    design = _design(inputs)
+    files = _module(design, "data")
+    return {"storage_iac": {path: text for path, text in files.items()},
+            "database_iac": {"engines": design.databases, "caches": design.caches},
+            "backup_configuration": {env.name: {"retention_days": env.sizing.backup_retention_days,
+                                                "multi_az": env.sizing.multi_az} for env in design.environments}}
+
+
+@step_type("security_iac_generator")
+def security_iac_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
+    """modules/security: KMS, CloudTrail, Config rules, GuardDuty, Security Hub, Access Analyzer, the app secret."""
+    design = _design(inputs, "architecture")
+    return {"security_iac": _module(design, "security"),
+            "iam_policies": ["execution role: pull own images, write own logs, read own secrets",
+                             "task role: own bucket, queues, cache and key only"],
+            "compliance_config": {"config_rules": terraform_aws.CONFIG_RULES,
+                                  "frameworks": sorted(inputs.get("compliance") or {})}}
+
+
+@step_type("observability_iac_generator")
+def observability_iac_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
+    """modules/observability: alarms, the monthly budget, cost allocation tags."""
+    design = _design(inputs, "architecture")
+    return {"observability_iac": _module(design, "observability"),
+            "tagging_strategy": {"default_tags": design.tags, "cost_allocation": ["project", "environment",
+                                                                                  "cost-center"]},
+            "automation_rules": ["ECS target tracking at 60% CPU", "ECS deployment circuit breaker with rollback",
+                                 "RDS storage autoscaling to four times the allocation"]}
+
+
+@step_type("cost_optimizer")
+def cost_optimizer(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
+    """Price the design, check the budget, and write every environment with its budget alert."""
+    from generators.infra.package import infrastructure_package
+
+    design = _design(inputs)
+    package = infrastructure_package(design)
+    return {"optimized_iac": package["files"], "cost_report": package["cost"],
+            "savings_recommendations": package["cost"]["recommendations"]}
+
+
+@step_type("iac_validator")
+def iac_validator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
+    """Run the validators that are installed here on the generated Terraform; a failed one stops the run."""
+    from bot.iac_checks import TOOLS
+    from bot.iac_checks import check_terraform
+    from generators.infra.package import checkov_skips
+
+    files = dict(inputs.get("iac_code") or {})
+    skips = {section: list(checks) for section, checks in checkov_skips().items()}
+    tools = ctx.extras.get("iac_check_tools") or config.get("tools") or list(TOOLS)
+    results = [result for result in check_terraform(files, terraform_aws.ROOT, skips, tools=tools)]
+    failed = [result for result in results if result.status == "failed"]
+    if failed:
+        raise UserError("The generated Terraform did not pass its checks, so no pull request was opened:\n"
+                        + "\n".join(f"- {r.name}: {'; '.join(r.findings)[:500]}" for r in failed))
+    from generators.infra.compliance import compliance_controls
+
+    gaps = {name: framework["gaps"] for name, framework in compliance_controls(_design(inputs)).items()}
+    return {"validation_report": [result.to_dict() for result in results],
+            "security_findings": [], "compliance_gaps": gaps}
+
+
+@step_type("deployment_packager")
+def deployment_packager(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
+    """The files, the pull request text and the pipeline-level reports."""
+    from generators.infra.package import BRANCH
+    from generators.infra.package import pull_request
+
+    design = _design(inputs)
+    files = dict(inputs.get("iac") or {})
+    from generators.infra.compliance import compliance_controls
+
+    package = {"files": files, "cost": inputs["cost"], "compliance": compliance_controls(design)}
+    checks = [{"name": check["name"], "status": check["status"], "detail": check["detail"]}
+              for check in inputs.get("validation") or []]
+    pr = pull_request(design, package, checks)
+    environments = sorted({path.split("/")[3] for path in files if "/environments/" in path})
+    return {
+        "deployment_package": {"root": terraform_aws.ROOT, "makefile": f"{terraform_aws.ROOT}/Makefile"},
+        "environment_configs": {env: f"{terraform_aws.ROOT}/environments/{env}/terraform.tfvars"
+                                for env in environments},
+        "ci_templates": {},
+        "infrastructure_package": {"files": files, "pull_request": pr, "branch": BRANCH},
+        "cost_analysis": inputs["cost"],
+        "security_assessment": {"compliance": package["compliance"], "checks": checks},
+    }

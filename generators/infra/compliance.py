@@ -1,0 +1,54 @@
+"""Compliance frameworks -> the generated resources that implement each control, and what is left for people."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from generators.infra.model import InfraDesign
+
+MAPPING = Path(__file__).resolve().parent.parent / "data" / "compliance-aws.yml"
+# Which part of the design a resource type depends on; a design without that part does not create the resource.
+NEEDS = (
+    ("data/aws_db_", "database"), ("data/aws_elasticache_", "cache"), ("data/aws_s3_", "object_storage"),
+    ("data/aws_sqs_", "queues"), ("network/aws_lb", "public"), ("network/aws_wafv2_", "public"),
+    ("network/aws_acm_", "public"), ("network/aws_route53_record.", "public"),
+)
+
+
+@lru_cache(maxsize=1)
+def mapping() -> dict[str, Any]:
+    """The shipped control mapping for AWS."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).load(MAPPING.read_text(encoding="utf-8"))
+
+
+def _present(design: InfraDesign, address: str) -> bool:
+    parts = {"database": bool(design.databases), "cache": bool(design.caches), "object_storage": design.object_storage,
+             "queues": bool(design.queues), "public": design.public}
+    return all(parts[need] for prefix, need in NEEDS if address.startswith(prefix))
+
+
+def terraform_address(address: str) -> str:
+    """`security/aws_kms_key.main` -> `module.security.aws_kms_key.main`, as terraform plan names it."""
+    module, _, resource = address.partition("/")
+    return f"module.{module}.{resource}"
+
+
+def compliance_controls(design: InfraDesign) -> dict[str, Any]:
+    """Per requested framework: controls with the resources of this design, and the remaining gaps."""
+    result: dict[str, Any] = {}
+    for framework in design.compliance:
+        spec = mapping()[framework]
+        controls, gaps = [], list(spec["gaps"])
+        for control in spec["controls"]:
+            resources = [address for address in control["resources"] if _present(design, address)]
+            if resources:
+                controls.append({"id": control["id"], "title": control["title"], "settings": control["settings"],
+                                 "resources": resources})
+            else:
+                gaps.insert(0, f"{control['id']} {control['title']}: this design creates nothing that implements it.")
+        result[framework] = {"title": spec["title"], "controls": controls, "gaps": gaps}
+    return result

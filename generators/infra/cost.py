@@ -1,0 +1,210 @@
+"""Monthly cost per resource and environment from the shipped price table, the budget check, and savings advice."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from generators.infra.model import Environment
+from generators.infra.model import InfraDesign
+
+PRICES = Path(__file__).resolve().parent.parent / "data" / "aws-prices.json"
+INTERFACE_ENDPOINTS = 6
+WAF_RULE_GROUPS = 5
+# Usage the estimate assumes; the PR shows these next to the figures.
+USAGE = {
+    "development": {"nat_gb": 20, "lcu": 1, "config_items": 1000, "trail_data_events_100k": 10, "security_checks": 1000},
+    "staging": {"nat_gb": 50, "lcu": 1, "config_items": 2000, "trail_data_events_100k": 20, "security_checks": 1500},
+    "production": {"nat_gb": 500, "lcu": 5, "config_items": 5000, "trail_data_events_100k": 200,
+                   "security_checks": 3000},
+}
+OLD_OBJECT_SHARE = 0.5  # share of stored objects assumed older than 90 days for the tiering advice
+OFF_HOURS_SHARE = 108 / 168  # nights and weekends: 60 working hours a week stay on
+
+
+@lru_cache(maxsize=1)
+def price_table() -> dict[str, Any]:
+    """The shipped price table (source and date inside)."""
+    return json.loads(PRICES.read_text(encoding="utf-8"))
+
+
+def _money(value: float) -> float:
+    return round(value + 1e-9, 2)
+
+
+def _fargate(env: Environment, services: int) -> tuple[float, float]:
+    """(on-demand, spot) monthly cost of the services' minimum task count."""
+    prices, size = price_table(), env.sizing
+    hours = prices["hours_per_month"]
+    per_task = (size.task_cpu / 1024 * prices["hourly"]["fargate_vcpu_arm"]
+                + size.task_memory / 1024 * prices["hourly"]["fargate_gb_arm"]) * hours
+    base = min(size.on_demand_base, size.min_tasks)
+    spot_tasks = (size.min_tasks - base) * size.spot_share / 100
+    on_demand_tasks = size.min_tasks - spot_tasks
+    spot_price = per_task * (1 - prices["hourly"]["fargate_spot_discount"])
+    return per_task * on_demand_tasks * services, spot_price * spot_tasks * services
+
+
+def line_items(design: InfraDesign, env: Environment) -> list[dict[str, Any]]:
+    """[{resource, detail, monthly}] for one environment."""
+    prices, size, usage = price_table(), env.sizing, USAGE[env.name]
+    hourly, monthly, hours = prices["hourly"], prices["monthly"], prices["hours_per_month"]
+    items: list[tuple[str, str, float]] = [
+        ("aws_nat_gateway", f"{size.nat_gateways} x {hours} h + {usage['nat_gb']} GB processed",
+         size.nat_gateways * hours * hourly["nat_gateway"] + usage["nat_gb"] * monthly["nat_gateway_gb"]),
+    ]
+    if size.interface_endpoints:
+        items.append(("aws_vpc_endpoint", f"{INTERFACE_ENDPOINTS} interface endpoints x {size.availability_zones} zones",
+                      INTERFACE_ENDPOINTS * size.availability_zones * hours * hourly["vpc_interface_endpoint_per_az"]))
+    if design.public:
+        items.append(("aws_lb", f"{hours} h + {usage['lcu']} LCU average",
+                      hours * (hourly["alb"] + usage["lcu"] * hourly["alb_lcu"])))
+        items.append(("aws_wafv2_web_acl", f"1 web ACL + {WAF_RULE_GROUPS} rule groups (requests extra)",
+                      monthly["waf_web_acl"] + WAF_RULE_GROUPS * monthly["waf_rule"]))
+    on_demand, spot = _fargate(env, len(design.services))
+    items.append(("aws_ecs_service", f"{len(design.services)} service(s) x {size.min_tasks} task(s) of "
+                  f"{size.task_cpu / 1024:g} vCPU / {size.task_memory / 1024:g} GB ARM, {size.spot_share}% Spot "
+                  f"above {min(size.on_demand_base, size.min_tasks)} on-demand", on_demand + spot))
+    if design.databases:
+        copies = 2 if size.multi_az else 1
+        storage = monthly["rds_gp3_gb_multi_az" if size.multi_az else "rds_gp3_gb"]
+        items.append(("aws_db_instance", f"{size.database_class}{' Multi-AZ' if size.multi_az else ''} + "
+                      f"{size.database_storage_gb} GB gp3",
+                      copies * hours * hourly[size.database_class] + size.database_storage_gb * storage))
+    if design.caches:
+        items.append(("aws_elasticache_replication_group", f"{size.cache_nodes} x {size.cache_node_type}",
+                      size.cache_nodes * hours * hourly[size.cache_node_type]))
+    if design.object_storage:
+        items.append(("aws_s3_bucket", f"{size.storage_gb} GB Standard", size.storage_gb * monthly["s3_standard_gb"]))
+    if design.queues:
+        items.append(("aws_sqs_queue", f"{len(design.queues)} queue(s), 1 million requests each",
+                      len(design.queues) * monthly["sqs_million_requests"]))
+    stored = size.monthly_log_gb * min(size.log_retention_days / 30, 12)
+    items.append(("aws_cloudwatch_log_group", f"{size.monthly_log_gb} GB ingested, about {stored:g} GB kept",
+                  size.monthly_log_gb * monthly["cloudwatch_logs_ingest_gb"] + stored * monthly["cloudwatch_logs_storage_gb"]))
+    alarms = 2 * len(design.services) + (2 if design.public else 0) + (2 if design.databases else 0) + len(design.caches)
+    items.append(("aws_cloudwatch_metric_alarm", f"{alarms} alarms", alarms * monthly["cloudwatch_alarm"]))
+    items.append(("aws_kms_key", "1 key", monthly["kms_key"]))
+    items.append(("aws_secretsmanager_secret", f"{1 + len(design.databases[:1])} secret(s)",
+                  (1 + len(design.databases[:1])) * monthly["secret"]))
+    items.append(("aws_route53_zone", f"{2 if design.public else 1} hosted zone(s)",
+                  (2 if design.public else 1) * monthly["route53_zone"]))
+    items.append(("aws_cloudtrail", f"{usage['trail_data_events_100k'] * 100_000:,} S3 data events",
+                  usage["trail_data_events_100k"] * 0.10))
+    items.append(("aws_config_configuration_recorder", f"{usage['config_items']:,} configuration items",
+                  usage["config_items"] * monthly["config_item"]))
+    items.append(("aws_securityhub_account", f"{usage['security_checks']:,} security checks",
+                  usage["security_checks"] * monthly["securityhub_check"]))
+    items.append(("aws_guardduty_detector", "estimate for a small account", monthly["guardduty_estimate"]))
+    return [{"resource": resource, "detail": detail, "monthly": _money(value)} for resource, detail, value in items]
+
+
+def estimate(design: InfraDesign) -> dict[str, Any]:
+    """Per-environment line items and totals, the budget check for the requested environment, the advice."""
+    environments = {env.name: line_items(design, env) for env in design.environments}
+    totals = {name: _money(sum(item["monthly"] for item in items)) for name, items in environments.items()}
+    target = design.target_environment
+    recommendations = recommend(design)
+    budget = None
+    if design.budget is not None:
+        over = _money(totals[target] - design.budget)
+        budget = {"limit": design.budget, "environment": target, "estimate": totals[target],
+                  "exceeds_by": max(over, 0.0), "within": over <= 0,
+                  "percent_over": round(over / design.budget * 100, 1) if design.budget and over > 0 else 0.0}
+        if over > 0:
+            budget["closing"] = _closing(recommendations, target, over)
+    prices = price_table()
+    return {"environments": environments, "totals": totals, "total_all": _money(sum(totals.values())),
+            "budget": budget, "recommendations": recommendations, "usage": USAGE,
+            "source": prices["source"], "as_of": prices["as_of"], "note": prices["note"],
+            "alert_budgets": alert_budgets(design, totals)}
+
+
+def alert_budgets(design: InfraDesign, totals: dict[str, float]) -> dict[str, float]:
+    """The AWS Budgets limit per environment: the given limit for the requested one, else estimate + 25%."""
+    result = {name: float(math.ceil(total * 1.25 / 10) * 10) for name, total in totals.items()}
+    if design.budget is not None:
+        result[design.target_environment] = design.budget
+    return result
+
+
+def _closing(recommendations: list[dict[str, Any]], environment: str, over: float) -> list[str]:
+    """The largest savings for the environment, in order, until they cover the overrun."""
+    chosen, saved = [], 0.0
+    for item in sorted((r for r in recommendations if r["environment"] == environment),
+                       key=lambda r: (-r["monthly_savings"], r["kind"])):
+        if saved >= over:
+            break
+        chosen.append(item["kind"])
+        saved += item["monthly_savings"]
+    return chosen if saved >= over else []
+
+
+def recommend(design: InfraDesign) -> list[dict[str, Any]]:
+    """Right-sizing, reserved/savings plans, spot, scheduling and storage tiering advice with monthly savings."""
+    from generators.infra.design import sizing
+
+    prices, hours = price_table(), price_table()["hours_per_month"]
+    hourly, savings = prices["hourly"], prices["savings"]
+    found: list[dict[str, Any]] = []
+
+    def add(env: str, kind: str, text: str, amount: float) -> None:
+        if amount > 0.005:
+            found.append({"environment": env, "kind": kind, "text": text, "monthly_savings": _money(amount)})
+
+    production = design.environment("production")
+    size = production.sizing
+    copies = 2 if size.multi_az else 1
+    if design.databases:
+        add("production", "reserved_database", f"Reserve the {size.database_class} database for one year "
+            f"(no upfront, about {savings['rds_reserved_1yr_no_upfront']:.0%} off).",
+            copies * hours * hourly[size.database_class] * savings["rds_reserved_1yr_no_upfront"])
+    if design.caches:
+        add("production", "reserved_cache", f"Reserve the {size.cache_nodes} {size.cache_node_type} cache nodes "
+            f"for one year (about {savings['elasticache_reserved_1yr_no_upfront']:.0%} off).",
+            size.cache_nodes * hours * hourly[size.cache_node_type] * savings["elasticache_reserved_1yr_no_upfront"])
+    on_demand, _ = _fargate(production, len(design.services))
+    add("production", "savings_plan", "Cover the always-on Fargate tasks with a one-year Compute Savings Plan "
+        f"(about {savings['compute_savings_plan_1yr_no_upfront_fargate']:.0%} off).",
+        on_demand * savings["compute_savings_plan_1yr_no_upfront_fargate"])
+    if design.priority != "cost":
+        cheaper = sizing("production", "cost", design.compliance)
+        if design.databases and cheaper.database_class != size.database_class:
+            add("production", "right_size_database", f"If database CPU stays under 40%, move from "
+                f"{size.database_class} to {cheaper.database_class}.",
+                copies * hours * (hourly[size.database_class] - hourly[cheaper.database_class]))
+        if cheaper.task_cpu < size.task_cpu:
+            smaller = Environment(production.name, production.cidr,
+                                  replace(size, task_cpu=cheaper.task_cpu, task_memory=cheaper.task_memory))
+            add("production", "right_size_tasks", f"If tasks stay under 40% CPU, make them "
+                f"{cheaper.task_cpu / 1024:g} vCPU / {cheaper.task_memory / 1024:g} GB.",
+                sum(_fargate(production, len(design.services))) - sum(_fargate(smaller, len(design.services))))
+        if size.nat_gateways > 1:
+            add("production", "single_nat", f"One NAT gateway instead of {size.nat_gateways} (a zone outage then "
+                "cuts the other zones' internet access).", (size.nat_gateways - 1) * hours * hourly["nat_gateway"])
+    for env in design.environments:
+        if env.name == "production":
+            continue
+        od, spot = _fargate(env, len(design.services))
+        if env.sizing.spot_share < 100 and od > 0:
+            add(env.name, "spot", f"Run every {env.name} task on Fargate Spot (interruptions are acceptable there).",
+                od * hourly["fargate_spot_discount"])
+        add(env.name, "scheduled_scaling", f"Scale {env.name} services to zero outside working hours "
+            "(60 hours a week on).", (od + spot) * OFF_HOURS_SHARE)
+        if env.sizing.interface_endpoints:
+            add(env.name, "no_interface_endpoints", f"Drop the interface endpoints in {env.name}; AWS API calls "
+                "then go through the NAT gateway.",
+                INTERFACE_ENDPOINTS * env.sizing.availability_zones * hours * hourly["vpc_interface_endpoint_per_az"])
+    if design.object_storage:
+        for env in design.environments:
+            stored = env.sizing.storage_gb * OLD_OBJECT_SHARE
+            add(env.name, "storage_tiering", f"Already configured: lifecycle rules move objects to Standard-IA "
+                f"after 30 days and Glacier Instant Retrieval after 90. The estimate prices all {env.sizing.storage_gb} "
+                "GB as Standard; with half of it older than 90 days the bill is lower by this amount.",
+                stored * (prices["monthly"]["s3_standard_gb"] - prices["monthly"]["s3_glacier_ir_gb"]))
+    return sorted(found, key=lambda r: (["production", "staging", "development"].index(r["environment"]),
+                                        -r["monthly_savings"], r["kind"]))

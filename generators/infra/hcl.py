@@ -1,0 +1,57 @@
+"""HCL literals and argument lists laid out the way `terraform fmt` writes them (aligned equals signs)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.templating import hcl_string
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def literal(value: Any, indent: int = 0) -> str:
+    """An HCL literal: strings escaped, lists inline, maps one key per line with aligned equals signs."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) and not value.is_integer() else str(int(value))
+    if isinstance(value, str):
+        return hcl_string(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(literal(item, indent) for item in value) + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        keys = [_key(key) for key in value]
+        width = max(len(key) for key in keys)
+        pad = " " * (indent + 2)
+        lines = [f"{pad}{key.ljust(width)} = {literal(item, indent + 2)}" for key, item in zip(keys, value.values())]
+        return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
+    raise TypeError(f"no HCL literal for {type(value).__name__}")
+
+
+def _key(key: Any) -> str:
+    text = str(key)
+    return text if _IDENTIFIER.match(text) and text not in ("true", "false", "null") else hcl_string(text)
+
+
+def aligned(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Arguments with keys padded per run of single-line values, as terraform fmt aligns them."""
+    result: list[tuple[str, str]] = []
+    run: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        if run:
+            width = max(len(key) for key, _ in run)
+            result.extend((key.ljust(width), value) for key, value in run)
+            run.clear()
+
+    for key, value in pairs:
+        if "\n" in value:
+            flush()  # a multi-line value stands outside the alignment groups around it
+            result.append((key, value))
+        else:
+            run.append((key, value))
+    flush()
+    return result

@@ -1,0 +1,194 @@
+"""InfraDesign -> Terraform for AWS: five modules, three environments, the state bootstrap, Makefile and README."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.templating import hcl_string
+from bot.templating import render
+from generators.infra.hcl import aligned
+from generators.infra.hcl import literal
+from generators.infra.model import Environment
+from generators.infra.model import InfraDesign
+
+ROOT = "infra/aws"
+ENGINES = {
+    "postgres": {"engine": "postgres", "engine_name": "postgres", "version": "16.4", "family": "postgres16",
+                 "tls_parameter": "rds.force_ssl", "tls_value": "1", "port": 5432,
+                 "log_exports": ["postgresql", "upgrade"]},
+    "mysql": {"engine": "mysql", "engine_name": "mysql", "version": "8.0", "family": "mysql8.0",
+              "tls_parameter": "require_secure_transport", "tls_value": "1", "port": 3306,
+              "log_exports": ["audit", "error", "general", "slowquery"]},
+}
+CACHE_PORT = 6379
+SHORT = {"development": "dev", "staging": "stg", "production": "prod"}
+# AWS managed Config rules; docs/compliance.md maps controls to them.
+CONFIG_RULES = ["CLOUD_TRAIL_ENABLED", "CLOUDTRAIL_LOG_FILE_VALIDATION_ENABLED", "ENCRYPTED_VOLUMES",
+                "IAM_ROOT_ACCESS_KEY_CHECK", "INCOMING_SSH_DISABLED", "RDS_STORAGE_ENCRYPTED",
+                "S3_BUCKET_PUBLIC_READ_PROHIBITED", "S3_BUCKET_SSL_REQUESTS_ONLY", "VPC_FLOW_LOGS_ENABLED"]
+PRODUCTION_RULES = ["RDS_MULTI_AZ_SUPPORT", "DB_INSTANCE_BACKUP_ENABLED"]
+AUDIT_RETENTION = {"development": 90, "staging": 365, "production": 2557}  # production: seven years
+HEALTH_CHECK_PATH = "/"
+
+
+def _flags(design: InfraDesign) -> dict[str, Any]:
+    database = ENGINES[design.databases[0]] if design.databases else None
+    return {"public": design.public, "database": database, "cache": bool(design.caches),
+            "object_storage": design.object_storage, "queues": design.queues}
+
+
+def _tidy(text: str) -> str:
+    """Drop blank-line runs and trailing blank lines that conditional sections leave behind."""
+    lines = text.rstrip("\n").split("\n")
+    result: list[str] = []
+    for line in lines:
+        if line.strip() == "" and (not result or result[-1].strip() == ""):
+            continue
+        result.append(line)
+    return "\n".join(result).strip("\n") + "\n"
+
+
+def module_files(design: InfraDesign, only: str | None = None) -> dict[str, str]:
+    """modules/<name>/{main,variables,outputs}.tf for every module the design needs (or just `only`)."""
+    flags = _flags(design)
+    files = {}
+    for module in design.modules:
+        if only is not None and module != only:
+            continue
+        for part, template in (("main", f"{module}.tf.j2"), ("variables", f"{module}_variables.tf.j2"),
+                               ("outputs", f"{module}_outputs.tf.j2")):
+            text = _tidy(render(f"infra/aws/{template}", **flags))
+            if text.strip():
+                files[f"{ROOT}/modules/{module}/{part}.tf"] = text
+    return files
+
+
+def _data_ports(design: InfraDesign) -> list[int]:
+    ports = [ENGINES[engine]["port"] for engine in design.databases[:1]]
+    return sorted(ports + ([CACHE_PORT] if design.caches else []))
+
+
+def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
+    flags = _flags(design)
+    default_service = design.services[0].name
+    network = [("source", '"../../modules/network"'), ("name", "local.name"), ("cidr", "var.vpc_cidr"),
+               ("zones", "var.zones"), ("nat_gateways", "var.nat_gateways"),
+               ("interface_endpoints", "var.interface_endpoints"), ("flow_log_retention_days", "var.flow_log_retention_days"),
+               ("kms_key_arn", "module.security.kms_key_arn"), ("service_ports", "var.service_ports"),
+               ("data_ports", literal(_data_ports(design)))]
+    if design.public:
+        network += [("deletion_protection", "var.deletion_protection"),
+                    ("access_log_bucket", "module.security.audit_bucket"), ("domain_name", "var.domain_name"),
+                    ("default_service", hcl_string(default_service)), ("target_type", '"ip"'),
+                    ("health_check_path", "var.health_check_path")]
+    modules = [
+        {"name": "security", "arguments": [("source", '"../../modules/security"'), ("name", "local.name"),
+                                           ("audit_retention_days", "var.audit_retention_days"),
+                                           ("config_rules", "var.config_rules")]},
+        {"name": "network", "arguments": network},
+    ]
+    if "data" in design.modules:
+        data = [("source", '"../../modules/data"'), ("name", "local.name"),
+                ("kms_key_arn", "module.security.kms_key_arn"),
+                ("security_group_id", "module.network.data_security_group_id"),
+                ("database_subnet_ids", "module.network.database_subnet_ids"),
+                ("backup_retention_days", "var.backup_retention_days"), ("multi_az", "var.multi_az")]
+        if flags["database"]:
+            data += [("database_class", "var.database_class"), ("database_storage_gb", "var.database_storage_gb"),
+                     ("deletion_protection", "var.deletion_protection")]
+        if design.caches:
+            data += [("cache_node_type", "var.cache_node_type"), ("cache_nodes", "var.cache_nodes"),
+                     ("log_retention_days", "var.log_retention_days")]
+        if design.object_storage:
+            data += [("access_log_bucket", "module.security.audit_bucket"),
+                     ("noncurrent_version_days", "var.backup_retention_days")]
+        if design.queues:
+            data += [("queues", literal(design.queues))]
+        modules.append({"name": "data", "arguments": data})
+    secrets = "[module.security.app_secret_arn" + (", module.data.database_secret_arn" if flags["database"] else "") + "]"
+    compute = [("source", '"../../modules/compute"'), ("name", "local.name"), ("service_ports", "var.service_ports"),
+               ("image_tag", "var.image_tag"), ("environment", "{ APP_ENV = var.environment }"),
+               ("task_cpu", "var.task_cpu"), ("task_memory", "var.task_memory"), ("min_tasks", "var.min_tasks"),
+               ("on_demand_base", "var.on_demand_base"), ("max_tasks", "var.max_tasks"), ("spot_share", "var.spot_share"),
+               ("log_retention_days", "var.log_retention_days"), ("kms_key_arn", "module.security.kms_key_arn"),
+               ("secret_arns", secrets), ("private_subnet_ids", "module.network.private_subnet_ids"),
+               ("security_group_id", "module.network.services_security_group_id")]
+    if design.public:
+        compute.append(("target_group_arns", "module.network.target_group_arns"))
+    if design.object_storage:
+        compute.append(("bucket_arn", "module.data.bucket_arn"))
+    if design.queues:
+        compute.append(("queue_arns", "module.data.queue_arns"))
+    if design.caches:
+        compute += [("cache_user_group_arn", "module.data.cache_user_group_arn"),
+                    ("cache_arn", "module.data.cache_arn")]
+    modules.append({"name": "compute", "arguments": compute})
+    observability = [("source", '"../../modules/observability"'), ("name", "local.name"),
+                     ("kms_key_arn", "module.security.kms_key_arn"), ("alarm_emails", "var.alarm_emails"),
+                     ("monthly_budget", "var.monthly_budget"), ("cluster_name", "module.compute.cluster_name"),
+                     ("service_names", "module.compute.service_names")]
+    if design.public:
+        observability.append(("load_balancer_arn_suffix", "module.network.load_balancer_arn_suffix"))
+    if flags["database"]:
+        observability.append(("database_identifier", "module.data.database_identifier"))
+    if design.caches:
+        observability.append(("cache_id", "module.data.cache_id"))
+    modules.append({"name": "observability", "arguments": observability})
+    return [{"name": module["name"], "arguments": aligned(module["arguments"])} for module in modules]
+
+
+def _tfvars(design: InfraDesign, env: Environment, budget: float) -> str:
+    size = env.sizing
+    rules = CONFIG_RULES + (PRODUCTION_RULES if env.name == "production" and design.databases else [])
+    values: list[tuple[str, Any]] = [
+        ("region", design.region), ("environment", env.name), ("short_name", SHORT[env.name]),
+        ("vpc_cidr", env.cidr), ("zones", [f"{design.region}{letter}" for letter in "abc"[:size.availability_zones]]), ("nat_gateways", size.nat_gateways),
+        ("interface_endpoints", size.interface_endpoints),
+        ("flow_log_retention_days", size.flow_log_retention_days), ("log_retention_days", size.log_retention_days),
+        ("audit_retention_days", AUDIT_RETENTION[env.name]), ("image_tag", "latest"),
+        ("task_cpu", size.task_cpu), ("task_memory", size.task_memory), ("min_tasks", size.min_tasks), ("on_demand_base", min(size.on_demand_base, size.min_tasks)),
+        ("max_tasks", size.max_tasks), ("spot_share", size.spot_share),
+        ("backup_retention_days", size.backup_retention_days), ("deletion_protection", size.deletion_protection),
+        ("multi_az", size.multi_az), ("database_class", size.database_class),
+        ("database_storage_gb", size.database_storage_gb), ("cache_node_type", size.cache_node_type),
+        ("cache_nodes", size.cache_nodes),
+        ("domain_name", f"{SHORT[env.name]}.{design.name}.example.com" if env.name != "production"
+         else f"{design.name}.example.com"),
+        ("health_check_path", HEALTH_CHECK_PATH), ("alarm_emails", []), ("monthly_budget", round(budget, 2)),
+        ("config_rules", sorted(rules)),
+        ("service_ports", {service.name: service.port for service in design.services}),
+        ("tags", dict(design.tags)),
+    ]
+    pairs = [(key, literal(value)) for key, value in values]
+    return render("infra/aws/tfvars.j2", values=aligned(pairs))
+
+
+def environment_files(design: InfraDesign, budgets: dict[str, float]) -> dict[str, str]:
+    """environments/<env>/ main.tf, variables.tf, backend.tf and terraform.tfvars for every environment."""
+    flags = _flags(design)
+    main = render("infra/aws/environment_main.tf.j2", modules=_module_arguments(design))
+    variables = render("infra/aws/environment_variables.tf.j2", **flags)
+    files = {}
+    for env in design.environments:
+        folder = f"{ROOT}/environments/{env.name}"
+        files[f"{folder}/main.tf"] = main
+        files[f"{folder}/variables.tf"] = variables
+        files[f"{folder}/backend.tf"] = render("infra/aws/environment_backend.tf.j2",
+                                               key=f"{design.name}/{env.name}/terraform.tfstate",
+                                               region=design.region, lock_table=lock_table(design))
+        files[f"{folder}/terraform.tfvars"] = _tfvars(design, env, budgets[env.name])
+    return files
+
+
+def lock_table(design: InfraDesign) -> str:
+    """Name of the DynamoDB table that holds the state locks."""
+    return f"{design.name}-terraform-locks"
+
+
+def bootstrap_files(design: InfraDesign) -> dict[str, str]:
+    """bootstrap/: the state bucket and lock table, with its own tfvars."""
+    tfvars = render("infra/aws/tfvars.j2", values=aligned([("region", literal(design.region)),
+                                                             ("tags", literal(dict(design.tags)))]))
+    return {f"{ROOT}/bootstrap/main.tf": render("infra/aws/bootstrap.tf.j2", bucket_prefix=f"{design.name}-tfstate-",
+                                                 lock_table=lock_table(design)),
+            f"{ROOT}/bootstrap/terraform.tfvars": tfvars}

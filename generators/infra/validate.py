@@ -1,0 +1,47 @@
+"""Every problem with an infrastructure request at once, each saying what is valid."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from generators.infra.model import AVAILABLE_CLOUDS
+from generators.infra.model import CLOUDS
+from generators.infra.model import COMPUTE_TYPES
+from generators.infra.model import ENVIRONMENTS
+from generators.infra.model import FRAMEWORKS
+from generators.infra.model import PRIORITIES
+
+
+def request_problems(cloud: Any, environment: Any, compliance: Any, budget: Any) -> list[str]:
+    """Problems with the cloud, environment, compliance frameworks and budget; empty when all are valid."""
+    problems: list[str] = []
+    if cloud not in CLOUDS:
+        problems.append(f"cloud {cloud!r} is unknown; valid clouds: {', '.join(CLOUDS)}")
+    elif cloud not in AVAILABLE_CLOUDS:
+        problems.append(f"cloud {cloud!r} is not generated yet; available now: {', '.join(AVAILABLE_CLOUDS)}")
+    if environment not in ENVIRONMENTS:
+        problems.append(f"environment {environment!r} is unknown; valid environments: {', '.join(ENVIRONMENTS)}")
+    for framework in compliance or []:
+        if framework not in FRAMEWORKS:
+            problems.append(f"compliance framework {framework!r} is unknown; valid frameworks: {', '.join(FRAMEWORKS)}")
+    budget = budget or {}
+    limit = budget.get("monthly_limit")
+    if limit is not None:
+        if isinstance(limit, bool) or not isinstance(limit, (int, float)) or math.isnan(limit):
+            problems.append(f"budget monthly_limit must be a number of US dollars, not {limit!r}")
+        elif limit < 0:
+            problems.append(f"budget monthly_limit is {limit:g}; a budget cannot be negative")
+        elif math.isinf(limit):
+            problems.append("budget monthly_limit must be finite")
+    priority = budget.get("optimization_priority")
+    if priority is not None and priority not in PRIORITIES:
+        problems.append(f"optimization priority {priority!r} is unknown; valid priorities: {', '.join(PRIORITIES)}")
+    return problems
+
+
+def compute_problems(compute: Any) -> list[str]:
+    """The compute type must be one the renderers build (hybrid is not)."""
+    if compute in COMPUTE_TYPES:
+        return []
+    return [f"compute type {compute!r} is not generated; valid compute types: {', '.join(COMPUTE_TYPES)}"]

@@ -1,0 +1,15 @@
+output "cluster_name" {
+  value = aws_ecs_cluster.main.name
+}
+
+output "service_names" {
+  value = { for name, service in aws_ecs_service.service : name => service.name }
+}
+
+output "repository_urls" {
+  value = { for name, repository in aws_ecr_repository.service : name => repository.repository_url }
+}
+
+output "task_role_arn" {
+  value = aws_iam_role.task.arn
+}

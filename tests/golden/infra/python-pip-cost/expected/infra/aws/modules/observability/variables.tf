@@ -1,0 +1,34 @@
+variable "name" {
+  type        = string
+  description = "Prefix of every resource name."
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "Key that encrypts the alarm topic."
+}
+
+variable "alarm_emails" {
+  type        = list(string)
+  description = "Addresses subscribed to alarms and budget alerts (each confirms by email)."
+}
+
+variable "monthly_budget" {
+  type        = number
+  description = "Monthly budget in US dollars."
+}
+
+variable "cluster_name" {
+  type        = string
+  description = "ECS cluster of the services."
+}
+
+variable "service_names" {
+  type        = map(string)
+  description = "ECS service name of each service."
+}
+
+variable "load_balancer_arn_suffix" {
+  type        = string
+  description = "The load balancer's CloudWatch dimension."
+}

@@ -1,0 +1,43 @@
+"""Helpers for the infrastructure pipeline tests: run it on a fixture repository, read golden cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from bot.engine import run_pipeline
+from bot.registry import StepContext
+from bot.trees import LocalTree
+
+ROOT = Path(__file__).resolve().parents[2]
+REPOS = ROOT / "tests" / "fixtures" / "repos"
+GOLDEN = ROOT / "tests" / "golden" / "infra"
+PR_BODY = "PULL_REQUEST.md"
+FAST_CHECKS = ["python_hcl2"]  # the slow validators run once, in test_infra_terraform.py
+
+
+def run_infra(fixture: str, *, checks: list[str] | None = None, repository: str = "acme/shop",
+              **inputs: Any) -> dict[str, Any]:
+    """The pipeline's outputs for a fixture repository."""
+    ctx = StepContext(open_tree=lambda path: LocalTree(Path(path)),
+                      extras={"repository": repository, "iac_check_tools": checks or FAST_CHECKS})
+    values = {"project_path": str(REPOS / fixture), "cloud_provider": "aws", "environment_type": "production",
+              **inputs}
+    return run_pipeline("infrastructure", values, ctx).outputs
+
+
+def case_inputs(case: str) -> dict[str, Any]:
+    """tests/golden/infra/<case>/input.yml: fixture, repository and pipeline inputs."""
+    return YAML(typ="safe").load((GOLDEN / case / "input.yml").read_text(encoding="utf-8"))
+
+
+def produced(case: str, checks: list[str] | None = None) -> dict[str, str]:
+    """Every file of the case plus the pull request body."""
+    spec = case_inputs(case)
+    outputs = run_infra(spec["fixture"], repository=spec["repository"], checks=checks, **spec["inputs"])
+    package = outputs["infrastructure_package"]
+    files = dict(package["files"])
+    files[PR_BODY] = f"# {package['pull_request']['title']}\n\n{package['pull_request']['body']}"
+    return files
