@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     setup.add_argument("--type", dest="project_type")
     setup.add_argument("--coverage", type=float)
     setup.add_argument("--branching")
+    setup.add_argument("--shards", type=int, dest="test_shards", help="split each unit's tests into N parallel jobs")
     setup.add_argument("--out", type=Path, help="write the files here instead of committing a branch")
     setup.set_defaults(handler=_setup_ci)
 
@@ -181,7 +182,8 @@ def _setup_ci(args: argparse.Namespace) -> int:
     if args.coverage is not None:
         gates["test_coverage_threshold"] = args.coverage
     command = {"project_path": str(root), "ci_platform": args.platform or "github_actions",
-               "project_type": args.project_type, "branching_strategy": args.branching, "quality_gates": gates}
+               "project_type": args.project_type, "branching_strategy": args.branching, "quality_gates": gates,
+               "test_shards": args.test_shards}
     # the options given here win, then PATH/.devops.yml (ConfigError lists its problems), then the analysis
     inputs = merge_ci_inputs({key: value for key, value in command.items() if value not in (None, {})},
                              {"ci_platform": args.platform}, _local_config(root))

@@ -251,3 +251,14 @@ def test_the_pipeline_input_range_is_the_generators_range() -> None:
 
     spec = load_pipeline("ci_cd_setup")["inputs"]["test_shards"]
     assert (spec["minimum"], spec["maximum"], spec["default"]) == (1, MAX_SHARDS, 1)
+
+
+def test_the_local_setup_ci_command_takes_the_shard_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+    from ci_support import REPOS
+
+    out = tmp_path / "out"
+    assert main(["setup-ci", str(REPOS / "go"), "--platform", "gitlab_ci", "--shards", "2", "--out", str(out)]) == 0
+    config = SAFE.load((out / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    assert config["test"]["parallel"] == 2 and config["coverage"]["needs"] == ["test"]
+    assert "tests split into 2 parallel shards" in capsys.readouterr().out
