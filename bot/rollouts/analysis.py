@@ -19,6 +19,8 @@ def evaluate(criteria: Criteria, metrics: dict[str, float | None]) -> list[str]:
     if _missing(error_rate):
         if criteria.require_data:
             failures.append("error rate: no data (no requests reached the new version), and data is required")
+    elif criteria.slo_error_budget:
+        failures += _burn_failures(criteria, float(error_rate))  # type: ignore[arg-type]
     elif error_rate > criteria.max_error_rate:  # type: ignore[operator]
         failures.append(f"error rate {error_rate:.2%} is above the limit {criteria.max_error_rate:.2%}")
     if _missing(p99):
@@ -27,6 +29,20 @@ def evaluate(criteria: Criteria, metrics: dict[str, float | None]) -> list[str]:
     elif p99 > criteria.max_p99_ms:  # type: ignore[operator]
         failures.append(f"p99 latency {p99:.0f} ms is above the limit {criteria.max_p99_ms:.0f} ms")
     return failures
+
+
+def _burn_failures(criteria: Criteria, error_rate: float) -> list[str]:
+    """The SLO criterion: how many times too fast the new version burns the service's error budget."""
+    from generators.monitoring.model import error_ratio
+
+    budget = float(criteria.slo_error_budget or 0)
+    burn = error_rate / budget
+    if burn <= criteria.max_burn_rate:
+        return []
+    whose = f" of {criteria.slo_service}'s SLO" if criteria.slo_service else ""
+    series = f'{error_ratio("5m")}{{service="{criteria.slo_service}"}}' if criteria.slo_service else error_ratio("5m")
+    return [f"error budget burn {burn:.1f}x (error rate {error_rate:.2%} against the {budget:.2%} error budget{whose}) "
+            f"is above {criteria.max_burn_rate:g}x; the service's own burn is {series}"]
 
 
 def describe(metrics: dict[str, float | None]) -> str:

@@ -32,6 +32,11 @@ class Criteria:
     max_error_rate: float = 0.01  # ratio of 5xx to all requests
     max_p99_ms: float = 500.0
     require_data: bool = True  # no data counts as a failure when True
+    # A service's SLO instead of a fixed error rate: the 5xx ratio may burn the SLO's error budget (allowed bad
+    # ratio, e.g. 0.001 for 99.9 %) at most max_burn_rate times too fast (14.4x: the SLO's own page threshold).
+    slo_error_budget: float | None = None
+    max_burn_rate: float = 14.4
+    slo_service: str | None = None  # whose SLO it is, named in the verdict
 
 
 @dataclass

@@ -22,9 +22,17 @@ DEFAULT_APPROVAL_POINTS = ["25%", "50%"]
 def criteria_from(raw: dict[str, Any] | None, default: Criteria, require_data: bool) -> Criteria:
     """SPEC success_criteria ({error_rate, latency_p99}) over the defaults."""
     raw = raw or {}
+    slo = raw.get("error_budget_burn") or {}  # {availability, max_burn_rate, service}: judge the SLO's burn
+    if slo and not 0 < float(slo.get("availability", 0)) < 100:
+        raise UserError(f"error_budget_burn.availability must be a percentage above 0 and below 100, such as 99.9; "
+                        f"not {slo.get('availability')!r}")
     return Criteria(max_error_rate=float(raw.get("error_rate", default.max_error_rate)),
                     max_p99_ms=float(raw.get("latency_p99", default.max_p99_ms)),
-                    require_data=bool(raw.get("require_data", require_data)))
+                    require_data=bool(raw.get("require_data", require_data)),
+                    slo_error_budget=round(1 - float(slo["availability"]) / 100, 10) if slo else
+                    default.slo_error_budget,
+                    max_burn_rate=float(slo.get("max_burn_rate", default.max_burn_rate)),
+                    slo_service=slo.get("service", default.slo_service))
 
 
 def approval_weights(points: list[Any]) -> set[int]:
