@@ -1,0 +1,85 @@
+"""Compliance: every mapped control names resources that exist in the generated Terraform; gaps are listed."""
+
+from __future__ import annotations
+
+import pytest
+
+from generators.infra.compliance import compliance_controls
+from generators.infra.compliance import mapping
+from generators.infra.design import design_infrastructure
+from generators.infra.model import FRAMEWORKS
+from generators.infra.package import infrastructure_package
+
+FULL = {"compute": "containers", "services": [{"name": "api", "port": 8000}], "databases": ["postgres"],
+        "caches": ["redis"], "queues": ["rabbitmq"], "object_storage": True, "public": True, "unsupported": [],
+        "evidence": []}
+QUOTE = '"'  # python-hcl2 8 keeps the quotes around block labels
+BARE = {**FULL, "databases": [], "caches": [], "queues": [], "object_storage": False, "public": False}
+
+
+def generated(requirements: dict, frameworks: list[str]) -> tuple[dict, dict[str, str]]:
+    design = design_infrastructure(requirements, cloud="aws", environment="production", compliance=frameworks,
+                                   budget={}, repository="acme/shop", region=None)
+    package = infrastructure_package(design)
+    return package["compliance"], package["files"]
+
+
+def declared(files: dict[str, str]) -> set[str]:
+    """module/type.name of every resource in the generated modules, read with python-hcl2."""
+    hcl2 = pytest.importorskip("hcl2")
+    found = set()
+    for path, text in files.items():
+        parts = path.split("/")
+        if len(parts) == 5 and parts[2] == "modules" and path.endswith(".tf"):
+            for block in hcl2.loads(text).get("resource", []):
+                for kind, named in block.items():
+                    found |= {f"{parts[3]}/{kind.strip(QUOTE)}.{name.strip(QUOTE)}" for name in named}
+    return found
+
+
+@pytest.mark.parametrize("requirements", [FULL, BARE], ids=["everything", "no-data-nothing-public"])
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_each_mapped_control_names_resources_that_exist_in_the_generated_code(requirements: dict,
+                                                                              framework: str) -> None:
+    controls, files = generated(requirements, [framework])
+    resources = declared(files)
+    assert controls[framework]["controls"]
+    for control in controls[framework]["controls"]:
+        missing = [address for address in control["resources"] if address not in resources]
+        assert control["resources"] and not missing, f"{framework} {control['id']}: {missing}"
+
+
+def test_every_framework_has_gaps_for_people() -> None:
+    controls, _ = generated(FULL, list(FRAMEWORKS))
+    assert all(len(controls[name]["gaps"]) >= 3 for name in FRAMEWORKS)
+
+
+def test_a_control_the_design_cannot_implement_becomes_a_gap() -> None:
+    controls, _ = generated(BARE, ["pci_dss"])
+    assert "6.4" not in {c["id"] for c in controls["pci_dss"]["controls"]}  # nothing public: no WAF
+    assert any(gap.startswith("6.4 ") for gap in controls["pci_dss"]["gaps"])
+
+
+def test_the_mapping_covers_every_framework_the_pipeline_accepts() -> None:
+    assert set(mapping()) == set(FRAMEWORKS)
+
+
+def test_docs_compliance_md_lists_each_control_and_gap() -> None:
+    controls, files = generated(FULL, ["hipaa", "gdpr"])
+    doc = files["docs/compliance.md"]
+    for framework in ("hipaa", "gdpr"):
+        for gap in controls[framework]["gaps"][:1]:
+            assert gap.split(" ")[0] in doc
+    assert "| 164.312\\(b\\) | Audit controls | `security/aws_cloudtrail.main`" in doc
+    assert "Art. 32\\(1\\)\\(a\\)" in doc
+
+
+def test_no_framework_requested_says_so() -> None:
+    controls, files = generated(FULL, [])
+    assert controls == {} and "No compliance framework was requested." in files["docs/compliance.md"]
+
+
+def test_compliance_controls_is_pure() -> None:
+    design = design_infrastructure(FULL, cloud="aws", environment="production", compliance=["sox"], budget={},
+                                   repository=None, region=None)
+    assert compliance_controls(design) == compliance_controls(design)

@@ -1,0 +1,104 @@
+"""Cost: estimates computed from the shipped price table, the budget verdict, and advice that follows the priority."""
+
+from __future__ import annotations
+
+from generators.infra.cost import estimate
+from generators.infra.cost import line_items
+from generators.infra.cost import price_table
+from generators.infra.design import design_infrastructure
+from infra_support import produced
+
+REQUIREMENTS = {"compute": "containers", "services": [{"name": "api", "port": 8000}], "databases": ["postgres"],
+                "caches": ["redis"], "queues": [], "object_storage": True, "public": True, "unsupported": [],
+                "evidence": []}
+
+
+def design(priority: str = "balanced", limit: float | None = None, environment: str = "production"):
+    budget = {"optimization_priority": priority, **({"monthly_limit": limit} if limit is not None else {})}
+    return design_infrastructure(REQUIREMENTS, cloud="aws", environment=environment, compliance=[], budget=budget,
+                                 repository="acme/shop", region=None)
+
+
+def item(env: str, resource: str, priority: str = "balanced") -> float:
+    subject = design(priority)
+    return next(i["monthly"] for i in line_items(subject, subject.environment(env)) if i["resource"] == resource)
+
+
+def test_the_price_table_cites_its_source_and_date() -> None:
+    table = price_table()
+    assert "us-east-1" in table["source"] and "aws.amazon.com" in table["source"]
+    assert table["as_of"] == "2025-01-15"
+
+
+def test_line_items_are_computed_from_the_table() -> None:
+    hourly, monthly, hours = price_table()["hourly"], price_table()["monthly"], price_table()["hours_per_month"]
+    # production: db.m6g.large Multi-AZ (two instances) + 100 GB Multi-AZ gp3
+    assert item("production", "aws_db_instance") == round(2 * hours * hourly["db.m6g.large"]
+                                                          + 100 * monthly["rds_gp3_gb_multi_az"], 2)
+    # development: one single-AZ db.t4g.micro + 20 GB gp3
+    assert item("development", "aws_db_instance") == round(hours * hourly["db.t4g.micro"] + 20 * monthly["rds_gp3_gb"], 2)
+    assert item("production", "aws_nat_gateway") == round(3 * hours * hourly["nat_gateway"]
+                                                          + 500 * monthly["nat_gateway_gb"], 2)
+    assert item("production", "aws_elasticache_replication_group") == round(2 * hours * hourly["cache.m6g.large"], 2)
+
+
+def test_fargate_spot_share_lowers_the_compute_line() -> None:
+    assert item("development", "aws_ecs_service", "cost") < item("development", "aws_ecs_service", "performance")
+
+
+def test_totals_add_up_per_environment() -> None:
+    report = estimate(design())
+    for env, items in report["environments"].items():
+        assert abs(report["totals"][env] - sum(i["monthly"] for i in items)) < 0.01
+    assert abs(report["total_all"] - sum(report["totals"].values())) < 0.01
+
+
+def test_an_estimate_over_budget_says_by_how_much() -> None:
+    report = estimate(design(limit=500))
+    budget = report["budget"]
+    assert budget["within"] is False
+    assert budget["exceeds_by"] == round(report["totals"]["production"] - 500, 2)
+    body = produced("monorepo-written-requirements")["PULL_REQUEST.md"]
+    assert "**Over budget:** staging is estimated at $" in body and "exceeds the $150.00 limit by **$" in body
+
+
+def test_within_budget_is_said_and_sets_the_alert_to_the_limit() -> None:
+    report = estimate(design(limit=5000))
+    assert report["budget"]["within"] and report["alert_budgets"]["production"] == 5000
+    tfvars = produced("needs-database-production")["infra/aws/environments/production/terraform.tfvars"]
+    assert "monthly_budget          = 2000\n" in tfvars
+
+
+def test_closing_names_the_largest_savings_that_cover_the_overrun() -> None:
+    report = estimate(design(limit=report_total() - 100))
+    closing = report["budget"]["closing"]
+    savings = {r["kind"]: r["monthly_savings"] for r in report["recommendations"] if r["environment"] == "production"}
+    assert closing and sum(savings[kind] for kind in closing) >= 100
+    assert sum(savings[kind] for kind in closing[:-1]) < 100
+
+
+def report_total() -> float:
+    return estimate(design())["totals"]["production"]
+
+
+def test_the_priority_changes_the_recommendations() -> None:
+    balanced = {r["kind"] for r in estimate(design("balanced"))["recommendations"]}
+    cost = {r["kind"] for r in estimate(design("cost"))["recommendations"]}
+    performance = {r["kind"] for r in estimate(design("performance"))["recommendations"]}
+    assert {"right_size_database", "right_size_tasks", "single_nat"} <= balanced
+    assert not {"right_size_database", "right_size_tasks", "single_nat"} & cost  # already the small choices
+    assert "spot" in performance and "spot" not in cost  # cost already runs non-production on Spot
+    assert "no_interface_endpoints" not in {r["kind"] for r in estimate(design("cost"))["recommendations"]
+                                            if r["environment"] != "production"}
+
+
+def test_every_recommendation_has_a_positive_saving_and_the_kinds_the_spec_asks_for() -> None:
+    report = estimate(design("balanced"))
+    assert all(r["monthly_savings"] > 0 for r in report["recommendations"])
+    kinds = {r["kind"] for r in report["recommendations"]}
+    assert {"right_size_database", "reserved_database", "savings_plan", "spot", "storage_tiering"} <= kinds
+
+
+def test_the_cost_is_lower_with_the_cost_priority() -> None:
+    assert estimate(design("cost"))["totals"]["production"] < estimate(design("balanced"))["totals"]["production"] \
+        < estimate(design("performance"))["totals"]["production"]

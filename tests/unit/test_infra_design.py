@@ -1,0 +1,141 @@
+"""Infrastructure requests: precise refusals, requirements with evidence, and how environments differ."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import InputError
+from bot.errors import UserError
+from generators.infra import requirements as found
+from generators.infra.design import design_infrastructure
+from generators.infra.design import differences
+from generators.infra.validate import request_problems
+from infra_support import produced
+from infra_support import run_infra
+
+REQUIREMENTS = {"compute": "containers", "services": [{"name": "api", "port": 8000}], "databases": ["postgres"],
+                "caches": ["redis"], "queues": [], "object_storage": True, "public": True, "unsupported": [],
+                "evidence": []}
+
+
+def design(priority: str = "balanced", compliance: list[str] | None = None, limit: float | None = None):
+    budget = {"optimization_priority": priority, **({"monthly_limit": limit} if limit is not None else {})}
+    return design_infrastructure(REQUIREMENTS, cloud="aws", environment="production", compliance=compliance or [],
+                                 budget=budget, repository="acme/shop", region=None)
+
+
+def test_every_bad_input_is_reported_at_once_with_the_valid_values() -> None:
+    problems = request_problems("oracle", "qa", ["hipaa", "iso27001"], {"monthly_limit": -5,
+                                                                          "optimization_priority": "speed"})
+    assert problems == [
+        "cloud 'oracle' is unknown; valid clouds: aws, azure, gcp, multi_cloud",
+        "environment 'qa' is unknown; valid environments: development, staging, production",
+        "compliance framework 'iso27001' is unknown; valid frameworks: hipaa, pci_dss, sox, gdpr, fedramp",
+        "budget monthly_limit is -5; a budget cannot be negative",
+        "optimization priority 'speed' is unknown; valid priorities: cost, balanced, performance",
+    ]
+
+
+def test_a_known_cloud_that_is_not_generated_yet_is_refused_by_name() -> None:
+    assert request_problems("gcp", "production", [], {}) == [
+        "cloud 'gcp' is not generated yet; available now: aws"]
+
+
+def test_a_valid_request_has_no_problems() -> None:
+    assert request_problems("aws", "staging", ["gdpr"], {"monthly_limit": 0, "optimization_priority": "cost"}) == []
+
+
+def test_the_pipeline_refuses_an_unknown_cloud_before_any_step() -> None:
+    with pytest.raises(InputError, match="`cloud_provider` is 'oracle'; valid values: aws, azure, gcp, multi_cloud"):
+        run_infra("python-pip", cloud_provider="oracle")
+
+
+def test_the_pipeline_refuses_an_unknown_environment_and_framework_together() -> None:
+    with pytest.raises(InputError) as error:
+        run_infra("python-pip", environment_type="dr", compliance_requirements=["iso27001"])
+    assert any("`environment_type` is 'dr'" in problem for problem in error.value.problems)
+    assert any("'iso27001'; valid values: hipaa, pci_dss, sox, gdpr, fedramp" in p for p in error.value.problems)
+
+
+def test_the_pipeline_refuses_a_negative_budget() -> None:
+    with pytest.raises(InputError, match="`budget_constraints.monthly_limit` is -1; it must be from 0"):
+        run_infra("python-pip", budget_constraints={"monthly_limit": -1})
+
+
+def test_the_pipeline_refuses_a_cloud_it_does_not_generate_yet() -> None:
+    with pytest.raises(UserError, match="cloud 'azure' is not generated yet; available now: aws"):
+        run_infra("python-pip", cloud_provider="azure")
+
+
+def test_compute_types_other_than_containers_are_refused_by_name() -> None:
+    with pytest.raises(InputError, match="compute type 'serverless' is not generated yet; available now: containers"):
+        run_infra("python-pip", application_requirements={"compute": {"type": "serverless"}})
+    with pytest.raises(InputError, match="compute type 'hybrid' is not generated"):
+        run_infra("python-pip", application_requirements={"compute": {"type": "hybrid"}})
+
+
+def test_requirements_come_from_drivers_compose_and_dockerfile_with_evidence() -> None:
+    body = produced("needs-database-production")["PULL_REQUEST.md"]
+    assert "| database | `postgres` | `blog/settings.py`: Django database ENGINE" in body
+    assert "| cache | `redis` | `docker-compose.yml`: compose service web depends\\_on cache" in body
+    assert "| service | `root:8000` | `Dockerfile`: EXPOSE 8000 in Dockerfile |" in body
+
+
+def test_written_requirements_win_over_the_analysis_and_say_where_they_came_from() -> None:
+    written = found.from_input({"storage": {"types": ["mysql"]}}, ".devops.yml")
+    analysed = [found.Requirement("database", "postgres", "requirements.txt", "driver psycopg"),
+                found.Requirement("service", "api:8000", "Dockerfile", "EXPOSE 8000")]
+    merged = found.merge(written, analysed)
+    assert [(r.topic, r.value, r.source) for r in merged] == [("database", "mysql", ".devops.yml"),
+                                                              ("service", "api:8000", "Dockerfile")]
+
+
+def test_object_storage_clients_in_a_manifest_are_found() -> None:
+    from generators.analysis.model import Analysis
+
+    items = found.from_analysis(Analysis(), {"package.json": '{"dependencies": {"@aws-sdk/client-s3": "3"}}'})
+    assert [(r.topic, r.source) for r in items] == [("object_storage", "package.json")]
+    assert found.from_analysis(Analysis(), {"requirements.txt": "boto3-stubs==1\n"}) == []
+
+
+def test_production_differs_from_development_where_it_should() -> None:
+    rows = dict(differences(design()))
+    assert rows["multi_az"] == ["no", "no", "yes"]
+    assert rows["deletion_protection"] == ["no", "no", "yes"]
+    assert rows["availability_zones"] == ["2", "2", "3"]
+    assert int(rows["log_retention_days"][2]) >= 365 > int(rows["log_retention_days"][0])
+    assert rows["database_class"][0] != rows["database_class"][2]
+
+
+def test_the_priority_changes_the_sizes() -> None:
+    cost, balanced, performance = (design(p).environment("production").sizing
+                                   for p in ("cost", "balanced", "performance"))
+    assert (cost.database_class, balanced.database_class, performance.database_class) == (
+        "db.t4g.medium", "db.m6g.large", "db.r6g.xlarge")
+    assert cost.nat_gateways == 1 < balanced.nat_gateways
+    assert cost.task_cpu < balanced.task_cpu < performance.task_cpu
+    assert design("cost").environment("development").sizing.spot_share == 100
+    assert design("performance").environment("development").sizing.spot_share == 0
+    assert not design("cost").environment("development").sizing.interface_endpoints
+
+
+def test_compliance_raises_production_backup_retention() -> None:
+    assert design(compliance=["hipaa"]).environment("production").sizing.backup_retention_days == 35
+    assert design().environment("production").sizing.backup_retention_days == 30
+
+
+def test_production_tfvars_carry_the_production_protections() -> None:
+    tfvars = produced("needs-database-production")["infra/aws/environments/production/terraform.tfvars"]
+    for line in ("multi_az                = true", "deletion_protection     = true", "nat_gateways            = 3",
+                 'zones                   = ["us-east-1a", "us-east-1b", "us-east-1c"]'):
+        assert line in tfvars, line
+
+
+def test_hostile_repository_names_are_escaped_in_hcl() -> None:
+    from generators.infra.terraform_aws import environment_files
+
+    hostile = design_infrastructure(REQUIREMENTS, cloud="aws", environment="production", compliance=[], budget={},
+                                    repository='acme/x"${file("/etc/passwd")}', region=None)
+    tfvars = environment_files(hostile, {"development": 1, "staging": 1, "production": 1})[
+        "infra/aws/environments/production/terraform.tfvars"]
+    assert 'repository  = "acme/x\\"$${file(\\"/etc/passwd\\")}"' in tfvars
