@@ -157,18 +157,21 @@ def dashboards(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext)
 
 @step_type("alerting_configurator")
 def alerting(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
-    """Saturation and health alerts, Alertmanager routing and a runbook per alert."""
+    """Saturation and health alerts, Alertmanager routing and a runbook per alert (runbooks only, for stacks whose
+    alerts live elsewhere)."""
     from generators.monitoring.alertmanager import alertmanager_config
     from generators.monitoring.alerts import alerts_file
     from generators.monitoring.runbooks import runbooks
 
     plan = _plan(inputs)
-    rules = alerts_file(plan)
     every = package.all_alerts(plan)
+    links = {rule.alert or "": rule.runbook_url for rule in every}
+    if plan.stack not in package.PROMETHEUS_STACKS:  # the stack's own monitors link the same runbooks
+        return {"alert_rules": {}, "routing_config": {}, "runbook_links": links, "runbooks": {"files": runbooks(every)}}
+    rules = alerts_file(plan)
     return {"alert_rules": {"files": {rules.path: rules.text()}},
             "routing_config": {"files": {"alertmanager/alertmanager.yml": alertmanager_config(plan)}},
-            "runbook_links": {rule.alert or "": rule.runbook_url for rule in every},
-            "runbooks": {"files": runbooks(every)}}
+            "runbook_links": links, "runbooks": {"files": runbooks(every)}}
 
 
 @step_type("slo_configurator")
@@ -216,7 +219,6 @@ def assemble(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -
     compliance = {path: text for path, text in docs.items() if "compliance" in path}
     guide = {path: text for path, text in docs.items() if path not in compliance}
     files.update(docs)
-    alerts = package.all_alerts(plan) if plan.stack == "prometheus_grafana" else []
-    text = pull_request(plan, inputs["infrastructure"], alerts, files)
+    text = pull_request(plan, inputs["infrastructure"], package.all_alerts(plan), files, package.not_generated(plan))
     return {"monitoring_package": {"files": dict(sorted(files.items())), "pull_request": text},
             "operational_guide": {"files": guide}, "compliance_report": {"files": compliance}}

@@ -24,6 +24,7 @@ from generators.monitoring.slo import slo_file
 # Sibling generators, by module: which stacks they serve.
 EXTRAS = {"dashboards": ("prometheus_grafana",), "logs": None, "traces": None, "playbooks": None, "docs": None}
 OTHER_STACKS = ("elk", "datadog", "new_relic")
+PROMETHEUS_STACKS = ("prometheus_grafana", "elk")  # elk keeps metrics and alerts in Prometheus and Alertmanager
 
 
 def slo_rule_files(plan: MonitoringPlan) -> list[RuleFile]:
@@ -79,6 +80,12 @@ def extra_files(plan: MonitoringPlan, name: str) -> dict[str, str]:
 def stack_available(stack: str) -> bool:
     """Whether this installation has a generator for the elk, datadog or new_relic stack."""
     return _module(f"stacks.{stack}") is not None
+
+
+def not_generated(plan: MonitoringPlan) -> list[str]:
+    """What the stack's module says it leaves out, for the pull request."""
+    module = _module("stacks")
+    return list(module.not_generated(plan)) if module is not None else []
 
 
 def stack_files(plan: MonitoringPlan) -> dict[str, str] | None:

@@ -50,8 +50,9 @@ def secrets_needed(plan: MonitoringPlan) -> list[str]:
 
 
 def pull_request(plan: MonitoringPlan, infrastructure: dict[str, Any], alerts: list[Rule],
-                 files: dict[str, str]) -> dict[str, str]:
-    """{"title", "body"} of the monitoring pull request."""
+                 files: dict[str, str], stack_not_generated: list[str] | None = None) -> dict[str, str]:
+    """{"title", "body"} of the monitoring pull request; `stack_not_generated` adds the stack's own gaps."""
+    prometheus = "prometheus/prometheus.yml" in files
     count = len(plan.services)
     title = f"Monitoring ({plan.stack}): SLOs, burn-rate alerts and routing for {count} service" + \
         ("s" if count != 1 else "")
@@ -82,24 +83,29 @@ def pull_request(plan: MonitoringPlan, infrastructure: dict[str, Any], alerts: l
               "",
               "**Freeze condition**: while `ErrorBudgetExhausted` fires for a service, only fixes and rollbacks are "
               "deployed to it.",
-              "", "## Alerts", "", "Every alert has `severity`, `team`, a summary, a description and a runbook:", ""]
+              "", "## Alerts", ""]
+    lines += ["Every alert has `severity`, `team`, a summary, a description and a runbook:" if prometheus else
+              f"The {plan.stack} monitors link these runbooks, one per alert of the Prometheus equivalent:", ""]
     for name in sorted({rule.alert or "" for rule in alerts}):
         lines.append(f"- [{name}](docs/runbooks/{name}.md)")
     lines += ["", "## Before merging", ""]
-    secrets = secrets_needed(plan)
-    lines += [f"- Create {item}." for item in secrets] or ["- No alerting channel was given: alerts reach no one "
-                                                           "until you add one (`monitoring.alert_channels`)."]
-    lines += [f"- Run Prometheus with `--storage.tsdb.retention.time={RAW_RETENTION}`.",
-              "- Instrument each service with `http_requests_total{code}` and the "
-              "`http_request_duration_seconds` histogram (with a bucket at its p99 objective).",
-              "", "## Checked", "",
-              "- `promtool check config prometheus/prometheus.yml`",
-              "- `promtool check rules --lint-fatal prometheus/rules/*.yml`",
-              "- `promtool test rules prometheus/tests/*.yml`: per SLO, a 20× burn pages, a 4× burn opens only a "
-              "ticket, half the budget fires nothing",
-              "- `amtool check-config alertmanager/alertmanager.yml`",
-              "", "## Not generated", ""]
-    lines += [f"- {item}" for item in NOT_GENERATED]
+    if prometheus:
+        secrets = secrets_needed(plan)
+        lines += [f"- Create {item}." for item in secrets] or ["- No alerting channel was given: alerts reach no one "
+                                                               "until you add one (`monitoring.alert_channels`)."]
+        lines.append(f"- Run Prometheus with `--storage.tsdb.retention.time={RAW_RETENTION}`.")
+    lines += ["- Instrument each service with `http_requests_total{code}` and the "
+              "`http_request_duration_seconds` histogram (with a bucket at its p99 objective)."]
+    if prometheus:
+        lines += ["", "## Checked", "",
+                  "- `promtool check config prometheus/prometheus.yml`",
+                  "- `promtool check rules --lint-fatal prometheus/rules/*.yml`",
+                  "- `promtool test rules prometheus/tests/*.yml`: per SLO, a 20× burn pages, a 4× burn opens only a "
+                  "ticket, half the budget fires nothing",
+                  "- `amtool check-config alertmanager/alertmanager.yml`"]
+    lines += ["", "## Not generated", ""]
+    lines += [f"- {item}" for item in (NOT_GENERATED if prometheus else NOT_GENERATED[:1])]
+    lines += [f"- {item}" for item in stack_not_generated or []]
     notes = infrastructure.get("notes") or []
     if notes:
         lines += ["", "## Notes on the inventory", ""] + [f"- {note}" for note in notes]

@@ -177,3 +177,28 @@ def test_repository_case_reads_services_tiers_and_single_points_of_failure(outpu
     receivers = {r["name"]: r for r in yaml(own_files(run)["alertmanager/alertmanager.yml"])["receivers"]}
     assert receivers["escalation"]["sns_configs"][0]["phone_number"] == "+447700900123"
     assert receivers["platform-ticket"]["email_configs"][0]["to"] == "ops@example.com"
+
+
+def test_the_package_gathers_dashboards_collectors_playbooks_and_docs(outputs: dict[str, Any]) -> None:
+    files = outputs["inventory"].outputs["monitoring_package"]["files"]
+    assert {"grafana/dashboards/overview.json", "grafana/dashboards/service-checkout.json",
+            "collectors/vector.yaml", "collectors/otel-collector.yaml", "playbooks/README.md",
+            "docs/monitoring/operations.md", "docs/monitoring/compliance.md"} <= set(files)
+    guide = outputs["inventory"].outputs["operational_guide"]["files"]
+    assert "docs/monitoring/operations.md" in guide and "docs/monitoring/compliance.md" not in guide
+    assert list(outputs["inventory"].outputs["compliance_report"]["files"]) == ["docs/monitoring/compliance.md"]
+
+
+@pytest.mark.parametrize(("stack", "own", "prometheus"), [("elk", "elk/filebeat.yml", True),
+                                                         ("datadog", "datadog/main.tf", False),
+                                                         ("new_relic", "newrelic/main.tf", False)])
+def test_other_stacks_get_their_own_files_runbooks_and_prometheus_only_where_alerts_stay_there(
+        stack: str, own: str, prometheus: bool) -> None:
+    run = run_monitoring({**inventory_inputs(), "monitoring_stack": stack})
+    files = run.outputs["monitoring_package"]["files"]
+    assert own in files and "docs/runbooks/AvailabilityBudgetBurnPage.md" in files
+    assert ("prometheus/rules/slo-checkout.yml" in files) is prometheus
+    assert ("alertmanager/alertmanager.yml" in files) is prometheus
+    assert not any(path.startswith("grafana/") for path in files)
+    body = run.outputs["monitoring_package"]["pull_request"]["body"]
+    assert ("## Checked" in body) is prometheus and "## Not generated" in body
