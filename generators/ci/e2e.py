@@ -57,7 +57,8 @@ def e2e_plan(unit: Unit) -> E2EPlan | None:
         )
     return E2EPlan(
         framework="cypress",
-        command=_args(command, f"--reporter junit --reporter-options mochaFile={E2E_DIR}/junit-[hash].xml"),
+        # Quoted: [hash] is Cypress's placeholder, but to the shell it is a glob bracket.
+        command=_args(command, f"--reporter junit --reporter-options 'mochaFile={E2E_DIR}/junit-[hash].xml'"),
         env={"CI": "true"},
         junit=f"{E2E_DIR}/*.xml",
         note="end-to-end tests run in their own Cypress job (the Cypress binary comes with `npm ci`; the job "
