@@ -189,6 +189,11 @@ def _e2e(record: Record, unit: Unit, scripts: dict[str, Any], deps: dict[str, st
             continue
         script = next((name for name in ("test:e2e", "e2e", "test:playwright", "test:cypress")
                        if isinstance(scripts.get(name), str) and framework in scripts[name]), None)
+        # A task runner's e2e script (`nx run-many -t e2e`, `turbo run e2e`) names no runner, but it is the one
+        # that knows where the suite's config lives (`cypress run` at the root would find none); it is taken
+        # when this is the only end-to-end runner installed, so the script cannot belong to another one.
+        if script is None and sum(name in deps for name, _ in known.NODE_E2E) == 1:
+            script = next((name for name in ("test:e2e", "e2e") if isinstance(scripts.get(name), str)), None)
         exe = {"pnpm": "pnpm exec", "yarn": "yarn", "bun": "bunx"}.get(unit.package_manager, "npx --no-install")
         command = (f"{'npm run' if unit.package_manager == 'npm' else unit.package_manager + ' run'} {script}" if script
                    else f"{exe} {'playwright test' if framework == 'playwright' else 'cypress run'}")

@@ -18,6 +18,7 @@ SERVERS = frozenset({"rails", "sinatra", "hanami"})
 DRIVERS = {"pg": "postgres", "mysql2": "mysql", "trilogy": "mysql", "redis": "redis", "mongoid": "mongodb",
            "bunny": "rabbitmq", "sidekiq": "redis"}
 RUBY_FILES = (".ruby-version", "config/database.yml", "_config.yml", ".rspec")
+RAKEFILES = ("Rakefile", "rakefile", "Rakefile.rb", "rakefile.rb")  # the names rake looks for
 
 
 def gems(text: str) -> dict[str, str]:
@@ -51,7 +52,11 @@ def detect_ruby(record: Record, directory: str) -> Unit:
             common.framework(record, unit, framework, manifest, f"gem '{name}' in the {listed[name]} of Gemfile")
     if "jekyll" in unit.frameworks:
         unit.build_script = "bundle exec jekyll build"
-        record.fact(directory, "build_tool", "jekyll", join(directory, "_config.yml"), "Jekyll site (_config.yml + jekyll gem)")
+        config = join(directory, "_config.yml")
+        if record.layout.has(config):
+            record.fact(directory, "build_tool", "jekyll", config, "Jekyll site (_config.yml + jekyll gem)")
+        else:
+            record.fact(directory, "build_tool", "jekyll", manifest, "jekyll gem in Gemfile (no _config.yml)")
     common.services(record, unit, where, DRIVERS, manifest, "gem")
     database = record.text(join(directory, "config/database.yml")) or ""
     for adapter, service in (("postgresql", "postgres"), ("mysql2", "mysql"), ("trilogy", "mysql")):
@@ -76,8 +81,15 @@ def _tests(record: Record, unit: Unit, listed: dict[str, str]) -> None:
         common.tests(record, unit, "rspec", "bundle exec rspec", specs[0],
                      f"{len(specs)} *_spec.rb files; rspec in Gemfile")
     elif minitests:
-        command = "bin/rails test" if "rails" in unit.frameworks else "bundle exec rake test"
-        common.tests(record, unit, "minitest", command, minitests[0], f"{len(minitests)} *_test.rb files (minitest)")
+        rakefile = next((name for name in RAKEFILES if record.layout.has(join(unit.path, name))), None)
+        if "rails" in unit.frameworks:
+            command = "bin/rails test"
+        elif rakefile:
+            command = "bundle exec rake test"
+        else:  # `rake test` needs a Rakefile's TestTask; without one, load every test file the way it would
+            command = "bundle exec ruby -Itest -e 'Dir.glob(\"./test/**/*_test.rb\").sort.each { |file| require file }'"
+        common.tests(record, unit, "minitest", command, minitests[0], f"{len(minitests)} *_test.rb files (minitest)"
+                     + ("" if "rails" in unit.frameworks else f"; {rakefile} runs them" if rakefile else "; no Rakefile"))
     else:
         common.tests(record, unit, None, None, unit.manifest, "no *_spec.rb or *_test.rb files")
 

@@ -37,7 +37,8 @@ def test_every_required_fixture_case_exists() -> None:
                 "monorepo-py-node", "two-lockfiles", "npm-placeholder-test", "no-tests", "needs-database",
                 "existing-ci", "versions-disagree", "rust-cargo", "rust-workspace", "java-maven", "java-gradle-multi",
                 "dotnet", "ruby-rails", "php-laravel", "elixir-phoenix", "hugo-site", "python-pdm", "python-hatch-tox",
-                "node-bun", "node-playwright"}
+                "node-bun", "node-playwright", "node-nx-angular", "node-lerna-vue-astro", "ruby-sinatra-jekyll",
+                "php-symfony-pest", "python-nox"}
     assert required <= set(CASES)
 
 

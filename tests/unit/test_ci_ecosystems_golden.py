@@ -12,7 +12,8 @@ from test_ci_golden import expected
 from test_ci_golden import produced
 
 CASES = ["rust-cargo", "rust-workspace", "java-maven", "java-gradle-multi", "dotnet", "ruby-rails", "php-laravel",
-         "elixir-phoenix", "hugo-site", "python-pdm", "python-hatch-tox", "node-bun", "node-playwright"]
+         "elixir-phoenix", "hugo-site", "python-pdm", "python-hatch-tox", "node-bun", "node-playwright",
+         "node-nx-angular", "node-lerna-vue-astro", "ruby-sinatra-jekyll", "php-symfony-pest", "python-nox"]
 
 
 @pytest.mark.parametrize("case", CASES)
