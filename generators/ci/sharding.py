@@ -95,7 +95,8 @@ def _python(unit: Unit, threshold: int) -> ShardPlan | str:
     paths_rc = '"${RUNNER_TEMP:-/tmp}/coverage-paths.rc"'
     return ShardPlan(
         pre=plan.pre,
-        listing=f"{base} --collect-only -q | grep '::' | cut -d: -f1 | sort -u > {FILES}",
+        # `-q` prints node ids (path::name), `-qq` (with -q in addopts) "path: count": both start with the file.
+        listing=f"{base} --collect-only -q | grep -Eo '^[^:[:space:]]+\\.py' | sort -u > {FILES}",
         command="\n".join([
             f"mkdir -p {SHARD_DIR}",
             f"printf '%s\\n' \"$PWD\" > \"{SHARD_DIR}/root-$SHARD_INDEX.txt\"",
