@@ -23,6 +23,7 @@ from bot import lifecycle
 from bot import messages
 from bot import onboarding
 from bot.errors import UserError
+from bot.monitoring_job import BRANCH as MONITORING_BRANCH
 from bot.github_tree import GitHubTree
 from bot.publishers import BaseCommit
 from bot.publishers import BranchNotOurs
@@ -35,7 +36,7 @@ from bot.run_index import record_run
 
 log = logging.getLogger(__name__)
 
-BOT_BRANCHES = (jobs.BRANCH, onboarding.BRANCH)
+BOT_BRANCHES = (jobs.BRANCH, onboarding.BRANCH, MONITORING_BRANCH)
 STALE_MARKER = "<!-- devops-bot:stale -->"
 STALE_KEY = "devops-bot:stale-comment:{repository_id}:{number}"
 STALE_TTL_SECONDS = 90 * 24 * 3600
@@ -98,6 +99,8 @@ def _regenerate(repo: Repository, request: dict[str, Any], deps: jobs.Deps, defa
             files, body = onboarding_files(repo.full_name, tree, head_sha, default_branch, deps,
                                            jobs.run_setup_pipeline)
             title = onboarding.TITLE
+        elif branch == MONITORING_BRANCH:
+            files, title, body = _monitoring_package(repo, tree, head_sha, default_branch, deps)
         else:
             run = jobs.run_setup_pipeline(repo.full_name, tree, head_sha, default_branch, {}, deps)
             files = run.outputs["ci_cd_package"]["files"]
@@ -113,6 +116,18 @@ def _regenerate(repo: Repository, request: dict[str, Any], deps: jobs.Deps, defa
     except BranchNotOurs:
         return "branch_not_ours"
     return "updated" if result.updated or result.created else "unchanged"
+
+
+def _monitoring_package(repo: Repository, tree: Any, head_sha: str, default_branch: str,
+                        deps: jobs.Deps) -> tuple[dict[str, str], str, str]:
+    """The monitoring pull request regenerated with the stack and channels .devops.yml gives now."""
+    from bot.config_checks import read_config_from_tree
+    from bot.monitoring_job import run_monitoring_pipeline
+
+    run = run_monitoring_pipeline(repo.full_name, tree, head_sha, default_branch, None, read_config_from_tree(tree),
+                                  deps.runner or jobs._engine_runner(), run_id=deps.job_id, store=deps.run_store)
+    package = run.outputs["monitoring_package"]
+    return package["files"], package["pull_request"]["title"], package["pull_request"]["body"]
 
 
 def comment_stale_once(redis: Any, repository_id: int, pull: PullRequest, branch: str) -> bool:

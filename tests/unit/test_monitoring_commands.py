@@ -121,3 +121,15 @@ def test_someone_without_write_access_is_refused(fake_github: FakeGitHub, payloa
     summary = run_github_command(command_request(payload, "setup_monitoring", monitoring_stack=None),
                                  deps=deps(fake_github))
     assert summary["outcome"] == "not_allowed" and repo.open_pulls() == []
+
+
+def test_refresh_regenerates_the_monitoring_pull_request_from_the_new_devops_yml(
+        fake_github: FakeGitHub, payload: dict[str, Any]) -> None:
+    repo = seed_shop(fake_github, payload, "/devops setup monitoring", {".devops.yml": DEVOPS_YML})
+    run_github_command(command_request(payload, "setup_monitoring", monitoring_stack=None), deps=deps(fake_github))
+    base = payload["repository"]["default_branch"]
+    repo.commit_on(base, {".devops.yml": DEVOPS_YML.replace("#shop-alerts", "#checkout-oncall")},
+                   message="Alerts to the on-call channel")
+    summary = run_github_command(command_request(payload, "refresh"), deps=deps(fake_github))
+    assert {"branch": BRANCH, "outcome": "updated"}.items() <= summary["pulls"][0].items()
+    assert "channel: '#checkout-oncall'" in repo.files_on(BRANCH)["alertmanager/alertmanager.yml"]
