@@ -52,6 +52,7 @@ def pipeline_docs(design: dict[str, Any], jobs: list[dict[str, Any]], security: 
         workflow_path=workflow_path,
         branches=design["branches"]["push"],
         platform_doc=platform_doc(design),
+        split_units=[str(job["unit"]) for job in jobs if job.get("coverage_gate")],
     )
     return {"docs/ci-cd.md": text}
 

@@ -189,8 +189,13 @@ def test_an_ecosystem_without_test_splitting_keeps_one_gated_job_and_the_pull_re
     assert "tests run in one job, not 4 shards: cargo-llvm-cov merges only" in result["implementation_guide"]["body"]
 
 
-def test_the_pull_request_says_how_the_tests_are_split() -> None:
-    body = outputs("python-pip", "github_actions", test_shards=3)["implementation_guide"]["body"]
+def test_the_pull_request_and_the_docs_say_how_the_tests_are_split() -> None:
+    result = outputs("python-pip", "github_actions", test_shards=3)
+    docs = result["ci_cd_package"]["files"]["docs/ci-cd.md"]
+    assert "Test splitting: the tests of `root` run in 3 parallel shards" in docs
+    assert "fails below 80%" in docs
+    assert "Test splitting" not in outputs("python-pip", "github_actions")["ci_cd_package"]["files"]["docs/ci-cd.md"]
+    body = result["implementation_guide"]["body"]
     assert "tests split into 3 parallel shards" in body
     assert "\\`coverage combine\\` merges the shards' data in the coverage gate job" in body
 
