@@ -170,8 +170,10 @@ def _rollout_settings(raw: dict[str, Any], where: str, problems: list[str]) -> d
             settings["canary_stages"] = stages
     criteria = raw.get("success_criteria")
     if criteria is not None:
-        if not isinstance(criteria, dict) or set(criteria) - {"error_rate", "latency_p99", "require_data"}:
-            problems.append(f"{where}.success_criteria: a mapping of error_rate, latency_p99 and require_data")
+        if not isinstance(criteria, dict) or set(criteria) - {"error_rate", "latency_p99", "require_data",
+                                                              "error_budget_burn"}:
+            problems.append(f"{where}.success_criteria: a mapping of error_rate, latency_p99, require_data and "
+                            "error_budget_burn ({availability, max_burn_rate, service}: judge the SLO's burn)")
         else:
             # a stage's own success_criteria win over the app's
             base = stages if isinstance(stages, list) else DEFAULT_CANARY_STAGES

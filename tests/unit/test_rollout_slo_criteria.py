@@ -60,3 +60,15 @@ def test_a_canary_plan_carries_the_slo_criterion_to_every_stage() -> None:
 def test_an_impossible_availability_is_refused() -> None:
     with pytest.raises(UserError, match="error_budget_burn.availability must be a percentage above 0 and below 100"):
         criteria_from({"error_budget_burn": {"availability": 100}}, Criteria(), True)
+
+
+def test_the_apps_file_of_slack_deploy_can_select_the_slo_burn_for_every_canary_stage() -> None:
+    from bot.deploy_apps import parse_apps
+
+    apps = parse_apps({"apps": {"checkout": {
+        "repository": "acme/checkout", "artifact": {"type": "container_registry", "location": "ghcr.io/acme/checkout"},
+        "environments": ["production"], "stages": [{"percentage": 10, "duration": 60}, {"percentage": 100}],
+        "success_criteria": {"error_budget_burn": {"service": "checkout", "availability": 99.9}}}}})
+    stages = plan_stages("canary", apps["checkout"].rollout_settings)
+    assert [s.criteria.slo_error_budget for s in stages] == [0.001, 0.001]
+    assert evaluate(stages[0].criteria, {"error_rate": 0.02, "p99_ms": 10})  # 20x > 14.4x
