@@ -5,7 +5,9 @@
 Each analysis runs in a fresh child interpreter, so its peak RSS is the analysis's own plus the interpreter's;
 the child's baseline RSS after imports is printed beside it. Peak RSS is the child's VmHWM: ru_maxrss would
 carry over the parent's high-water mark through fork and exec (the parent holds the whole fake repository).
-Wall time, peak memory and, for GitHub, the API calls the counting client made are printed per run.
+Wall time, the child's CPU time (user + system: less sensitive to other load on the machine than wall time;
+for GitHub it leaves out the fake server, which runs in the parent), peak memory and, for GitHub, the API calls
+the counting client made are printed per run.
 --count-calls adds a second run of each under cProfile and prints its Python function-call count, a figure
 that does not depend on how busy the machine's CPUs are.
 """
@@ -112,7 +114,7 @@ def child(mode: str, path: str, url: str, sha: str, count_calls: bool = False) -
 
         profile = cProfile.Profile()
         profile.enable()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     if mode == "local":
         from bot.trees import LocalTree
 
@@ -127,14 +129,15 @@ def child(mode: str, path: str, url: str, sha: str, count_calls: bool = False) -
         github = make_github("ghs_bench", url, counter=counter, timeout=600)
         tree = GitHubTree(github.get_repo("acme/monorepo"), sha)
     analysis = analyze(tree)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     calls = 0
     if profile is not None:
         import pstats
 
         profile.disable()
         calls = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
-    print(json.dumps({"seconds": round(elapsed, 2), "peak_rss_mb": round(peak_rss_kb() / 1024, 1),
+    print(json.dumps({"seconds": round(elapsed, 2), "cpu_seconds": round(cpu, 2),
+                      "peak_rss_mb": round(peak_rss_kb() / 1024, 1),
                       "baseline_rss_mb": round(baseline / 1024, 1), "units": len(analysis.units),
                       "api_calls": counter.calls if counter else 0, "function_calls": calls,
                       "truncated": bool(getattr(tree, "truncated", False))}))
@@ -170,7 +173,8 @@ def main() -> None:
         print(f"generated {count} files in {args.services} services under {root} "
               f"({time.perf_counter() - started:.1f} s)")
         local = run_child("local", str(root), "-", "-")
-        print(f"local : {local['seconds']:.2f} s, peak RSS {local['peak_rss_mb']} MB "
+        print(f"local : {local['seconds']:.2f} s ({local['cpu_seconds']:.2f} s CPU), "
+              f"peak RSS {local['peak_rss_mb']} MB "
               f"(interpreter after imports {local['baseline_rss_mb']} MB), {local['units']} units")
         if args.count_calls:
             print(f"local : {run_child('local', str(root), '-', '-', count_calls=True)['function_calls']} "
@@ -186,7 +190,8 @@ def main() -> None:
             remote = run_child("github", "-", fake.base_url, repo.branch_head("main") or "")
             if args.count_calls:
                 counted = run_child("github", "-", fake.base_url, repo.branch_head("main") or "", count_calls=True)
-        print(f"github: {remote['seconds']:.2f} s, peak RSS {remote['peak_rss_mb']} MB "
+        print(f"github: {remote['seconds']:.2f} s ({remote['cpu_seconds']:.2f} s client CPU), "
+              f"peak RSS {remote['peak_rss_mb']} MB "
               f"(interpreter after imports {remote['baseline_rss_mb']} MB), {remote['units']} units, "
               f"{remote['api_calls']} API calls, tree truncated: {remote['truncated']}")
         if args.count_calls:

@@ -154,7 +154,8 @@ class Layout:
                     project_dir[directory] = is_project_file(path)
                 if project_dir[directory]:
                     layout.projects.setdefault(manifest_dir(path), set()).add(language)
-        for directory, names in by_dir.items():  # Hugo's older config.toml is only a site when Hugo's directories sit beside it
+        # Hugo's older config.toml is only a site when Hugo's directories sit beside it.
+        for directory, names in by_dir.items():
             if "config.toml" in names and is_project_file(join(directory, "config.toml")) and any(
                     key == join(directory, name) or key.startswith(join(directory, name) + "/")
                     for name in HUGO_DIRS for key in by_dir):

@@ -88,8 +88,9 @@ def _tests(record: Record, unit: Unit, listed: dict[str, str]) -> None:
             command = "bundle exec rake test"
         else:  # `rake test` needs a Rakefile's TestTask; without one, load every test file the way it would
             command = "bundle exec ruby -Itest -e 'Dir.glob(\"./test/**/*_test.rb\").sort.each { |file| require file }'"
-        common.tests(record, unit, "minitest", command, minitests[0], f"{len(minitests)} *_test.rb files (minitest)"
-                     + ("" if "rails" in unit.frameworks else f"; {rakefile} runs them" if rakefile else "; no Rakefile"))
+        runs = "" if "rails" in unit.frameworks else f"; {rakefile} runs them" if rakefile else "; no Rakefile"
+        common.tests(record, unit, "minitest", command, minitests[0],
+                     f"{len(minitests)} *_test.rb files (minitest){runs}")
     else:
         common.tests(record, unit, None, None, unit.manifest, "no *_spec.rb or *_test.rb files")
 

@@ -61,9 +61,11 @@ def test_a_sinatra_service_tested_with_minitest_and_its_jekyll_docs_site_are_two
     assert (api.test_framework, api.test_command) == ("minitest", "bundle exec rake test")
     assert cited(analysis, "test_framework", "minitest") == [
         ("test/app_test.rb", "1 *_test.rb files (minitest); Rakefile runs them")]
-    assert api.runtime_version and (api.runtime_version.value, api.runtime_version.source) == ("3.3.6", ".ruby-version")
+    assert api.runtime_version and api.runtime_version.value == "3.3.6"
+    assert api.runtime_version.source == ".ruby-version"
     assert docs.frameworks == ["jekyll"] and docs.build_script == "bundle exec jekyll build"
-    assert cited(analysis, "build_tool", "jekyll", "docs") == [("docs/_config.yml", "Jekyll site (_config.yml + jekyll gem)")]
+    assert cited(analysis, "build_tool", "jekyll", "docs") == [
+        ("docs/_config.yml", "Jekyll site (_config.yml + jekyll gem)")]
     assert (docs.lockfile, docs.test_command, docs.is_service) == ("docs/Gemfile.lock", None, False)
 
 
@@ -72,7 +74,8 @@ def test_a_symfony_app_tested_with_pest_is_a_php_service() -> None:
     app = units[""]
     assert app.frameworks == ["symfony"] and app.is_service
     assert (app.test_framework, app.test_command) == ("pest", "vendor/bin/pest")
-    assert cited(analysis, "test_framework", "pest")[0][1].startswith("2 *Test.php files; pestphp/pest in composer.json")
+    [(file, rule)] = cited(analysis, "test_framework", "pest")
+    assert rule.startswith("2 *Test.php files; pestphp/pest in composer.json") and file.startswith("tests/")
     assert app.runtime_version and app.runtime_version.value == "8.2"
     assert (app.lockfile, app.lint_tools) == ("composer.lock", ["phpstan"])
 
@@ -88,7 +91,8 @@ def test_a_noxfile_is_the_repositorys_test_runner_over_pytest() -> None:
 
 def test_minitest_without_a_rakefile_loads_the_test_files_itself() -> None:
     paths = ["Gemfile", "Gemfile.lock", "app.rb", "test/app_test.rb"]
-    unit = analyze_snapshot(paths, {"Gemfile": 'source "https://rubygems.org"\ngem "sinatra"\ngem "minitest"\n'}).units[0]
+    gemfile = 'source "https://rubygems.org"\ngem "sinatra"\ngem "minitest"\n'
+    unit = analyze_snapshot(paths, {"Gemfile": gemfile}).units[0]
     assert unit.test_framework == "minitest"
     assert unit.test_command == ("bundle exec ruby -Itest -e "
                                  "'Dir.glob(\"./test/**/*_test.rb\").sort.each { |file| require file }'")
