@@ -159,6 +159,7 @@ def dashboards(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext)
 def alerting(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
     """Saturation and health alerts, Alertmanager routing and a runbook per alert (runbooks only, for stacks whose
     alerts live elsewhere)."""
+    from generators.monitoring.alert_tests import alert_tests
     from generators.monitoring.alertmanager import alertmanager_config
     from generators.monitoring.alerts import alerts_file
     from generators.monitoring.runbooks import runbooks
@@ -169,7 +170,8 @@ def alerting(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -
     if plan.stack not in package.PROMETHEUS_STACKS:  # the stack's own monitors link the same runbooks
         return {"alert_rules": {}, "routing_config": {}, "runbook_links": links, "runbooks": {"files": runbooks(every)}}
     rules = alerts_file(plan)
-    return {"alert_rules": {"files": {rules.path: rules.text()}},
+    test_path, tests = alert_tests(plan, rules)
+    return {"alert_rules": {"files": {rules.path: rules.text(), test_path: tests}},
             "routing_config": {"files": {"alertmanager/alertmanager.yml": alertmanager_config(plan)}},
             "runbook_links": links, "runbooks": {"files": runbooks(every)}}
 

@@ -10,6 +10,7 @@ import importlib
 from typing import Any
 
 from generators.ci.yaml_out import dump
+from generators.monitoring.alert_tests import alert_tests
 from generators.monitoring.alertmanager import alertmanager_config
 from generators.monitoring.alerts import alerts_file
 from generators.monitoring.model import MonitoringPlan
@@ -51,6 +52,8 @@ def prometheus_files(plan: MonitoringPlan) -> dict[str, str]:
              "alertmanager/alertmanager.yml": alertmanager_config(plan)}
     for rule_file in (recording_file(), alerts_file(plan)):
         files[rule_file.path] = rule_file.text()
+    path, text = alert_tests(plan, alerts_file(plan))
+    files[path] = text
     for service in plan.services:
         slo = plan.slo_for(service.name)
         if slo is None:

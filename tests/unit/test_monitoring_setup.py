@@ -56,7 +56,8 @@ def test_promtool_accepts_the_config_lints_the_rules_and_passes_the_generated_un
     root = write(files, tmp_path)
     rules = sorted(p for p in files if p.startswith("prometheus/rules/"))
     tests = sorted(p for p in files if p.startswith("prometheus/tests/"))
-    assert rules and len(tests) == len([p for p in rules if "/slo-" in p])
+    # one test file per SLO rule file, and one for the health and saturation alerts
+    assert rules and len(tests) == len([p for p in rules if "/slo-" in p]) + 1 and "prometheus/tests/alerts.yml" in tests
     check([promtool_for_config(files["prometheus/prometheus.yml"]), "check", "config",
            "prometheus/prometheus.yml"], root)
     check([tool("promtool"), "check", "rules", "--lint-fatal", *rules], root)
@@ -202,3 +203,20 @@ def test_other_stacks_get_their_own_files_runbooks_and_prometheus_only_where_ale
     assert not any(path.startswith("grafana/") for path in files)
     body = run.outputs["monitoring_package"]["pull_request"]["body"]
     assert ("## Checked" in body) is prometheus and "## Not generated" in body
+
+
+def test_the_generated_alert_tests_fail_when_the_disk_prediction_looks_too_short(outputs: dict[str, Any],
+                                                                                  tmp_path: Path) -> None:
+    import subprocess
+
+    files = own_files(outputs["inventory"])
+    alerts = files["prometheus/rules/alerts.yml"]
+    broken = alerts.replace("[6h], 4 * 3600) < 0", "[6h], 600) < 0")
+    assert broken != alerts
+    root = write({**files, "prometheus/rules/alerts.yml": broken}, tmp_path)
+    done = subprocess.run([tool("promtool"), "test", "rules", "prometheus/tests/alerts.yml"], cwd=root,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "DiskWillFillIn4h" in done.stdout + done.stderr
+    tests = yaml(files["prometheus/tests/alerts.yml"])["tests"]
+    assert [t["alert_rule_test"][0]["alertname"] for t in tests] == [
+        "NodeDown", "DiskSpaceLow", "DiskWillFillIn4h", "MemoryPressure", "DatastoreConnectionsHigh"]
