@@ -15,6 +15,7 @@ from rq import SimpleWorker
 from rq import Worker
 from rq.registry import ScheduledJobRegistry
 from rq.timeouts import TimerDeathPenalty
+from rq.worker import WorkerStatus
 
 from bot.settings import Settings
 
@@ -28,6 +29,13 @@ DELIVERY_TTL_SECONDS = 7 * 24 * 3600
 FAILED_JOB_TTL_SECONDS = 7 * 24 * 3600
 # Waits between retries of a job that failed on something transient (GitHub 5xx, rate limit, network).
 RETRY_BACKOFF_SECONDS = (10, 60, 300, 900)
+# How often an idle worker moves due scheduled jobs (rollout ticks, retries) onto the queue. RQ's own
+# scheduler looks once a second, so a tick ran up to a second late before any queueing.
+SCHEDULE_POLL_SECONDS = 0.1
+# Rollout ticks and gate timeouts are short, bounded state-machine steps that come many times a
+# minute per rollout: forking a work horse for each costs more than the step. They run in the
+# worker process (with the same job timeout); every other job still gets its own work horse.
+IN_PROCESS_JOBS = frozenset({"bot.rollouts.engine.tick", "bot.rollouts.engine.gate_timeout"})
 
 _embedded_lock = threading.Lock()
 _embedded_server: Any = None
@@ -117,16 +125,10 @@ def enqueue_job(queue: Queue, func_path: str, payload: dict[str, Any], *, job_id
     return bool(accepted)
 
 
-class EmbeddedWorker(SimpleWorker):
-    """An RQ worker that runs jobs in a thread of the web process, and schedules its own retries."""
+class SchedulesDueJobs:
+    """Mixed into an RQ worker: move due scheduled jobs onto the queue before each dequeue and while idle."""
 
-    # SIGALRM timeouts only work on the main thread; a timer thread works anywhere.
-    death_penalty_class = TimerDeathPenalty
-    poll_seconds = 1
-
-    def _install_signal_handlers(self) -> None:
-        # signal.signal() fails outside the main thread; the web server owns the signals.
-        pass
+    poll_seconds: float = 1
 
     def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None) -> Any:
         """Wait for a job in short slices, moving due retries onto the queue between slices."""
@@ -138,6 +140,36 @@ class EmbeddedWorker(SimpleWorker):
             result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=self.poll_seconds)
             if result is not None or self._stop_requested:
                 return result
+
+
+class EmbeddedWorker(SchedulesDueJobs, SimpleWorker):
+    """An RQ worker that runs jobs in a thread of the web process, and schedules its own retries."""
+
+    # SIGALRM timeouts only work on the main thread; a timer thread works anywhere.
+    death_penalty_class = TimerDeathPenalty
+    poll_seconds = 1
+
+    def _install_signal_handlers(self) -> None:
+        # signal.signal() fails outside the main thread; the web server owns the signals.
+        pass
+
+
+class BotWorker(SchedulesDueJobs, Worker):
+    """`devops-bot worker`: RQ's forking worker that is its own scheduler, every SCHEDULE_POLL_SECONDS.
+
+    Rollout ticks run in this process (IN_PROCESS_JOBS); any other job in a forked work horse.
+    """
+
+    poll_seconds = SCHEDULE_POLL_SECONDS
+
+    def execute_job(self, job: Any, queue: Queue) -> None:
+        """Rollout steps here, like RQ's SimpleWorker; the rest in a work horse."""
+        if job.func_name not in IN_PROCESS_JOBS:
+            super().execute_job(job, queue)
+            return
+        execution = self.prepare_execution(job)
+        self.perform_job(job, queue, execution)
+        self.set_state(WorkerStatus.IDLE)
 
 
 class EmbeddedWorkerThread(threading.Thread):
@@ -158,12 +190,14 @@ class EmbeddedWorkerThread(threading.Thread):
 
 
 def enqueue_due_jobs(queue: Queue) -> int:
-    """Move scheduled jobs (retries after a backoff) whose time has come onto the queue."""
+    """Move scheduled jobs (ticks, retries after a backoff) whose time has come onto the queue, each once."""
     registry = ScheduledJobRegistry(queue=queue)
     moved = 0
     for job_id in registry.get_jobs_to_schedule():
+        # Removing it is the claim: of several workers looking at once, only one gets 1 back.
+        if not queue.connection.zrem(registry.key, job_id):
+            continue
         job = queue.fetch_job(job_id)
-        registry.remove(job_id)
         if job is not None:
             queue._enqueue_job(job)  # what RQ's scheduler does, without its separate process
             moved += 1
@@ -178,9 +212,10 @@ def start_embedded_worker(conn: redis.Redis) -> EmbeddedWorkerThread:
 
 
 def run_worker(settings: Settings, burst: bool = False) -> None:
-    """Run an RQ worker with its scheduler on the bot's queue (`devops-bot worker`)."""
+    """Run the bot's worker, its own scheduler included, on the bot's queues (`devops-bot worker`)."""
     conn = connect(settings)
     if not settings.redis_url:
         log.warning("REDIS_URL is not set: this worker only sees its own embedded queue, which nothing feeds")
-    worker = Worker(worker_queues(conn), connection=conn)
-    worker.work(burst=burst, with_scheduler=True)
+    worker = BotWorker(worker_queues(conn), connection=conn)
+    # No RQ scheduler process: BotWorker moves due jobs itself, more often, and claims each one atomically.
+    worker.work(burst=burst, with_scheduler=False)

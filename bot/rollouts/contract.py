@@ -79,6 +79,7 @@ class Rollout:
     gate_timeout_seconds: float = 3600.0
     on_gate_timeout: str = "rollback"  # rollback | abort | pause | proceed: what a gate nobody answers does
     tick_token: str | None = None  # identifies the one scheduled tick; an older tick is stale
+    tick_due_at: float | None = None  # when that tick is scheduled (epoch seconds); its lateness is measured from here
     stage_started_at: float | None = None
     created_at: float = 0.0
     ended_at: float | None = None

@@ -61,12 +61,16 @@ class Outcome:
 
 def default_deps() -> Deps:
     """Dependencies for a worker job: Redis from the settings, platform and reporters named by the rollout."""
+    from rq import get_current_job
+
     from bot.platforms import platform_for
     from bot.queue import connect
     from bot.queue import get_queue
     from bot.settings import Settings
 
-    conn = connect(Settings.from_env(require_github=False))
+    job = get_current_job()
+    # Inside a worker the job's connection is the worker's own, already open: a tick costs no new handshake.
+    conn = job.connection if job is not None else connect(Settings.from_env(require_github=False))
     return Deps(redis=conn, queue=get_queue(conn), platform=platform_for, reporters=reporters_from_factories)
 
 

@@ -60,7 +60,7 @@ class Transition:
 
     rollout: Rollout
     deps: Deps
-    jobs: list[tuple[float, str, tuple[Any, ...], str]] = field(default_factory=list)
+    jobs: list[tuple[float, str, tuple[Any, ...], str]] = field(default_factory=list)  # (due at, func, args, id)
     news: list[Callable[[Reporter], None]] = field(default_factory=list)
 
     def event(self, kind: str, text: str, by: str | None = None) -> None:
@@ -69,9 +69,12 @@ class Transition:
         r.events.append({"at": self.deps.now(), "kind": kind, "text": text, "by": by})
         self.news.append(lambda rep: rep.event(r, kind, text))
 
-    def schedule(self, delay: float, func: str, args: tuple[Any, ...], job_id: str) -> None:
-        """A job to enqueue in the same transaction as the new state."""
-        self.jobs.append((delay, func, args, job_id))
+    def schedule(self, delay: float, func: str, args: tuple[Any, ...], job_id: str) -> float:
+        """A job to enqueue in the same transaction as the new state; returns when it is due (epoch seconds)."""
+        # RQ keeps whole seconds: round up so that a job never runs before its time.
+        due = float(math.ceil(self.deps.now() + delay))
+        self.jobs.append((due, func, args, job_id))
+        return due
 
 
 def enter_stage(step: Transition, index: int, platform: Platform) -> None:
@@ -92,7 +95,8 @@ def schedule_tick(step: Transition, delay: float) -> None:
     """Schedule the next analysis with a fresh token; any older tick becomes stale."""
     r = step.rollout
     r.tick_token = uuid.uuid4().hex[:12]
-    step.schedule(delay, TICK, (r.rollout_id, r.stage_index, r.tick_token), f"rollout-{r.rollout_id}-{r.tick_token}")
+    r.tick_due_at = step.schedule(delay, TICK, (r.rollout_id, r.stage_index, r.tick_token),
+                                  f"rollout-{r.rollout_id}-{r.tick_token}")
 
 
 def analyse(step: Transition, platform: Platform) -> None:
@@ -126,7 +130,7 @@ def complete_stage(step: Transition, platform: Platform) -> None:
     """Open the stage's gate, or move on."""
     r = step.rollout
     stage = r.stages[r.stage_index]
-    r.tick_token = None
+    r.tick_token = r.tick_due_at = None
     if stage.manual_approval:
         r.state, r.gate_token = WAITING_APPROVAL, uuid.uuid4().hex[:12]
         step.event("gate_waiting", messages.gate_waiting(stage, r.gate_timeout_seconds, r.on_gate_timeout))
@@ -154,6 +158,7 @@ def finish(step: Transition, platform: Platform) -> None:
     platform.promote(r)
     r.traffic = {"stable": 0, "canary": 100}
     r.state, r.tick_token, r.gate_token, r.ended_at = SUCCEEDED, None, None, step.deps.now()
+    r.tick_due_at = None
     step.event("succeeded", messages.succeeded(r))
 
 
@@ -163,6 +168,7 @@ def end_on_stable(step: Transition, platform: Platform, reason: str, state: str,
     platform.rollback(r)
     r.traffic = {"stable": 100, "canary": 0}
     r.state, r.reason, r.tick_token, r.gate_token, r.ended_at = state, reason, None, None, step.deps.now()
+    r.tick_due_at = None
     kind = "aborted" if state == ABORTED else "rollback"
     step.event(kind, reason if by else messages.rolled_back(reason, r.stable_version), by)
 
@@ -204,6 +210,7 @@ def fail(step: Transition, error: str) -> None:
         log.exception("rollback after a platform failure failed too for rollout %s", r.rollout_id)
     r.state, r.reason, r.tick_token, r.gate_token, r.ended_at = FAILED, messages.platform_failed(error), None, None, \
         step.deps.now()
+    r.tick_due_at = None
     step.event("failed", r.reason)
 
 
@@ -213,9 +220,8 @@ def commit(store: RolloutStore, step: Transition, reporters: list[Reporter] | No
     finished = r.state in TERMINAL
 
     def also(pipe: Any) -> None:
-        for delay, func, args, job_id in step.jobs:
-            # RQ keeps whole seconds: round up so that a tick never runs before its time.
-            at = datetime.fromtimestamp(math.ceil(deps.now() + delay), tz=timezone.utc)
+        for due, func, args, job_id in step.jobs:
+            at = datetime.fromtimestamp(due, tz=timezone.utc)
             # A tick that fails (Redis blip, busy lock) runs again; a replay of one that succeeded is stale.
             deps.queue.enqueue_at(at, func, *args, job_id=job_id, job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=600,
                                   failure_ttl=7 * 24 * 3600, retry=Retry(max=3, interval=[2, 10, 30]), pipeline=pipe)
