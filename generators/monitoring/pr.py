@@ -101,7 +101,8 @@ def pull_request(plan: MonitoringPlan, infrastructure: dict[str, Any], alerts: l
                   "- `promtool check config prometheus/prometheus.yml`",
                   "- `promtool check rules --lint-fatal prometheus/rules/*.yml`",
                   "- `promtool test rules prometheus/tests/*.yml`: per SLO, a 20× burn pages, a 4× burn opens only a "
-                  "ticket, half the budget fires nothing",
+                  "ticket, half the budget fires nothing; a node down, a full or filling disk, low memory and a "
+                  "datastore near its connection limit each fire their alert",
                   "- `amtool check-config alertmanager/alertmanager.yml`"]
     lines += ["", "## Not generated", ""]
     lines += [f"- {item}" for item in (NOT_GENERATED if prometheus else NOT_GENERATED[:1])]
