@@ -1,4 +1,4 @@
-"""The `devops-bot` command: serve, worker, run, setup-ci, analyze."""
+"""The `devops-bot` command: serve, worker, run, setup-ci, setup-monitoring, setup-infra, analyze."""
 
 from __future__ import annotations
 
@@ -71,6 +71,18 @@ def _parser() -> argparse.ArgumentParser:
     monitoring.add_argument("--stack", help="default: monitoring.stack in PATH/.devops.yml, else prometheus_grafana")
     monitoring.add_argument("--out", type=Path, help="write the files here instead of committing a branch")
     monitoring.set_defaults(handler=_setup_monitoring)
+
+    infra = commands.add_parser("setup-infra", help="generate Terraform, a compliance mapping and a cost estimate "
+                                "for a local repository")
+    infra.add_argument("path", type=Path)
+    infra.add_argument("--cloud", help="default: infrastructure.cloud_provider in PATH/.devops.yml")
+    infra.add_argument("--environment", help="the environment the budget is about (default: production)")
+    infra.add_argument("--compliance", help="frameworks separated by commas: hipaa,pci_dss,sox,gdpr,fedramp")
+    infra.add_argument("--budget", help="monthly limit in US dollars")
+    infra.add_argument("--priority", help="cost, balanced (default) or performance")
+    infra.add_argument("--region", help="default: infrastructure.region in PATH/.devops.yml, else us-east-1")
+    infra.add_argument("--out", type=Path, help="write the files here instead of committing a branch")
+    infra.set_defaults(handler=_setup_infra)
 
     demo = commands.add_parser("deploy-demo", help="run a short real canary on a local HAProxy + Prometheus stack")
     demo.add_argument("--stage-seconds", type=float, default=4, help="how long each canary stage lasts")
@@ -211,6 +223,39 @@ def _setup_monitoring(args: argparse.Namespace) -> int:
     # the stack given here wins, then PATH/.devops.yml's monitoring section, then what the repository shows
     run = _run_local("monitoring_setup", monitoring_inputs(str(root), args.stack, _local_config(root)))
     package = run.outputs["monitoring_package"]
+    files, text = package["files"], package["pull_request"]
+    if args.out:
+        _write(args.out, files)
+        where = f"wrote {len(files)} files under {args.out}"
+    else:
+        result = LocalGitPublisher(root).publish(files, branch=BRANCH, message=text["title"])
+        where = f"committed {len(files)} files on branch {BRANCH} ({result})"
+    print(f"# {text['title']}\n\n{text['body']}\n---\n{where}")
+    return 0
+
+
+def _setup_infra(args: argparse.Namespace) -> int:
+    from bot.infra_job import BRANCH
+    from bot.infra_job import infra_inputs
+    from bot.publishers import LocalGitPublisher
+    from handlers.infra_command import parse_setup_infra
+
+    root = args.path.resolve()
+    if not root.is_dir():
+        raise UserError(f"{args.path} is not a directory")
+    config = _local_config(root)
+    words = [args.cloud or config.infrastructure().get("cloud_provider") or "", args.environment or ""]
+    for option in ("compliance", "budget", "priority", "region"):
+        if getattr(args, option) is not None:
+            words += [f"--{option}", getattr(args, option)]
+    options, problems = parse_setup_infra([word for word in words if word])  # the comment's grammar and messages
+    if problems:
+        from bot.errors import InputError
+
+        raise InputError(problems, heading="The infrastructure request has problems:")
+    # the options given here win, then PATH/.devops.yml's infrastructure section, then what the repository shows
+    run = _run_local("infrastructure", infra_inputs(str(root), options, config))
+    package = run.outputs["infrastructure_package"]
     files, text = package["files"], package["pull_request"]
     if args.out:
         _write(args.out, files)

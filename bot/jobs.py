@@ -75,7 +75,8 @@ def run_github_command(request: dict[str, Any], *, deps: Deps | None = None) -> 
         if _installation_stopped(request, deps):  # uninstalled or suspended after this job was queued
             return {"outcome": "installation_stopped", "job_id": job_id, "kind": request.get("kind")}
         handler = {"setup_ci": _setup_ci, "help": _help, "reply": _reply,
-                   "setup_monitoring": _setup_monitoring}.get(request["kind"]) or _command_job(request["kind"])
+                   "setup_monitoring": _setup_monitoring,
+                   "setup_infra": _setup_infra}.get(request["kind"]) or _command_job(request["kind"])
         summary = handler(request, deps, progress)
     except Exception as error:
         final = _report_failure(request, deps, job_id, progress, error)
@@ -215,6 +216,12 @@ def run_setup_pipeline(repository: str, tree: Any, head_sha: str, default_branch
                                                                        "repository": repository})
     inputs = merge_ci_inputs(_inputs(project_path, options), options, config)
     return runner(PIPELINE, inputs, ctx, on_event=observe, run_id=deps.job_id, store=deps.run_store)
+
+
+def _setup_infra(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[str, Any]:
+    from bot.infra_job import setup_infra_job
+
+    return setup_infra_job(request, deps, progress)
 
 
 def _setup_monitoring(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[str, Any]:

@@ -34,6 +34,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
      "open a pull request with CI/CD for this repository."),
     ("setup monitoring", "[STACK]",
      "open a pull request with Prometheus, SLO burn-rate alerts, Alertmanager routing, dashboards and runbooks."),
+    ("setup infra", "CLOUD [ENVIRONMENT] [--compliance F,F] [--budget USD] [--priority P] [--region R]",
+     "open a pull request with Terraform for the environments, a compliance mapping and a cost estimate."),
     ("status", "", "list the recent runs for this repository, with their outcome and links."),
     ("onboard", "", "open the “Configure devops-bot” pull request again, even after it was closed."),
     ("refresh", "", "regenerate the open devops-bot pull requests from the default branch."),
@@ -76,8 +78,17 @@ def usage() -> str:
         f"- `STACK`: {_choices(input_enum('monitoring_setup', 'monitoring_stack')[:-1], 'prometheus_grafana')}; "
         "channels, SLA and inventory come from `monitoring` in `.devops.yml`, else from the repository",
         "",
+        f"- `CLOUD`: {_choices(input_enum('infrastructure', 'cloud_provider'))} (`aws` is generated today); "
+        f"`ENVIRONMENT`: {_choices(input_enum('infrastructure', 'environment_type'), 'production')}; "
+        "`--compliance` takes `hipaa`, `pci_dss`, `sox`, `gdpr`, `fedramp` separated by commas; `--budget` is "
+        f"US dollars a month; `P`: {_choices(_priorities(), 'balanced')}",
+        "",
         "Write the command at the start of a line in a comment. Only people with write access may run it.",
     ])
+
+
+def _priorities() -> list[str]:
+    return input_enum("infrastructure", "budget_constraints.optimization_priority")
 
 
 def help_text() -> str:
@@ -104,8 +115,8 @@ def unknown_command(word: str) -> str:
 def setup_needs_target(word: str | None) -> str:
     """A problem line: `/devops setup` without `ci`."""
     if word is None:
-        return "`setup` needs to know what to set up; write `setup ci` or `setup monitoring`."
-    return f"I cannot set up {markdown_code(word)}; write `setup ci` or `setup monitoring`."
+        return "`setup` needs to know what to set up; write `setup ci`, `setup monitoring` or `setup infra`."
+    return f"I cannot set up {markdown_code(word)}; write `setup ci`, `setup monitoring` or `setup infra`."
 
 
 def unknown_option(option: str) -> str:

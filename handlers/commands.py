@@ -3,6 +3,7 @@
     /devops setup ci [PLATFORM] [--type TYPE] [--coverage N] [--branching STRATEGY]
                      [--deploy ENV:PLATFORM[:REGION]]... [--no-security] [--shards N]
     /devops setup monitoring [STACK]
+    /devops setup infra CLOUD [ENVIRONMENT] [--compliance F,F] [--budget USD] [--priority P] [--region R]
     /devops help | status | onboard | refresh
 
 The command must start a line of the comment; quoted lines (`> …`), fenced code blocks and
@@ -98,6 +99,13 @@ def parse_comment(body: str | None) -> Command | None:
         if problems:
             raise _error(problems)
         return Command("setup_monitoring", options)
+    if target is not None and target.lower() == "infra":
+        from handlers.infra_command import parse_setup_infra
+
+        options, problems = parse_setup_infra(words[2:])
+        if problems:
+            raise _error(problems)
+        return Command("setup_infra", options)
     if target is None or target.lower() != "ci":
         raise _error([messages.setup_needs_target(target)])
     return Command("setup_ci", _parse_setup_ci(words[2:]))

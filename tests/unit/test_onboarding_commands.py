@@ -144,7 +144,8 @@ def test_an_unknown_command_is_answered_with_the_commands_there_are(comment: dic
     request = handler(comment, Delivery("issue_comment", "d-2", Settings()))
 
     assert request is not None and request["kind"] == "reply"
-    assert ("`deploy` is not a command; the commands are `setup ci`, `setup monitoring`, `status`, `onboard`, `refresh` "
+    assert ("`deploy` is not a command; the commands are `setup ci`, `setup monitoring`, `setup infra`, `status`, "
+            "`onboard`, `refresh` "
             "and `help`."
             in request["message"])
 

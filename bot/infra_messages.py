@@ -1,0 +1,67 @@
+"""What people see about `/devops setup infra` on GitHub (and the CLI)."""
+
+from __future__ import annotations
+
+from bot.templating import markdown_code
+
+PIPELINE = "infrastructure"
+DEFAULT_ENVIRONMENT = "production"
+OPTIONS = ("--compliance", "--budget", "--priority", "--region")
+AVAILABLE_CLOUDS = ("aws",)
+
+
+def needs_cloud(valid: list[str]) -> str:
+    """A problem line: `setup infra` without a cloud."""
+    return f"`setup infra` needs a cloud, as in `setup infra aws production`; clouds: {_list(valid)}."
+
+
+def cloud_not_generated(cloud: str) -> str:
+    """A problem line: a cloud the pipeline knows but does not generate yet."""
+    return (f"{markdown_code(cloud)} infrastructure is not generated yet; available now: "
+            f"{_list(list(AVAILABLE_CLOUDS))}.")
+
+
+def unknown_framework(value: str, valid: list[str]) -> str:
+    """A problem line: a compliance framework that does not exist."""
+    return f"{markdown_code(value)} is not a compliance framework I map; use one or more of {_list(valid)}."
+
+
+def bad_budget(value: str) -> str:
+    """A problem line: --budget is not a non-negative number."""
+    return f"`--budget` must be a monthly amount in US dollars, 0 or more (such as `2000`), not {markdown_code(value)}."
+
+
+def unknown_option(option: str) -> str:
+    """A problem line: an option `setup infra` does not have."""
+    return f"{markdown_code(option)} is not an option of `setup infra`; the options are {_list(list(OPTIONS))}."
+
+
+def bad_region(value: str) -> str:
+    """A problem line: a region that is not an AWS region name."""
+    return f"{markdown_code(value)} is not a region name such as `us-east-1` or `eu-west-1`."
+
+
+def heading(cloud: str, environment: str) -> str:
+    """Heading of the status comment of a `setup infra` run."""
+    return f"Setting up {markdown_code(cloud)} infrastructure for {markdown_code(environment)}."
+
+
+def started(cloud: str, environment: str) -> str:
+    """First text of the status comment."""
+    return f"Setting up {markdown_code(cloud)} infrastructure for {markdown_code(environment)}: reading the repository…"
+
+
+def outcome(kind: str, number: int | None, url: str | None, branch: str) -> str:
+    """Final status: the pull request opened, updated or unchanged, or nothing to propose."""
+    if kind == "opened":
+        return f"Opened pull request #{number} with the infrastructure code: {url}"
+    if kind == "updated":
+        return f"Updated pull request #{number} with a new commit: {url}"
+    if kind == "unchanged":
+        return f"Pull request #{number} already has exactly these files, so I changed nothing: {url}"
+    return (f"The default branch already has these files (branch {markdown_code(branch)} has nothing new), "
+            "so there is no pull request to open.")
+
+
+def _list(values: list[str]) -> str:
+    return ", ".join(f"`{value}`" for value in values)
