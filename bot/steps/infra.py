@@ -179,20 +179,30 @@ def deployment_packager(inputs: dict[str, Any], config: dict[str, Any], ctx: Ste
     from generators.infra.package import BRANCH
     from generators.infra.package import pull_request
 
+    from generators.analysis.model import Analysis
+    from generators.infra.compliance import compliance_controls
+    from generators.infra.workflow import infrastructure_workflow
+    from generators.infra.workflow import workflow_path
+
     design = _design(inputs)
     files = dict(inputs.get("iac") or {})
-    from generators.infra.compliance import compliance_controls
+    analysis = Analysis.from_dict(inputs["analysis"])
+    path = workflow_path([(fact.value, fact.evidence.file) for fact in analysis.existing_ci])
+    ci = infrastructure_workflow(design, terraform_aws.ROOT, str(ctx.extras.get("default_branch") or "main"),
+                                 path) if path else {}
+    files.update(ci)
+    other_ci = sorted({fact.value for fact in analysis.existing_ci}) if path is None else []
 
     package = {"files": files, "cost": inputs["cost"], "compliance": compliance_controls(design)}
     checks = [{"name": check["name"], "status": check["status"], "detail": check["detail"]}
               for check in inputs.get("validation") or []]
-    pr = pull_request(design, package, checks)
+    pr = pull_request(design, package, checks, workflow=next(iter(ci), None), other_ci=other_ci)
     environments = sorted({path.split("/")[3] for path in files if "/environments/" in path})
     return {
         "deployment_package": {"root": terraform_aws.ROOT, "makefile": f"{terraform_aws.ROOT}/Makefile"},
         "environment_configs": {env: f"{terraform_aws.ROOT}/environments/{env}/terraform.tfvars"
                                 for env in environments},
-        "ci_templates": {},
+        "ci_templates": ci,
         "infrastructure_package": {"files": files, "pull_request": pr, "branch": BRANCH},
         "cost_analysis": inputs["cost"],
         "security_assessment": {"compliance": package["compliance"], "checks": checks},

@@ -71,15 +71,17 @@ def infrastructure_package(design: InfraDesign) -> dict[str, Any]:
     return {"files": dict(sorted(files.items())), "cost": cost, "compliance": frameworks}
 
 
-def pull_request(design: InfraDesign, package: dict[str, Any], checks: list[dict[str, str]]) -> dict[str, str]:
-    """Title and body of the pull request."""
+def pull_request(design: InfraDesign, package: dict[str, Any], checks: list[dict[str, str]],
+                 workflow: str | None = None, other_ci: list[str] | None = None) -> dict[str, str]:
+    """Title and body of the pull request; `workflow` is the CI file added, `other_ci` the platforms found instead."""
     requirements = render("infra/requirements.md.j2", requirements=design.requirements).strip()
     cost = render("infra/cost.md.j2", cost=package["cost"], priority=design.priority,
                   target=design.target_environment).strip()
     body = render("infra/pr_body.md.j2", name=design.name, environment=design.target_environment,
                   compliance=design.compliance, requirements=requirements, notes=design.notes,
                   resources=resources_by_module(package["files"]), differences=_differences_table(design),
-                  cost=cost, frameworks=package["compliance"], checks=checks,
+                  cost=cost, frameworks=package["compliance"], checks=checks, workflow=workflow,
+                  other_ci=other_ci or [], region=design.region,
                   non_production_skips=len(checkov_skips()["non_production"]))
     return {"title": f"Infrastructure: Terraform for AWS ({design.target_environment} and the other environments)",
             "body": body, "branch": BRANCH}

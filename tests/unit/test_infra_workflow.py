@@ -1,0 +1,72 @@
+"""The infrastructure CI workflow: valid for GitHub (schema, actionlint, zizmor), OIDC, approvals per environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from generators.infra.workflow import ALTERNATE_PATH
+from generators.infra.workflow import PATH
+from generators.infra.workflow import workflow_path
+from infra_support import produced
+from infra_support import run_infra
+from tests.validators import check_github_workflow
+from tests.validators import check_yaml
+
+CASES = ["needs-database-production", "python-pip-cost", "monorepo-written-requirements"]
+
+
+@pytest.mark.validators
+@pytest.mark.parametrize("case", CASES)
+def test_the_workflow_passes_the_github_validators(case: str, tmp_path: Path) -> None:
+    target = tmp_path / "infrastructure.yml"
+    target.write_text(produced(case)[PATH], encoding="utf-8")
+    assert check_github_workflow(target) == []
+    assert check_yaml([target]) == []
+
+
+def workflow() -> dict:
+    return YAML(typ="safe").load(produced("needs-database-production")[PATH])
+
+
+def test_pull_requests_check_and_plan_and_pushes_apply_in_order_behind_environments() -> None:
+    jobs = workflow()["jobs"]
+    assert jobs["plan"]["if"] == "github.event_name == 'pull_request'"
+    assert jobs["plan"]["strategy"]["matrix"]["environment"] == ["development", "staging", "production"]
+    assert [(name, job["environment"], job["needs"]) for name, job in jobs.items() if name.startswith("apply-")] == [
+        ("apply-development", "development", ["check"]),
+        ("apply-staging", "staging", ["check", "apply-development"]),
+        ("apply-production", "production", ["check", "apply-staging"]),
+    ]
+    steps = " ".join(str(step.get("run", "")) for step in jobs["check"]["steps"])
+    assert "terraform fmt -check" in steps and "validate" in steps and "make checkov ENV=production" in steps
+
+
+def test_credentials_come_from_oidc_with_id_token_only_where_needed() -> None:
+    data = workflow()
+    assert data["permissions"] == {"contents": "read"}
+    for name, job in data["jobs"].items():
+        logins = [step for step in job["steps"] if "configure-aws-credentials" in str(step.get("uses"))]
+        assert bool(logins) == (job.get("permissions", {}).get("id-token") == "write"), name
+        assert all("secrets." not in str(step) for step in job["steps"])
+
+
+def test_the_path_avoids_an_existing_file_and_other_ci_platforms_get_none() -> None:
+    assert workflow_path([]) == PATH
+    assert workflow_path([("github_actions", PATH)]) == ALTERNATE_PATH
+    assert workflow_path([("gitlab_ci", ".gitlab-ci.yml")]) is None
+
+
+def test_a_repository_on_another_ci_platform_is_told_instead(tmp_path: Path) -> None:
+    import shutil
+
+    from infra_support import REPOS
+
+    repo = shutil.copytree(REPOS / "python-pip", tmp_path / "repo")
+    (repo / ".gitlab-ci.yml").write_text("test:\n  script: [pytest]\n", encoding="utf-8")
+    package = run_infra("python-pip", project_path=str(repo))["infrastructure_package"]
+    assert not any(path.startswith(".github/") for path in package["files"])
+    assert "This repository's CI is `gitlab_ci`" in package["pull_request"]["body"]
+    assert "generated for GitHub Actions only" in package["pull_request"]["body"]
