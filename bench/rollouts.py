@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """How many concurrent canary rollouts one worker drives, and how late their stage ticks run.
 
-A private redis-server and ONE worker process: the bot's own RQ worker with its scheduler
+A private redis-server and ONE worker process: the bot's own worker, which is its own scheduler
 (bench/rollout_worker.py, which adds a synthetic `bench` platform that costs nothing). This
 process starts N canary rollouts at once through the real engine (4 stages x 2 s, analysis every
 1 s by default; every `--fail-every`-th rollout gets failing metrics from its second stage and must
 roll back), then waits until all have ended. Tick lateness is the tick's start minus the time it
 was scheduled for (RQ keeps whole seconds; the engine rounds up, so a tick is never early).
-Worker CPU is the worker, its scheduler and every forked work horse; RSS is their peak.
+Worker CPU is the worker and any forked work horse (ticks run in the worker itself); RSS is its peak.
+The machine's load average is printed too: on a shared machine the figures move with it.
 
     .venv/bin/python bench/rollouts.py                      # N = 50, 100, 200, 400
     .venv/bin/python bench/rollouts.py -n 200 --interval 5 --stage-seconds 10
@@ -244,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(asdict(result)), file=sys.stderr)
     finally:
         server.stop()
-    print(f"{len(WEIGHTS)} stages x {args.stage_seconds:g} s, analysis every {args.interval:g} s, one worker")
+    print(f"{len(WEIGHTS)} stages x {args.stage_seconds:g} s, analysis every {args.interval:g} s, one worker; "
+          f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(table(results, args.limit if args.limit is not None else args.interval))
     if args.json_out:
         args.json_out.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")

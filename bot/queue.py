@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -13,7 +15,9 @@ from rq import Queue
 from rq import Retry
 from rq import SimpleWorker
 from rq import Worker
+from rq.job import Job
 from rq.registry import ScheduledJobRegistry
+from rq.timeouts import JobTimeoutException
 from rq.timeouts import TimerDeathPenalty
 from rq.worker import WorkerStatus
 
@@ -29,13 +33,17 @@ DELIVERY_TTL_SECONDS = 7 * 24 * 3600
 FAILED_JOB_TTL_SECONDS = 7 * 24 * 3600
 # Waits between retries of a job that failed on something transient (GitHub 5xx, rate limit, network).
 RETRY_BACKOFF_SECONDS = (10, 60, 300, 900)
+JOB_TIMEOUT_DEFAULT = 180  # RQ's own default, for a job that names none
 # How often an idle worker moves due scheduled jobs (rollout ticks, retries) onto the queue. RQ's own
 # scheduler looks once a second, so a tick ran up to a second late before any queueing.
 SCHEDULE_POLL_SECONDS = 0.1
-# Rollout ticks and gate timeouts are short, bounded state-machine steps that come many times a
-# minute per rollout: forking a work horse for each costs more than the step. They run in the
-# worker process (with the same job timeout); every other job still gets its own work horse.
+# Rollout ticks and gate timeouts are short, bounded, idempotent state-machine steps (a replayed one
+# is stale) that come many times a minute per rollout: a work horse and RQ's per-job bookkeeping cost
+# more than the step. The worker's scheduler runs them itself when due (with the job's timeout); one
+# that raises goes onto the queue instead, where RQ runs it again with its retries. Every other job
+# is queued and gets its own work horse.
 IN_PROCESS_JOBS = frozenset({"bot.rollouts.engine.tick", "bot.rollouts.engine.gate_timeout"})
+_shared: dict[tuple[int, str], redis.Redis] = {}
 
 _embedded_lock = threading.Lock()
 _embedded_server: Any = None
@@ -88,6 +96,14 @@ def connect(settings: Settings) -> redis.Redis:
     return fakeredis.FakeRedis(server=_embedded_server)
 
 
+def shared_connection(settings: Settings) -> redis.Redis:
+    """One client per process and Redis URL, for code that runs often outside a job (the worker's own steps)."""
+    key = (os.getpid(), settings.redis_url or "")
+    if key not in _shared:  # a forked child makes its own: sockets are not shared across a fork
+        _shared[key] = connect(settings)
+    return _shared[key]
+
+
 def get_queue(conn: redis.Redis) -> Queue:
     """The bot's queue on this connection."""
     return Queue(QUEUE_NAME, connection=conn)
@@ -130,11 +146,15 @@ class SchedulesDueJobs:
 
     poll_seconds: float = 1
 
+    def run_due_here(self, job: Job) -> bool:
+        """Run a due job now instead of queueing it; True when done (none by default)."""
+        return False
+
     def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None) -> Any:
         """Wait for a job in short slices, moving due retries onto the queue between slices."""
         while True:
             for queue in self.queues:
-                enqueue_due_jobs(queue)
+                enqueue_due_jobs(queue, self.run_due_here)
             if timeout is None:  # burst mode: one look at the queues
                 return super().dequeue_job_and_maintain_ttl(None, max_idle_time)
             result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=self.poll_seconds)
@@ -157,10 +177,24 @@ class EmbeddedWorker(SchedulesDueJobs, SimpleWorker):
 class BotWorker(SchedulesDueJobs, Worker):
     """`devops-bot worker`: RQ's forking worker that is its own scheduler, every SCHEDULE_POLL_SECONDS.
 
-    Rollout ticks run in this process (IN_PROCESS_JOBS); any other job in a forked work horse.
+    Due rollout steps (IN_PROCESS_JOBS) run in this process as the scheduler finds them, or, when one
+    was queued (a retry), like RQ's SimpleWorker; any other job runs in a forked work horse.
     """
 
     poll_seconds = SCHEDULE_POLL_SECONDS
+
+    def run_due_here(self, job: Job) -> bool:
+        """A due rollout step, run now; False (then it is queued) for other jobs and for a step that raised."""
+        if job.func_name not in IN_PROCESS_JOBS:
+            return False
+        try:
+            with self.death_penalty_class(job.timeout or JOB_TIMEOUT_DEFAULT, JobTimeoutException, job_id=job.id):
+                job.func(*job.args, **job.kwargs)
+        except Exception:
+            log.exception("rollout step %s failed; queued for RQ's retries", job.id)
+            return False
+        job.delete()
+        return True
 
     def execute_job(self, job: Any, queue: Queue) -> None:
         """Rollout steps here, like RQ's SimpleWorker; the rest in a work horse."""
@@ -189,8 +223,11 @@ class EmbeddedWorkerThread(threading.Thread):
         self.join(timeout)
 
 
-def enqueue_due_jobs(queue: Queue) -> int:
-    """Move scheduled jobs (ticks, retries after a backoff) whose time has come onto the queue, each once."""
+def enqueue_due_jobs(queue: Queue, run_here: Callable[[Job], bool] | None = None) -> int:
+    """Move scheduled jobs (ticks, retries after a backoff) whose time has come onto the queue, each once.
+
+    `run_here(job)` may run a due job at once instead (True: done, not queued).
+    """
     registry = ScheduledJobRegistry(queue=queue)
     moved = 0
     for job_id in registry.get_jobs_to_schedule():
@@ -198,9 +235,11 @@ def enqueue_due_jobs(queue: Queue) -> int:
         if not queue.connection.zrem(registry.key, job_id):
             continue
         job = queue.fetch_job(job_id)
-        if job is not None:
+        if job is None:
+            continue
+        if run_here is None or not run_here(job):
             queue._enqueue_job(job)  # what RQ's scheduler does, without its separate process
-            moved += 1
+        moved += 1
     return moved
 
 

@@ -64,13 +64,13 @@ def default_deps() -> Deps:
     from rq import get_current_job
 
     from bot.platforms import platform_for
-    from bot.queue import connect
     from bot.queue import get_queue
+    from bot.queue import shared_connection
     from bot.settings import Settings
 
     job = get_current_job()
-    # Inside a worker the job's connection is the worker's own, already open: a tick costs no new handshake.
-    conn = job.connection if job is not None else connect(Settings.from_env(require_github=False))
+    # In a worker the connection is the worker's own, already open: a tick costs no new handshake.
+    conn = job.connection if job is not None else shared_connection(Settings.from_env(require_github=False))
     return Deps(redis=conn, queue=get_queue(conn), platform=platform_for, reporters=reporters_from_factories)
 
 

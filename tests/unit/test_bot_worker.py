@@ -50,17 +50,37 @@ def test_workers_moving_due_jobs_at_once_enqueue_each_job_exactly_once(redis_url
     conn.close()
 
 
-@pytest.mark.parametrize(("in_process", "same_pid"), [(set(), False), ({"os.getpid"}, True)])
-def test_rollout_steps_run_in_the_worker_process_and_other_jobs_in_a_work_horse(
+def record_pid(url: str) -> int:
+    """A job that leaves the pid of the process it ran in."""
+    conn = redis_lib.Redis.from_url(url)
+    conn.rpush("ran-in", os.getpid())
+    conn.close()
+    return os.getpid()
+
+
+@pytest.mark.parametrize(("in_process", "same_pid"), [(set(), False), ({f"{__name__}.record_pid"}, True)])
+def test_due_rollout_steps_run_in_the_worker_process_and_other_jobs_in_a_work_horse(
         redis_url: str, monkeypatch: pytest.MonkeyPatch, in_process: set[str], same_pid: bool) -> None:
     monkeypatch.setattr("bot.queue.IN_PROCESS_JOBS", frozenset(in_process))
     conn = redis_lib.Redis.from_url(redis_url)
     conn.flushdb()
-    get_queue(conn).enqueue_at(_past(), "os.getpid", job_id="whose-pid")  # due: moved by the worker itself
+    get_queue(conn).enqueue_at(_past(), record_pid, redis_url, job_id="whose-pid")  # due: the worker runs it
     BotWorker(worker_queues(conn), connection=conn).work(burst=True, logging_level="WARNING")
-    job = get_queue(conn).fetch_job("whose-pid")
-    assert job is not None and job.is_finished
-    assert (job.return_value() == os.getpid()) is same_pid
+    assert len(conn.lrange("ran-in", 0, -1)) == 1  # ran once
+    assert (int(conn.lrange("ran-in", 0, -1)[0]) == os.getpid()) is same_pid
+    conn.flushdb()
+    conn.close()
+
+
+def test_a_due_rollout_step_that_raises_is_handed_to_rq_which_runs_and_records_it(
+        redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.queue.IN_PROCESS_JOBS", frozenset({"builtins.int"}))
+    conn = redis_lib.Redis.from_url(redis_url)
+    conn.flushdb()
+    get_queue(conn).enqueue_at(_past(), "builtins.int", {}, job_id="raises")  # int({}) is a TypeError
+    BotWorker(worker_queues(conn), connection=conn).work(burst=True, logging_level="WARNING")
+    job = get_queue(conn).fetch_job("raises")
+    assert job is not None and job.is_failed and "TypeError" in (job.latest_result().exc_string or "")
     conn.flushdb()
     conn.close()
 
