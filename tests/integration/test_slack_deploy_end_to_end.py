@@ -383,3 +383,5 @@ def test_a_fault_in_the_canary_rolls_back_by_itself_and_says_why_in_slack(
     assert "error rate" in json.dumps(last["blocks"]) and "❌" in json.dumps(last["blocks"], ensure_ascii=False)
     [deployment] = deployments(github)
     assert [s["state"] for s in deployment["statuses"]] == ["in_progress", "failure"]
+    status = slash(base, slack, "status").text  # every app, with the reason of one that ended
+    assert status == f"• *demo* v2 → staging, canary: ↩️ rolled back at 5% ({final.reason})", status
