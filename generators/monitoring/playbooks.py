@@ -7,10 +7,12 @@ dry run and the real Job created suspended, so a person must approve (unsuspend)
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from bot.templating import render
 from generators.ci.yaml_out import dump
 from generators.monitoring.model import MonitoringPlan
+from generators.monitoring.package import all_alerts
 from generators.monitoring.model import Service
 from generators.monitoring.slugs import slug
 
@@ -19,6 +21,19 @@ MAX_REPLICAS = 20
 KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.31.0"
 APPROVER_ANNOTATION = "devops-bot.io/approved-by"
 REASON_ANNOTATION = "devops-bot.io/reason"
+# Which playbook answers which alert (alert names from the generated rules); the runbooks say when to use it.
+TRIGGERS = (
+    ("ServiceDown", "restart-service.sh SERVICE", ""),
+    ("AvailabilityBudgetBurnPage", "restart-service.sh SERVICE", "after ruling out, or rolling back, a deployment"),
+    ("ErrorRateAboveSla", "restart-service.sh SERVICE", "after ruling out, or rolling back, a deployment"),
+    ("LatencyBudgetBurnPage", "scale-service.sh SERVICE REPLICAS", ""),
+    ("LatencyBudgetBurnTicket", "scale-service.sh SERVICE REPLICAS", ""),
+    ("MemoryPressure", "scale-service.sh SERVICE REPLICAS", "or restart-service.sh SERVICE for a leak"),
+    ("MemoryExhaustionPredicted", "scale-service.sh SERVICE REPLICAS", "or restart-service.sh SERVICE for a leak"),
+    ("DiskSpaceLow", "clear-disk.sh [DAYS]", ""),
+    ("DiskFillingFast", "clear-disk.sh [DAYS]", "rotate-logs.sh SERVICE first when a service's own logs grow"),
+    ("DiskWillFillIn4h", "clear-disk.sh [DAYS]", ""),
+)
 
 
 def _view(service: Service) -> dict[str, Any]:
@@ -83,6 +98,17 @@ def restart_job(service: Service) -> list[dict[str, Any]]:
             _job(account, account, name, dry_run=False)]
 
 
+def triggers(plan: MonitoringPlan) -> list[dict[str, str]]:
+    """The generated alerts a playbook answers: alert, runbook link (relative to playbooks/), command, note."""
+    alerts = {rule.alert for rule in all_alerts(plan)}
+    hosts = any(service.runtime != "kubernetes" for service in plan.services)
+    base = quote(plan.runbook_base_url.rstrip("/"), safe=":/#?=&%")
+    prefix = base if "://" in base else f"../{base}"
+    return [{"alert": name, "link": f"{prefix}/{name}.md", "command": command,
+             "note": note if hosts or "rotate-logs" not in note else ""}
+            for name, command, note in TRIGGERS if name in alerts]
+
+
 def generate(plan: MonitoringPlan) -> dict[str, str]:
     """playbooks/: the four scripts, logrotate files for host services, restart Jobs for Kubernetes services, README."""
     services = [_view(s) for s in sorted(plan.services, key=lambda s: s.name)]
@@ -104,6 +130,6 @@ def generate(plan: MonitoringPlan) -> dict[str, str]:
             files[path] = "---\n".join(dump(document) for document in restart_job(service))
             jobs.append((service.name, path))
     files[f"{FOLDER}/README.md"] = render("monitoring/playbooks/README.md.j2", services=services, jobs=jobs,
-                                          host_services=hosts, max_replicas=MAX_REPLICAS)
+                                          host_services=hosts, max_replicas=MAX_REPLICAS, triggers=triggers(plan))
     return dict(sorted(files.items()))
 

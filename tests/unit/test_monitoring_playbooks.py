@@ -160,6 +160,20 @@ def test_readme_maps_alerts_to_playbooks_and_states_the_safeguards() -> None:
         assert phrase in text
 
 
+def test_every_trigger_names_an_alert_the_rules_generate_with_its_runbook() -> None:
+    from generators.monitoring.package import all_alerts
+    from generators.monitoring.package import prometheus_files
+
+    plan = sample_plan()
+    alerts = {rule.alert for rule in all_alerts(plan)}
+    assert {name for name, _, _ in playbooks.TRIGGERS} <= alerts
+    runbooks = {path for path in prometheus_files(plan) if path.startswith("docs/runbooks/")}
+    for trigger in playbooks.triggers(plan):
+        assert trigger["link"].removeprefix("../") in runbooks
+    text = playbooks.generate(plan)["playbooks/README.md"]
+    assert "| [ServiceDown](../docs/runbooks/ServiceDown.md) | `restart-service.sh SERVICE` |" in text
+
+
 def test_generating_twice_gives_identical_bytes() -> None:
     assert playbooks.generate(sample_plan()) == playbooks.generate(sample_plan())
 
