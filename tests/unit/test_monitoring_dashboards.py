@@ -117,6 +117,17 @@ def test_queries_read_the_recorded_series_the_rules_define() -> None:
     assert used == set(dashboards.RECORDED_SERIES)
 
 
+def test_every_series_the_dashboards_read_is_recorded_by_the_generated_rules() -> None:
+    from ruamel.yaml import YAML
+
+    from generators.monitoring.package import prometheus_files
+
+    records = {rule["record"] for path, text in prometheus_files(sample_plan()).items()
+               if path.startswith("prometheus/rules/")
+               for group in YAML(typ="safe").load(text)["groups"] for rule in group["rules"] if "record" in rule}
+    assert set(dashboards.RECORDED_SERIES) <= records
+
+
 def test_service_health_shows_red_slo_budget_and_burn_rate_for_that_service_only() -> None:
     data = generated()["grafana/dashboards/service-checkout.json"]
     titles = [p["title"] for p in data["panels"]]
