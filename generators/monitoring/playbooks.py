@@ -56,7 +56,7 @@ def _job(name: str, account: str, service: str, dry_run: bool) -> dict[str, Any]
     args = ["rollout", "restart", f"deployment/{service}"] + (["--dry-run=server"] if dry_run else [])
     annotations = {} if dry_run else {APPROVER_ANNOTATION: "", REASON_ANNOTATION: ""}
     container = {
-        "name": "playbook", "image": KUBECTL_IMAGE, "args": args,
+        "name": "playbook", "image": KUBECTL_IMAGE, "imagePullPolicy": "Always", "args": args,
         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                             "capabilities": {"drop": ["ALL"]}},
