@@ -157,8 +157,7 @@ def _sink(stack: str) -> dict[str, Any]:
                 "site": "${DD_SITE:-datadoghq.com}", "compression": "gzip"}
     if stack == "new_relic":
         return {"type": "new_relic", "inputs": ["redact"], "api": "logs", "account_id": "${NEW_RELIC_ACCOUNT_ID}",
-                "license_key": "${NEW_RELIC_LICENSE_KEY}", "region": "${NEW_RELIC_REGION:-us}",
-                "encoding": {"codec": "json"}}
+                "license_key": "${NEW_RELIC_LICENSE_KEY}", "region": "${NEW_RELIC_REGION:-us}"}
     return {"type": "loki", "inputs": ["redact"], "endpoint": "${LOKI_ENDPOINT:-http://loki:3100}",
             "encoding": {"codec": "json"},
             "labels": {"service": "{{ service }}", "level": "{{ level }}", "collector": "vector"}}
