@@ -29,6 +29,16 @@ TRANSFORMS = {"remap": {"source"}}
 SINKS = {"loki": {"endpoint", "encoding", "labels"}, "elasticsearch": {"endpoints"},
          "datadog_logs": {"default_api_key"}, "new_relic": {"account_id", "license_key", "api"},
          "prometheus_exporter": set()}
+# Every option used, per component type: all are documented options (Vector rejects unknown fields).
+DOCUMENTED_OPTIONS = {
+    "kubernetes_logs": {"extra_label_selector"}, "docker_logs": {"include_containers"},
+    "file": {"include", "ignore_older_secs"}, "internal_metrics": set(), "remap": {"inputs", "source"},
+    "loki": {"inputs", "endpoint", "encoding", "labels"},
+    "elasticsearch": {"inputs", "endpoints", "mode", "data_stream", "auth"},
+    "datadog_logs": {"inputs", "default_api_key", "site", "compression"},
+    "new_relic": {"inputs", "api", "account_id", "license_key", "region"},
+    "prometheus_exporter": {"inputs", "address"},
+}
 # Vector's interpolation: `$$` is a literal dollar, `${NAME}`, `${NAME:-default}` and `$NAME` read the environment.
 INTERPOLATION = re.compile(r"\$\$|\$\{(\w+)(?::?-[^}]*)?\}|\$(\w+)")
 
@@ -71,6 +81,7 @@ def test_components_have_documented_types_required_options_and_existing_inputs(s
             assert re.fullmatch(r"[a-z0-9_]+", name), name
             assert component["type"] in types, (name, component["type"])
             assert types[component["type"]] <= set(component), name
+            assert set(component) - {"type"} <= DOCUMENTED_OPTIONS[component["type"]], name
             assert all(source in known for source in component.get("inputs", [])), name
     consumed = {source for section in ("transforms", "sinks") for component in config[section].values()
                 for source in component["inputs"]}
