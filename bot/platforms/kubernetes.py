@@ -80,7 +80,17 @@ class KubernetesPlatform:
     # --- contract.Platform -----------------------------------------------------------------------------
 
     def deploy(self, rollout: Rollout) -> None:
-        """Apply everything but the stable Deployment (it keeps serving) with the canary at weight 0, then wait."""
+        """Apply everything but the stable Deployment (it keeps serving) with the canary at weight 0, then wait.
+
+        On an app's first deploy there is no stable Deployment: it is created with the stable version first,
+        because the stable Ingress would otherwise send its share of traffic to a Service with no pods.
+        """
+        if self.cluster.deployment_status(self._name(rollout, "stable")) is None:
+            if rollout.stable_version in UNKNOWN_VERSIONS:
+                raise UserError(f"{rollout.app} has no stable Deployment in namespace {self.cluster.namespace} yet, "
+                                f"and the version to start it with is not known (stable_version: "
+                                f"{rollout.stable_version or 'empty'}); set stable_version in the apps file")
+            self._apply_stable(rollout, rollout.stable_version)
         for obj in self._objects(rollout, rollout.version):
             if not _is(obj, "Deployment", "stable"):
                 self.cluster.apply(obj)

@@ -12,11 +12,8 @@ request is recorded in order.
 
 from __future__ import annotations
 
-import copy
-import datetime
 import json
 import threading
-import uuid
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -28,14 +25,15 @@ from ruamel.yaml import YAML
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.serving import make_server
 
+from tests.fakes.kubernetes_objects import KINDS
+from tests.fakes.kubernetes_objects import merge_patch
+from tests.fakes.kubernetes_objects import scale_of
+from tests.fakes.kubernetes_objects import status_body
+from tests.fakes.kubernetes_objects import store
+
 APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
-# (group, version, plural) -> kind, for the resources the platform touches
-KINDS = {("", "v1", "configmaps"): "ConfigMap", ("", "v1", "services"): "Service",
-         ("apps", "v1", "deployments"): "Deployment", ("networking.k8s.io", "v1", "ingresses"): "Ingress",
-         ("autoscaling", "v2", "horizontalpodautoscalers"): "HorizontalPodAutoscaler",
-         ("policy", "v1", "poddisruptionbudgets"): "PodDisruptionBudget"}
 
 
 @dataclass
@@ -69,6 +67,13 @@ class FakeKubernetes:
         """The stored object, or None."""
         return self.objects.get((plural, namespace, name))
 
+    def seed(self, obj: dict[str, Any], manager: str = "kubectl") -> None:
+        """Store an object as if someone else had applied it before the test."""
+        meta = obj["metadata"]
+        with self.lock:
+            store(self, obj["kind"], obj["apiVersion"], meta["namespace"], meta["name"], None, obj, manager, "Apply",
+                   obj)
+
     def requests(self) -> list[str]:
         """'METHOD /path' of every call so far."""
         return [str(call) for call in self.calls]
@@ -77,69 +82,6 @@ class FakeKubernetes:
         """The PATCH calls on one kind of object (of one name when given), in order."""
         return [c for c in self.calls if c.method == "PATCH" and f"/{plural}/" in c.path
                 and (name is None or c.path.split(f"/{plural}/", 1)[1].split("/")[0] == name)]
-
-
-def status_body(code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A metav1.Status as the API server writes one."""
-    body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {},
-                            "status": "Success" if code < 400 else "Failure", "code": code}
-    if code >= 400:
-        body.update(message=message, reason=reason)
-    if details:
-        body["details"] = details
-    return body
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _fields(value: Any) -> Any:
-    """FieldsV1 of an applied object: every map key as `f:<key>`."""
-    if isinstance(value, dict):
-        return {f"f:{key}": _fields(item) for key, item in sorted(value.items())}
-    return {}
-
-
-def _merge(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """RFC 7386 JSON merge patch (null removes a key)."""
-    out = copy.deepcopy(target)
-    for key, value in patch.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def _status_of(state: FakeKubernetes, obj: dict[str, Any]) -> dict[str, Any] | None:
-    kind, meta, spec = obj["kind"], obj["metadata"], obj.get("spec", {})
-    if kind == "Deployment":
-        wanted = int(spec.get("replicas", 1))
-        ready = 0 if meta["name"] in state.unready else wanted
-        available = "True" if ready >= wanted else "False"
-        stamp = meta["creationTimestamp"]
-        return {"observedGeneration": meta["generation"], "replicas": wanted, "updatedReplicas": wanted,
-                "readyReplicas": ready, "availableReplicas": ready,
-                **({} if ready else {"unavailableReplicas": wanted}),
-                "conditions": [
-                    {"type": "Available", "status": available, "lastUpdateTime": stamp, "lastTransitionTime": stamp,
-                     "reason": "MinimumReplicasAvailable" if ready else "MinimumReplicasUnavailable",
-                     "message": "Deployment has minimum availability." if ready else
-                     "Deployment does not have minimum availability."},
-                    {"type": "Progressing", "status": "True", "lastUpdateTime": stamp, "lastTransitionTime": stamp,
-                     "reason": "NewReplicaSetAvailable",
-                     "message": f'ReplicaSet "{meta["name"]}-5d9c7b8f6d" has successfully progressed.'}]}
-    if kind in ("Service", "Ingress"):
-        return {"loadBalancer": {}}
-    if kind == "HorizontalPodAutoscaler":
-        return {"currentReplicas": spec.get("minReplicas", 1), "desiredReplicas": spec.get("minReplicas", 1)}
-    if kind == "PodDisruptionBudget":
-        return {"observedGeneration": meta["generation"], "currentHealthy": 2, "desiredHealthy": 1,
-                "disruptionsAllowed": 1, "expectedPods": 2}
-    return None
 
 
 def create_app(state: FakeKubernetes) -> Flask:
@@ -187,7 +129,7 @@ def create_app(state: FakeKubernetes) -> Flask:
                 if current is None:
                     return failure(404, "NotFound", f'{plural}{"." + group if group else ""} "{name}" not found',
                                    details)
-                return reply(_scale(current) if sub else current)
+                return reply(scale_of(current) if sub else current)
             if request.method == "DELETE":
                 if current is None:
                     return failure(404, "NotFound", f'{plural}{"." + group if group else ""} "{name}" not found',
@@ -222,19 +164,19 @@ def create_app(state: FakeKubernetes) -> Flask:
                 return failure(409, "Conflict", f"Apply failed with 1 conflict: conflict with "
                                f"\"{sorted(appliers - {manager})[0]}\": .spec", details)
             created = current is None
-            content = _merge(current or {}, {k: v for k, v in body.items() if k != "status"})
+            content = merge_patch(current or {}, {k: v for k, v in body.items() if k != "status"})
         else:
             if current is None:
                 return failure(404, "NotFound", f'{plural}{"." + group if group else ""} "{name}" not found', details)
             if sub:  # the scale subresource: only spec.replicas may change
                 replicas = (body.get("spec") or {}).get("replicas")
-                content = _merge(current, {"spec": {"replicas": replicas}}) if replicas is not None else current
+                content = merge_patch(current, {"spec": {"replicas": replicas}}) if replicas is not None else current
             else:
-                content = _merge(current, body)
+                content = merge_patch(current, body)
             created = False
-        stored = _store(state, kind, api_version, namespace, name, current, content, manager or "unknown",
+        stored = store(state, kind, api_version, namespace, name, current, content, manager or "unknown",
                         "Apply" if content_type == APPLY else "Update", body)
-        return reply(_scale(stored) if sub else stored, 201 if created else 200)
+        return reply(scale_of(stored) if sub else stored, 201 if created else 200)
 
     for prefix in ("/api/<version>", "/apis/<group>/<version>"):
         for suffix in ("", "/<sub>"):
@@ -246,47 +188,6 @@ def create_app(state: FakeKubernetes) -> Flask:
 
             app.add_url_rule(rule, endpoint=rule, view_func=view, methods=["GET", "PATCH", "DELETE"])
     return app
-
-
-def _store(state: FakeKubernetes, kind: str, api_version: str, namespace: str, name: str,
-           current: dict[str, Any] | None, content: dict[str, Any], manager: str, operation: str,
-           body: dict[str, Any]) -> dict[str, Any]:
-    old_meta = (current or {}).get("metadata", {})
-    state.resource_version += 1
-    generation = int(old_meta.get("generation", 0))
-    if current is None or content.get("spec") != current.get("spec"):
-        generation += 1
-    fields = _fields({k: v for k, v in body.items() if k not in ("apiVersion", "kind", "status")})
-    managed = [m for m in old_meta.get("managedFields", []) if (m["manager"], m["operation"]) != (manager, operation)]
-    managed.append({"manager": manager, "operation": operation, "apiVersion": api_version, "time": _now(),
-                    "fieldsType": "FieldsV1", "fieldsV1": fields})
-    meta = {**content.get("metadata", {}), "name": name, "namespace": namespace,
-            "uid": old_meta.get("uid") or str(uuid.uuid4()), "resourceVersion": str(state.resource_version),
-            "generation": generation, "creationTimestamp": old_meta.get("creationTimestamp") or _now(),
-            "managedFields": managed}
-    stored = {**content, "apiVersion": api_version, "kind": kind, "metadata": meta}
-    if kind == "Service":
-        stored["spec"] = {"type": "ClusterIP", "sessionAffinity": "None",
-                          "clusterIP": (current or {}).get("spec", {}).get("clusterIP") or "10.96.0.42",
-                          **stored.get("spec", {})}
-    status = _status_of(state, stored)
-    if status is not None:
-        stored["status"] = status
-    state.objects[(KIND_PLURALS[kind], namespace, name)] = stored
-    return stored
-
-
-KIND_PLURALS = {kind: plural for (_, _, plural), kind in KINDS.items()}
-
-
-def _scale(deployment: dict[str, Any]) -> dict[str, Any]:
-    meta = deployment["metadata"]
-    labels = deployment["spec"]["selector"]["matchLabels"]
-    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
-            "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")},
-            "spec": {"replicas": deployment["spec"].get("replicas", 1)},
-            "status": {"replicas": deployment["status"]["replicas"],
-                       "selector": ",".join(f"{k}={v}" for k, v in sorted(labels.items()))}}
 
 
 class _QuietHandler(WSGIRequestHandler):

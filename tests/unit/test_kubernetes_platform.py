@@ -12,6 +12,7 @@ from bot.errors import UserError
 from bot.platforms import platform_for
 from bot.platforms.kubernetes import KubernetesPlatform
 from bot.platforms.kubernetes import prometheus_selector
+from bot.platforms.kubernetes_manifests import build_manifests
 from bot.queue import get_queue
 from bot.rollouts import driver
 from bot.rollouts import engine
@@ -42,9 +43,17 @@ class World:
                        "image": "ghcr.io/acme/checkout", "prometheus_url": prometheus.url,
                        "host": "checkout.example.com", "ready_timeout_seconds": 0.2, "poll_seconds": 0.02}
 
-    def run(self, version: str = "v2", **config: Any) -> Rollout:
+    def seed_stable(self, version: str = "v1") -> None:
+        """The app already runs `version`, applied by someone else (kubectl) before the bot took over."""
+        [stable] = [o for o in build_manifests("checkout", "ghcr.io/acme/checkout", version, "production",
+                                               namespace="shop", host="checkout.example.com")
+                    if o["kind"] == "Deployment" and o["metadata"]["name"] == "checkout-stable"]
+        self.cluster.seed(stable)
+
+    def run(self, version: str = "v2", stable_version: str = "v1", **config: Any) -> Rollout:
         rollout = Rollout(rollout_id="", app="checkout", environment="production", strategy="canary",
-                          version=version, stable_version="v1", platform="kubernetes", requested_by="U0DEPLOYER",
+                          version=version, stable_version=stable_version, platform="kubernetes",
+                          requested_by="U0DEPLOYER",
                           stages=[Stage(10, 10, 5, Criteria(0.01, 500)), Stage(50, 10, 5, Criteria(0.01, 500)),
                                   Stage(100, 0, 0)],
                           platform_config={**self.config, **config})
@@ -67,7 +76,9 @@ def world(redis_url: str) -> Any:
     conn = redis_lib.Redis.from_url(redis_url)
     conn.flushdb()
     with KubernetesServer() as cluster, FakePrometheus(prometheus_selector("checkout", "shop")) as prometheus:
-        yield World(conn, cluster, prometheus)
+        world = World(conn, cluster, prometheus)
+        world.seed_stable()
+        yield world
     conn.close()
 
 
@@ -91,7 +102,9 @@ def test_a_canary_is_applied_server_side_then_moved_stage_by_stage_then_promoted
     assert scales == [1, 1, 2]
     stable = world.cluster.get("deployments", "shop", "checkout-stable")
     assert stable["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/checkout:v2"
-    assert [(m["manager"], m["operation"]) for m in stable["metadata"]["managedFields"]] == [("devops-bot", "Apply")]
+    # force=true: the bot's apply took the fields kubectl had applied
+    assert [(m["manager"], m["operation"]) for m in stable["metadata"]["managedFields"]] == [
+        ("kubectl", "Apply"), ("devops-bot", "Apply")]
     assert world.cluster.get("deployments", "shop", "checkout-canary") is None
     assert world.cluster.requests()[-1] == f"DELETE /apis/apps/v1{NS}/deployments/checkout-canary"
     ingress = world.cluster.get("ingresses", "shop", "checkout-canary")
@@ -131,7 +144,7 @@ def test_a_canary_whose_pods_never_get_ready_fails_the_rollout_and_says_why(worl
 def test_a_token_the_api_server_refuses_fails_with_its_answer(world: World) -> None:
     final = world.run(token="wrong")
     assert final.state == FAILED
-    assert "Kubernetes refused to apply ConfigMap shop/checkout: 401 Unauthorized" in final.reason
+    assert "Kubernetes refused to read Deployment shop/checkout-stable: 401 Unauthorized" in final.reason
 
 
 def test_the_platform_config_names_every_missing_key() -> None:
@@ -167,13 +180,13 @@ def test_an_apply_without_a_field_manager_or_against_another_applier_is_refused_
 def test_every_object_the_fake_serves_is_in_the_api_servers_shape(world: World) -> None:
     import kubernetes_validate
 
-    from tests.fakes.kubernetes_api import _scale
+    from tests.fakes.kubernetes_objects import scale_of
 
     world.run()
     served = list(world.cluster.objects.values())
     assert {o["kind"] for o in served} == {"ConfigMap", "Deployment", "Service", "Ingress", "HorizontalPodAutoscaler",
                                           "PodDisruptionBudget"}
-    for obj in [*served, _scale(world.cluster.get("deployments", "shop", "checkout-stable"))]:
+    for obj in [*served, scale_of(world.cluster.get("deployments", "shop", "checkout-stable"))]:
         kubernetes_validate.validate(obj, "1.31.0", strict=True)  # status and managedFields included
         assert obj["metadata"]["resourceVersion"].isdigit() and obj["metadata"]["uid"]
 
@@ -231,3 +244,20 @@ def test_the_cluster_is_reached_through_a_kubeconfig_or_a_token_file(world: Worl
 def test_an_unreadable_kubeconfig_says_how_to_name_a_cluster(tmp_path: Any) -> None:
     with pytest.raises(UserError, match="give api_url with token_file, or kubeconfig"):
         KubernetesPlatform.from_config({"image": "i", "prometheus_url": "http://p", "kubeconfig": str(tmp_path / "no")})
+
+
+def test_a_first_deploy_starts_the_stable_deployment_with_the_stable_version_first(world: World) -> None:
+    world.cluster.objects.clear()  # nothing of the app runs yet
+    assert world.run().state == SUCCEEDED
+    first = [c for c in world.cluster.calls if c.method == "PATCH"][0]
+    assert first.path == f"/apis/apps/v1{NS}/deployments/checkout-stable" and first.content_type == APPLY
+    assert first.body["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/checkout:v1"
+
+
+def test_a_first_deploy_with_no_known_stable_version_is_refused_before_anything_is_applied(world: World) -> None:
+    world.cluster.objects.clear()
+    final = world.run(stable_version="current")
+    assert final.state == FAILED
+    assert "checkout has no stable Deployment in namespace shop yet" in final.reason
+    assert "set stable_version in the apps file" in final.reason
+    assert [c for c in world.cluster.calls if c.method == "PATCH" and c.content_type == APPLY] == []
