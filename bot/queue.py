@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import redis
@@ -43,6 +44,9 @@ SCHEDULE_POLL_SECONDS = 0.1
 # that raises goes onto the queue instead, where RQ runs it again with its retries. Every other job
 # is queued and gets its own work horse.
 IN_PROCESS_JOBS = frozenset({"bot.rollouts.engine.tick", "bot.rollouts.engine.gate_timeout"})
+# Due steps run this many at a time: a step mostly waits (Redis, the platform's API, Prometheus, Slack),
+# and each holds its own rollout's lock. The batch ends before the worker forks anything.
+ROLLOUT_STEP_THREADS = 8
 _shared: dict[tuple[int, str], redis.Redis] = {}
 
 _embedded_lock = threading.Lock()
@@ -146,9 +150,9 @@ class SchedulesDueJobs:
 
     poll_seconds: float = 1
 
-    def run_due_here(self, job: Job) -> bool:
-        """Run a due job now instead of queueing it; True when done (none by default)."""
-        return False
+    def run_due_here(self, jobs: list[Job]) -> list[Job]:
+        """Run some due jobs now instead of queueing them; returns the ones still to queue (all, by default)."""
+        return jobs
 
     def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None) -> Any:
         """Wait for a job in short slices, moving due retries onto the queue between slices."""
@@ -183,18 +187,17 @@ class BotWorker(SchedulesDueJobs, Worker):
 
     poll_seconds = SCHEDULE_POLL_SECONDS
 
-    def run_due_here(self, job: Job) -> bool:
-        """A due rollout step, run now; False (then it is queued) for other jobs and for a step that raised."""
-        if job.func_name not in IN_PROCESS_JOBS:
-            return False
-        try:
-            with self.death_penalty_class(job.timeout or JOB_TIMEOUT_DEFAULT, JobTimeoutException, job_id=job.id):
-                job.func(*job.args, **job.kwargs)
-        except Exception:
-            log.exception("rollout step %s failed; queued for RQ's retries", job.id)
-            return False
-        job.delete()
-        return True
+    _pool: ThreadPoolExecutor | None = None
+
+    def run_due_here(self, jobs: list[Job]) -> list[Job]:
+        """Run the due rollout steps now, several at once; returns other jobs and steps that raised, to queue."""
+        steps = [job for job in jobs if job.func_name in IN_PROCESS_JOBS]
+        if not steps:
+            return jobs
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(ROLLOUT_STEP_THREADS, thread_name_prefix="rollout-step")
+        done = dict(zip((job.id for job in steps), self._pool.map(_run_step, steps), strict=True))
+        return [job for job in jobs if not done.get(job.id, False)]
 
     def execute_job(self, job: Any, queue: Queue) -> None:
         """Rollout steps here, like RQ's SimpleWorker; the rest in a work horse."""
@@ -223,24 +226,35 @@ class EmbeddedWorkerThread(threading.Thread):
         self.join(timeout)
 
 
-def enqueue_due_jobs(queue: Queue, run_here: Callable[[Job], bool] | None = None) -> int:
+def _run_step(job: Job) -> bool:
+    """Run one due rollout step in this thread under its job timeout; False when it raised."""
+    try:
+        with TimerDeathPenalty(job.timeout or JOB_TIMEOUT_DEFAULT, JobTimeoutException, job_id=job.id):
+            job.func(*job.args, **job.kwargs)
+    except Exception:
+        log.exception("rollout step %s failed; queued for RQ's retries", job.id)
+        return False
+    job.delete()
+    return True
+
+
+def enqueue_due_jobs(queue: Queue, run_here: Callable[[list[Job]], list[Job]] | None = None) -> int:
     """Move scheduled jobs (ticks, retries after a backoff) whose time has come onto the queue, each once.
 
-    `run_here(job)` may run a due job at once instead (True: done, not queued).
+    `run_here(jobs)` may run some of them at once instead; it returns those still to queue.
     """
     registry = ScheduledJobRegistry(queue=queue)
-    moved = 0
+    claimed: list[Job] = []
     for job_id in registry.get_jobs_to_schedule():
         # Removing it is the claim: of several workers looking at once, only one gets 1 back.
         if not queue.connection.zrem(registry.key, job_id):
             continue
         job = queue.fetch_job(job_id)
-        if job is None:
-            continue
-        if run_here is None or not run_here(job):
-            queue._enqueue_job(job)  # what RQ's scheduler does, without its separate process
-        moved += 1
-    return moved
+        if job is not None:
+            claimed.append(job)
+    for job in run_here(claimed) if run_here is not None else claimed:
+        queue._enqueue_job(job)  # what RQ's scheduler does, without its separate process
+    return len(claimed)
 
 
 def start_embedded_worker(conn: redis.Redis) -> EmbeddedWorkerThread:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
@@ -98,3 +99,29 @@ def test_a_registered_platform_is_built_from_the_rollout_config_and_built_ins_st
     assert isinstance(platform_for(rollout), MemoryPlatform) and built == [{"k": 1}]
     with pytest.raises(ValueError, match="built-in"):
         register_platform("local", factory)
+
+
+def wait_for_peers(url: str, peers: int) -> None:
+    """A step that finishes only once `peers` steps have started: it needs them to run at the same time."""
+    conn = redis_lib.Redis.from_url(url)
+    conn.incr("arrived")
+    deadline = time.monotonic() + 20
+    while int(conn.get("arrived") or 0) < peers:
+        if time.monotonic() > deadline:
+            conn.close()
+            raise RuntimeError("no peer came: the steps ran one after another")
+        time.sleep(0.01)
+    conn.close()
+
+
+def test_due_rollout_steps_run_several_at_once(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.queue.IN_PROCESS_JOBS", frozenset({f"{__name__}.wait_for_peers"}))
+    conn = redis_lib.Redis.from_url(redis_url)
+    conn.flushdb()
+    for n in range(4):
+        get_queue(conn).enqueue_at(_past(), wait_for_peers, redis_url, 4, job_id=f"peer-{n}")
+    BotWorker(worker_queues(conn), connection=conn).work(burst=True, logging_level="WARNING")
+    assert int(conn.get("arrived") or 0) == 4
+    assert [get_queue(conn).fetch_job(f"peer-{n}") for n in range(4)] == [None] * 4  # each done, none failed
+    conn.flushdb()
+    conn.close()
