@@ -183,6 +183,8 @@ def receive() -> Response:
         payload = json.loads(body)
     except ValueError:
         return _answer(400, event, "bad_request", error="the body is not JSON")
+    except RecursionError:  # json raises this, not ValueError, for arrays or objects nested thousands deep
+        return _answer(400, event, "bad_request", error="the body is nested too deeply")
     if not isinstance(payload, dict):
         return _answer(400, event, "bad_request", error="the body is not a JSON object")
     if event == "ping":
