@@ -40,7 +40,10 @@ def redis_url_for(db: int) -> str:
 
         server = private_redis_url()
         _run_redis.extend([server, server.__enter__().rsplit("/", 1)[0]])
-        atexit.register(server.__exit__, None, None, None)
+        owner = os.getpid()
+        # A forked child (an RQ work horse, a multiprocessing worker) inherits atexit hooks: only the
+        # pytest process that started the server may stop it.
+        atexit.register(lambda: os.getpid() == owner and server.__exit__(None, None, None))
     return f"{_run_redis[1]}/{db}"
 
 
