@@ -47,6 +47,9 @@ IN_PROCESS_JOBS = frozenset({"bot.rollouts.engine.tick", "bot.rollouts.engine.ga
 # Due steps run this many at a time: a step mostly waits (Redis, the platform's API, Prometheus, Slack),
 # and each holds its own rollout's lock. The batch ends before the worker forks anything.
 ROLLOUT_STEP_THREADS = 8
+# A job whose worker died (SIGKILL, lost machine) stays "started" until RQ's heartbeat lapses (90 s) and a
+# worker's registry maintenance retries it; RQ's default of every 10 minutes left such a job waiting that long.
+ABANDONED_JOB_SCAN_SECONDS = 60
 _shared: dict[tuple[int, str], redis.Redis] = {}
 
 _embedded_lock = threading.Lock()
@@ -188,6 +191,10 @@ class BotWorker(SchedulesDueJobs, Worker):
     poll_seconds = SCHEDULE_POLL_SECONDS
 
     _pool: ThreadPoolExecutor | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("maintenance_interval", ABANDONED_JOB_SCAN_SECONDS)
+        super().__init__(*args, **kwargs)
 
     def run_due_here(self, jobs: list[Job]) -> list[Job]:
         """Run the due rollout steps now, several at once; returns other jobs and steps that raised, to queue."""

@@ -3,7 +3,7 @@
 Response bodies start from the examples in GitHub's own OpenAPI description
 (tests/fixtures/shared/github/openapi, a copy of ../shared/fixtures) with ids, urls and contents filled in from an in-memory
 repository. Every request is recorded in order; `fail()` makes the next calls of an endpoint
-answer with an error status.
+answer with an error status; `hold()` keeps the next matching call waiting until the test releases it.
 """
 
 from __future__ import annotations
@@ -65,6 +65,16 @@ class Failure:
 
 
 @dataclass
+class Hold:
+    """Keep the next matching call waiting (it is then served as usual) until `release` is set."""
+
+    method: str
+    pattern: re.Pattern[str]
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
 class FakeGitHub:
     """The fake server's state: repositories, issued tokens, recorded calls, planned failures."""
 
@@ -72,6 +82,7 @@ class FakeGitHub:
     repos: dict[str, FakeRepo] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)
     strict_tokens: bool = False  # True: only tokens from POST .../access_tokens are accepted
     app_id: str | None = None  # with app_public_key: the App JWT must verify and name this issuer
@@ -91,6 +102,13 @@ class FakeGitHub:
     def fail(self, method: str, path_regex: str, status: int, *, times: int = 1, retry_after: int | None = None) -> None:
         """Make the next `times` calls of METHOD matching `path_regex` (re.search) answer `status`."""
         self.failures.append(Failure(method.upper(), re.compile(path_regex), status, times, retry_after))
+
+    def hold(self, method: str, path_regex: str) -> Hold:
+        """Make the next call of METHOD matching `path_regex` wait for `Hold.release` (a client may die meanwhile)."""
+        hold = Hold(method.upper(), re.compile(path_regex))
+        with self.lock:
+            self.holds.append(hold)
+        return hold
 
     def requests(self) -> list[str]:
         """'METHOD /path' of every call so far, in order."""
@@ -179,6 +197,13 @@ def create_app(state: FakeGitHub) -> Flask:
         with state.lock:
             state.calls.append(call)
             failure = state.take_failure(request.method, request.path)
+            hold = next((held for held in state.holds if held.method == request.method
+                         and held.pattern.search(request.path)), None)
+            if hold is not None:
+                state.holds.remove(hold)
+        if hold is not None:
+            hold.arrived.set()
+            hold.release.wait(60)
         if failure is not None:
             return _failure_response(failure)
         auth = request.headers.get("Authorization", "")

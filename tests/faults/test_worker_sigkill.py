@@ -1,0 +1,155 @@
+"""A worker SIGKILLed in the middle of `/devops setup ci`: the job is retried, and one pull request is opened.
+
+The fake GitHub holds the job's `POST /pulls` until the test has killed the worker, then serves it:
+GitHub opened the pull request but the worker never heard. The retry must find it, not open another.
+Real processes throughout: `devops-bot serve`, `devops-bot worker`, the work horse RQ forks.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from rq.job import Job
+from rq.job import JobStatus
+from rq.registry import StartedJobRegistry
+
+from bot.queue import get_queue
+from tests.fakes.fake_repo import FakeRepo
+from tests.fakes.github_server import FakeGitHub
+from tests.integration.test_setup_ci_end_to_end import PYTHON
+from tests.integration.test_setup_ci_end_to_end import REPO
+from tests.integration.test_setup_ci_end_to_end import ROOT
+from tests.integration.test_setup_ci_end_to_end import app_key  # noqa: F401 (fixture)
+from tests.integration.test_setup_ci_end_to_end import env  # noqa: F401 (fixture)
+from tests.integration.test_setup_ci_end_to_end import github  # noqa: F401 (fixture)
+from tests.integration.test_setup_ci_end_to_end import post_comment
+from tests.integration.test_setup_ci_end_to_end import web  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.integration
+
+PULLS = rf"^/repos/{REPO}/pulls$"
+
+
+@pytest.fixture
+def workers(env: dict[str, str], tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:  # noqa: F811
+    """Start `devops-bot worker` processes with `start_worker()`; every one still alive is stopped afterwards."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        process.stdout_log.close()  # type: ignore[attr-defined]
+
+
+def start_worker(env: dict[str, str], tmp_path: Path,  # noqa: F811
+                 started: list[subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+    log = (tmp_path / f"worker-{len(started)}.log").open("w")
+    process = subprocess.Popen([PYTHON, "-m", "bot.cli", "worker"], cwd=ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    process.stdout_log = log  # type: ignore[attr-defined]
+    started.append(process)
+    return process
+
+
+def horse_of(worker: subprocess.Popen[bytes]) -> int:
+    """The pid of the work horse the worker forked (its only child)."""
+    [child] = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+    return int(child)
+
+
+def wait_for(condition: object, timeout: float, what: str) -> float:
+    """Poll `condition()` until true; returns the seconds it took."""
+    start = time.monotonic()
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.1)
+    return time.monotonic() - start
+
+
+def status_of(conn: redis.Redis, job_id: str) -> JobStatus | None:
+    return Job.fetch(job_id, connection=conn).get_status()
+
+
+def assert_one_pull_request_and_one_status(repo: FakeRepo) -> None:
+    [(number, pull)] = [(number, pull) for number, pull in repo.pulls.items() if pull["state"] == "open"]
+    assert pull["head"] == "devops-bot/setup-ci"
+    statuses = [c["body"] for c in repo.comments_on(1) if c["user"].endswith("[bot]")]
+    assert len(statuses) == 1, statuses  # the retry edits the first attempt's status comment
+    assert f"pull request #{number}" in statuses[0].lower(), statuses[0]
+
+
+def test_a_work_horse_killed_mid_job_is_retried_by_its_worker_and_opens_one_pull_request(
+        github: tuple[FakeGitHub, FakeRepo], env: dict[str, str], web: str, tmp_path: Path,  # noqa: F811
+        workers: list[subprocess.Popen[bytes]]) -> None:
+    fake, repo = github
+    worker = start_worker(env, tmp_path, workers)
+    conn = redis.Redis.from_url(env["REDIS_URL"])
+    hold = fake.hold("POST", PULLS)
+    answer = post_comment(web, "/devops setup ci")
+    assert hold.arrived.wait(120), "the job never reached POST /pulls"
+    job_id = str(answer.json()["job_id"])
+    os.kill(horse_of(worker), signal.SIGKILL)  # what the kernel's OOM killer does to the biggest process
+    hold.release.set()
+    killed_at = time.monotonic()
+
+    wait_for(lambda: status_of(conn, job_id) == JobStatus.FINISHED, 90, "the retried job to finish")
+    recovered = time.monotonic() - killed_at
+
+    assert_one_pull_request_and_one_status(repo)
+    assert Job.fetch(job_id, connection=conn).retries_left == 2  # one of its three retries was used
+    assert sum(call == f"POST /repos/{REPO}/pulls" for call in fake.requests()) == 1  # found, not reopened
+    print(f"\nwork horse SIGKILLed at POST /pulls: job retried and finished {recovered:.1f}s later "
+          "(RQ's first retry waits 10 s); 1 pull request")
+    conn.close()
+
+
+def test_a_worker_and_its_horse_killed_mid_job_leave_it_started_and_the_next_worker_retries_it(
+        github: tuple[FakeGitHub, FakeRepo], env: dict[str, str], web: str, tmp_path: Path,  # noqa: F811
+        workers: list[subprocess.Popen[bytes]]) -> None:
+    fake, repo = github
+    first = start_worker(env, tmp_path, workers)
+    conn = redis.Redis.from_url(env["REDIS_URL"])
+    hold = fake.hold("POST", PULLS)
+    answer = post_comment(web, "/devops setup ci")
+    assert hold.arrived.wait(120), "the job never reached POST /pulls"
+    job_id = str(answer.json()["job_id"])
+    horse = horse_of(first)
+    os.kill(first.pid, signal.SIGKILL)  # the machine goes: worker and horse, no cleanup of any kind
+    os.kill(horse, signal.SIGKILL)
+    first.wait(10)
+    hold.release.set()
+
+    # Not lost: RQ still shows it started, under a heartbeat that the dead worker no longer renews.
+    registry = StartedJobRegistry(queue=get_queue(conn))
+    assert status_of(conn, job_id) == JobStatus.STARTED
+    [entry] = [member for member in conn.zrange(registry.key, 0, -1) if member.decode().startswith(job_id)]
+    lapses_in = conn.zscore(registry.key, entry) - time.time()
+    assert 0 < lapses_in <= 90 + 5  # RQ's heartbeat: at most 30 s of monitoring interval + 60 s grace
+    # Skip that wait: the heartbeat lapses now instead of in up to 90 s.
+    conn.zadd(registry.key, {entry: time.time() - 1}, xx=True)
+
+    start_worker(env, tmp_path, workers)
+    restarted_at = time.monotonic()
+    wait_for(lambda: status_of(conn, job_id) == JobStatus.FINISHED, 90, "the abandoned job to be retried")
+    recovered = time.monotonic() - restarted_at
+
+    assert_one_pull_request_and_one_status(repo)
+    assert Job.fetch(job_id, connection=conn).retries_left == 2
+    assert sum(call == f"POST /repos/{REPO}/pulls" for call in fake.requests()) == 1
+    print(f"\nworker and horse SIGKILLed at POST /pulls: a new worker found the abandoned job and finished it "
+          f"{recovered:.1f}s after it started (RQ's first retry waits 10 s); heartbeat would have lapsed in "
+          f"{lapses_in:.0f}s; 1 pull request")
+    conn.close()
