@@ -115,6 +115,9 @@ def comment_created(payload: dict[str, Any], delivery: Delivery) -> dict[str, An
     """A `/devops` command in a new issue or pull request comment."""
     comment = payload["comment"]
     if is_bot(payload.get("sender"), delivery.settings) or is_bot(comment.get("user"), delivery.settings):
+        # No reply: answering a bot (or itself) could start a loop of comments. The log says why.
+        log.info("delivery %s: a comment by a bot (%s) runs no command", delivery.delivery_id,
+                 (comment.get("user") or payload.get("sender") or {}).get("login"))
         return None
     if "installation" not in payload:  # only an App installation can act on the repository
         return None
