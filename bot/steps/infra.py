@@ -45,9 +45,6 @@ def requirements_analyzer(inputs: dict[str, Any], config: dict[str, Any], ctx: S
     merged = found.merge(written, found.from_analysis(analysis, _manifests(ctx, str(inputs["path"]), analysis)))
     summary = found.summarise(merged)
     problems += compute_problems(summary["compute"])
-    if summary["compute"] != "containers" and not compute_problems(summary["compute"]):
-        problems.append(f"compute type {summary['compute']!r} is not generated yet; available now: containers "
-                        "(ECS on Fargate)")
     if problems:
         raise InputError(problems, heading=HEADING)
     controls = {name: [control["id"] for control in mapping()[name]["controls"]]

@@ -25,6 +25,20 @@ def mapping() -> dict[str, Any]:
     return YAML(typ="safe", pure=True).load(MAPPING.read_text(encoding="utf-8"))
 
 
+# The VM compute module implements the same controls with other resources; None: nothing corresponds.
+ON_VMS = {"compute/aws_iam_role_policy.task": "compute/aws_iam_role_policy.instances",
+          "compute/aws_iam_role_policy.execution": None,
+          "compute/aws_appautoscaling_policy.cpu": "compute/aws_autoscaling_policy.cpu"}
+
+
+def _resource(design: InfraDesign, address: str) -> str | None:
+    """The address in this design's code, or None when the design creates nothing for it."""
+    if design.orchestrator == "asg" and address in ON_VMS:
+        found = ON_VMS[address]
+        return found if found is None else (found if _present(design, found) else None)
+    return address if _present(design, address) else None
+
+
 def _present(design: InfraDesign, address: str) -> bool:
     parts = {"database": bool(design.databases), "cache": bool(design.caches), "object_storage": design.object_storage,
              "queues": bool(design.queues), "public": design.public}
@@ -44,7 +58,8 @@ def compliance_controls(design: InfraDesign) -> dict[str, Any]:
         spec = mapping()[framework]
         controls, gaps = [], list(spec["gaps"])
         for control in spec["controls"]:
-            resources = [address for address in control["resources"] if _present(design, address)]
+            resources = list(dict.fromkeys(found for address in control["resources"]
+                                           if (found := _resource(design, address)) is not None))
             if resources:
                 controls.append({"id": control["id"], "title": control["title"], "settings": control["settings"],
                                  "resources": resources})

@@ -36,17 +36,24 @@ def _money(value: float) -> float:
     return round(value + 1e-9, 2)
 
 
-def _fargate(env: Environment, services: int) -> tuple[float, float]:
-    """(on-demand, spot) monthly cost of the services' minimum task count."""
+ROOT_VOLUME_GB = 20  # the launch template's root volume
+
+
+def _compute(env: Environment, services: int, orchestrator: str = "ecs") -> tuple[float, float]:
+    """(on-demand, spot) monthly cost of the services' minimum task (or instance) count."""
     prices, size = price_table(), env.sizing
-    hours = prices["hours_per_month"]
-    per_task = (size.task_cpu / 1024 * prices["hourly"]["fargate_vcpu_arm"]
-                + size.task_memory / 1024 * prices["hourly"]["fargate_gb_arm"]) * hours
+    hours, hourly = prices["hours_per_month"], prices["hourly"]
+    if orchestrator == "asg":
+        per_task = hourly[size.instance_type] * hours
+        discount = hourly["ec2_spot_discount"]
+    else:
+        per_task = (size.task_cpu / 1024 * hourly["fargate_vcpu_arm"]
+                    + size.task_memory / 1024 * hourly["fargate_gb_arm"]) * hours
+        discount = hourly["fargate_spot_discount"]
     base = min(size.on_demand_base, size.min_tasks)
     spot_tasks = (size.min_tasks - base) * size.spot_share / 100
     on_demand_tasks = size.min_tasks - spot_tasks
-    spot_price = per_task * (1 - prices["hourly"]["fargate_spot_discount"])
-    return per_task * on_demand_tasks * services, spot_price * spot_tasks * services
+    return per_task * on_demand_tasks * services, per_task * (1 - discount) * spot_tasks * services
 
 
 def line_items(design: InfraDesign, env: Environment) -> list[dict[str, Any]]:
@@ -65,10 +72,17 @@ def line_items(design: InfraDesign, env: Environment) -> list[dict[str, Any]]:
                       hours * (hourly["alb"] + usage["lcu"] * hourly["alb_lcu"])))
         items.append(("aws_wafv2_web_acl", f"1 web ACL + {WAF_RULE_GROUPS} rule groups (requests extra)",
                       monthly["waf_web_acl"] + WAF_RULE_GROUPS * monthly["waf_rule"]))
-    on_demand, spot = _fargate(env, len(design.services))
-    items.append(("aws_ecs_service", f"{len(design.services)} service(s) x {size.min_tasks} task(s) of "
-                  f"{size.task_cpu / 1024:g} vCPU / {size.task_memory / 1024:g} GB ARM, {size.spot_share}% Spot "
-                  f"above {min(size.on_demand_base, size.min_tasks)} on-demand", on_demand + spot))
+    on_demand, spot = _compute(env, len(design.services), design.orchestrator)
+    base = min(size.on_demand_base, size.min_tasks)
+    if design.orchestrator == "asg":
+        volumes = len(design.services) * size.min_tasks * ROOT_VOLUME_GB * monthly["ebs_gp3_gb"]
+        items.append(("aws_autoscaling_group", f"{len(design.services)} service(s) x {size.min_tasks} "
+                      f"{size.instance_type} + {ROOT_VOLUME_GB} GB gp3 each, {size.spot_share}% Spot above {base} "
+                      "on-demand", on_demand + spot + volumes))
+    else:
+        items.append(("aws_ecs_service", f"{len(design.services)} service(s) x {size.min_tasks} task(s) of "
+                      f"{size.task_cpu / 1024:g} vCPU / {size.task_memory / 1024:g} GB ARM, {size.spot_share}% Spot "
+                      f"above {base} on-demand", on_demand + spot))
     if design.databases:
         copies = 2 if size.multi_az else 1
         storage = monthly["rds_gp3_gb_multi_az" if size.multi_az else "rds_gp3_gb"]
@@ -86,7 +100,7 @@ def line_items(design: InfraDesign, env: Environment) -> list[dict[str, Any]]:
     stored = size.monthly_log_gb * min(size.log_retention_days / 30, 12)
     items.append(("aws_cloudwatch_log_group", f"{size.monthly_log_gb} GB ingested, about {stored:g} GB kept",
                   size.monthly_log_gb * monthly["cloudwatch_logs_ingest_gb"] + stored * monthly["cloudwatch_logs_storage_gb"]))
-    alarms = 2 * len(design.services) + (2 if design.public else 0) + (2 if design.databases else 0) + len(design.caches)
+    alarms = (2 if design.orchestrator == "ecs" else 1) * len(design.services) + (2 if design.public else 0) + (2 if design.databases else 0) + len(design.caches)
     items.append(("aws_cloudwatch_metric_alarm", f"{alarms} alarms", alarms * monthly["cloudwatch_alarm"]))
     items.append(("aws_kms_key", "1 key", monthly["kms_key"]))
     items.append(("aws_secretsmanager_secret", f"{1 + len(design.databases[:1])} secret(s)",
@@ -167,8 +181,9 @@ def recommend(design: InfraDesign) -> list[dict[str, Any]]:
         add("production", "reserved_cache", f"Reserve the {size.cache_nodes} {size.cache_node_type} cache nodes "
             f"for one year (about {savings['elasticache_reserved_1yr_no_upfront']:.0%} off).",
             size.cache_nodes * hours * hourly[size.cache_node_type] * savings["elasticache_reserved_1yr_no_upfront"])
-    on_demand, _ = _fargate(production, len(design.services))
-    add("production", "savings_plan", "Cover the always-on Fargate tasks with a one-year Compute Savings Plan "
+    on_demand, _ = _compute(production, len(design.services), design.orchestrator)
+    what = "instances" if design.orchestrator == "asg" else "Fargate tasks"
+    add("production", "savings_plan", f"Cover the always-on {what} with a one-year Compute Savings Plan "
         f"(about {savings['compute_savings_plan_1yr_no_upfront_fargate']:.0%} off).",
         on_demand * savings["compute_savings_plan_1yr_no_upfront_fargate"])
     if design.priority != "cost":
@@ -177,22 +192,30 @@ def recommend(design: InfraDesign) -> list[dict[str, Any]]:
             add("production", "right_size_database", f"If database CPU stays under 40%, move from "
                 f"{size.database_class} to {cheaper.database_class}.",
                 copies * hours * (hourly[size.database_class] - hourly[cheaper.database_class]))
-        if cheaper.task_cpu < size.task_cpu:
+        if design.orchestrator == "asg" and cheaper.instance_type != size.instance_type:
+            smaller = Environment(production.name, production.cidr, replace(size, instance_type=cheaper.instance_type))
+            add("production", "right_size_instances", f"If instances stay under 40% CPU, move from "
+                f"{size.instance_type} to {cheaper.instance_type}.",
+                sum(_compute(production, len(design.services), "asg"))
+                - sum(_compute(smaller, len(design.services), "asg")))
+        if design.orchestrator == "ecs" and cheaper.task_cpu < size.task_cpu:
             smaller = Environment(production.name, production.cidr,
                                   replace(size, task_cpu=cheaper.task_cpu, task_memory=cheaper.task_memory))
             add("production", "right_size_tasks", f"If tasks stay under 40% CPU, make them "
                 f"{cheaper.task_cpu / 1024:g} vCPU / {cheaper.task_memory / 1024:g} GB.",
-                sum(_fargate(production, len(design.services))) - sum(_fargate(smaller, len(design.services))))
+                sum(_compute(production, len(design.services))) - sum(_compute(smaller, len(design.services))))
         if size.nat_gateways > 1:
             add("production", "single_nat", f"One NAT gateway instead of {size.nat_gateways} (a zone outage then "
                 "cuts the other zones' internet access).", (size.nat_gateways - 1) * hours * hourly["nat_gateway"])
     for env in design.environments:
         if env.name == "production":
             continue
-        od, spot = _fargate(env, len(design.services))
+        od, spot = _compute(env, len(design.services), design.orchestrator)
         if env.sizing.spot_share < 100 and od > 0:
-            add(env.name, "spot", f"Run every {env.name} task on Fargate Spot (interruptions are acceptable there).",
-                od * hourly["fargate_spot_discount"])
+            asg = design.orchestrator == "asg"
+            add(env.name, "spot", f"Run every {env.name} {'instance' if asg else 'task'} on "
+                f"{'EC2' if asg else 'Fargate'} Spot (interruptions are acceptable there).",
+                od * hourly["ec2_spot_discount" if asg else "fargate_spot_discount"])
         add(env.name, "scheduled_scaling", f"Scale {env.name} services to zero outside working hours "
             "(60 hours a week on).", (od + spot) * OFF_HOURS_SHARE)
         if env.sizing.interface_endpoints:

@@ -21,21 +21,24 @@ ORCHESTRATORS = {"containers": "ecs", "vms": "asg", "serverless": "lambda"}
 
 # Balanced sizes; PRIORITY_CHANGES below moves them for cost or performance.
 BALANCED = {
-    "development": Sizing(availability_zones=2, nat_gateways=1, multi_az=False, deletion_protection=False,
-                          database_class="db.t4g.micro", database_storage_gb=20, backup_retention_days=1,
-                          cache_node_type="cache.t4g.micro", cache_nodes=1, task_cpu=256, task_memory=512,
-                          min_tasks=1, max_tasks=2, spot_share=50, log_retention_days=30,
-                          flow_log_retention_days=30, interface_endpoints=True, on_demand_base=0, monthly_log_gb=5, storage_gb=10),
-    "staging": Sizing(availability_zones=2, nat_gateways=1, multi_az=False, deletion_protection=False,
-                      database_class="db.t4g.small", database_storage_gb=20, backup_retention_days=7,
-                      cache_node_type="cache.t4g.small", cache_nodes=1, task_cpu=512, task_memory=1024,
-                      min_tasks=1, max_tasks=3, spot_share=50, log_retention_days=90,
-                      flow_log_retention_days=90, interface_endpoints=True, on_demand_base=1, monthly_log_gb=10, storage_gb=50),
-    "production": Sizing(availability_zones=3, nat_gateways=3, multi_az=True, deletion_protection=True,
-                         database_class="db.m6g.large", database_storage_gb=100, backup_retention_days=30,
-                         cache_node_type="cache.m6g.large", cache_nodes=2, task_cpu=1024, task_memory=2048,
-                         min_tasks=2, max_tasks=10, spot_share=0, log_retention_days=365,
-                         flow_log_retention_days=365, interface_endpoints=True, on_demand_base=2, monthly_log_gb=50, storage_gb=500),
+    "development": Sizing(
+        availability_zones=2, nat_gateways=1, multi_az=False, deletion_protection=False,
+        database_class="db.t4g.micro", database_storage_gb=20, backup_retention_days=1,
+        cache_node_type="cache.t4g.micro", cache_nodes=1, task_cpu=256, task_memory=512, instance_type="t4g.small",
+        min_tasks=1, max_tasks=2, spot_share=50, log_retention_days=30, flow_log_retention_days=30,
+        interface_endpoints=True, on_demand_base=0, monthly_log_gb=5, storage_gb=10),
+    "staging": Sizing(
+        availability_zones=2, nat_gateways=1, multi_az=False, deletion_protection=False,
+        database_class="db.t4g.small", database_storage_gb=20, backup_retention_days=7,
+        cache_node_type="cache.t4g.small", cache_nodes=1, task_cpu=512, task_memory=1024, instance_type="t4g.medium",
+        min_tasks=1, max_tasks=3, spot_share=50, log_retention_days=90, flow_log_retention_days=90,
+        interface_endpoints=True, on_demand_base=1, monthly_log_gb=10, storage_gb=50),
+    "production": Sizing(
+        availability_zones=3, nat_gateways=3, multi_az=True, deletion_protection=True,
+        database_class="db.m6g.large", database_storage_gb=100, backup_retention_days=30,
+        cache_node_type="cache.m6g.large", cache_nodes=2, task_cpu=1024, task_memory=2048, instance_type="m7g.large",
+        min_tasks=2, max_tasks=10, spot_share=0, log_retention_days=365, flow_log_retention_days=365,
+        interface_endpoints=True, on_demand_base=2, monthly_log_gb=50, storage_gb=500),
 }
 PRIORITY_CHANGES: dict[str, dict[str, dict[str, Any]]] = {
     "cost": {
@@ -43,16 +46,19 @@ PRIORITY_CHANGES: dict[str, dict[str, dict[str, Any]]] = {
         "staging": {"spot_share": 100, "on_demand_base": 0, "interface_endpoints": False,
                     "database_class": "db.t4g.micro", "cache_node_type": "cache.t4g.micro"},
         "production": {"nat_gateways": 1, "database_class": "db.t4g.medium", "cache_node_type": "cache.t4g.medium",
-                       "task_cpu": 512, "task_memory": 1024, "max_tasks": 6},
+                       "task_cpu": 512, "task_memory": 1024, "max_tasks": 6,
+                       "instance_type": "t4g.medium"},
     },
     "balanced": {},
     "performance": {
         "development": {"spot_share": 0, "on_demand_base": 1},
         "staging": {"spot_share": 0, "database_class": "db.t4g.medium", "cache_node_type": "cache.t4g.medium"},
         "production": {"database_class": "db.r6g.xlarge", "cache_node_type": "cache.r6g.large", "task_cpu": 2048,
-                       "task_memory": 4096, "min_tasks": 3, "on_demand_base": 3, "max_tasks": 20},
+                       "task_memory": 4096, "min_tasks": 3, "on_demand_base": 3, "max_tasks": 20,
+                       "instance_type": "c7g.xlarge"},
     },
 }
+NOT_USED_BY = {"ecs": ("instance_type",), "asg": ("task_cpu", "task_memory")}  # sizes another compute type uses
 USAGE_ASSUMPTIONS = ("monthly_log_gb", "storage_gb")  # cost inputs, not settings of the code
 # Audit trails these frameworks expect to keep for at least a year (HIPAA six years of documentation is a gap).
 LONG_RETENTION = {"hipaa", "pci_dss", "sox", "fedramp"}
@@ -125,7 +131,7 @@ def differences(design: InfraDesign) -> list[tuple[str, list[str]]]:
     """(setting, value per environment) for each setting that is not the same everywhere."""
     rows = []
     for key in Sizing.__dataclass_fields__:
-        if key in USAGE_ASSUMPTIONS:
+        if key in USAGE_ASSUMPTIONS or key in NOT_USED_BY[design.orchestrator]:
             continue
         values = [getattr(env.sizing, key) for env in design.environments]
         if len({str(value) for value in values}) > 1:

@@ -50,6 +50,7 @@ class Sizing:
     cache_nodes: int
     task_cpu: int  # Fargate CPU units (1024 = 1 vCPU)
     task_memory: int  # MiB
+    instance_type: str  # vms: the EC2 type of every service's instances
     min_tasks: int
     max_tasks: int
     spot_share: int  # percent of tasks on Fargate Spot

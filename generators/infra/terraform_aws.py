@@ -29,6 +29,8 @@ CONFIG_RULES = ["CLOUD_TRAIL_ENABLED", "CLOUDTRAIL_LOG_FILE_VALIDATION_ENABLED",
 PRODUCTION_RULES = ["RDS_MULTI_AZ_SUPPORT", "DB_INSTANCE_BACKUP_ENABLED"]
 AUDIT_RETENTION = {"development": 90, "staging": 365, "production": 2557}  # production: seven years
 HEALTH_CHECK_PATH = "/"
+COMPUTE_TEMPLATES = {"ecs": "compute", "asg": "compute_asg"}  # orchestrator -> template stem of modules/compute
+TARGET_TYPES = {"ecs": "ip", "asg": "instance"}
 
 
 def _flags(design: InfraDesign) -> dict[str, Any]:
@@ -55,8 +57,9 @@ def module_files(design: InfraDesign, only: str | None = None) -> dict[str, str]
     for module in design.modules:
         if only is not None and module != only:
             continue
-        for part, template in (("main", f"{module}.tf.j2"), ("variables", f"{module}_variables.tf.j2"),
-                               ("outputs", f"{module}_outputs.tf.j2")):
+        stem = COMPUTE_TEMPLATES[design.orchestrator] if module == "compute" else module
+        for part, template in (("main", f"{stem}.tf.j2"), ("variables", f"{stem}_variables.tf.j2"),
+                               ("outputs", f"{stem}_outputs.tf.j2")):
             text = _tidy(render(f"infra/aws/{template}", **flags))
             if text.strip():
                 files[f"{ROOT}/modules/{module}/{part}.tf"] = text
@@ -79,7 +82,8 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
     if design.public:
         network += [("deletion_protection", "var.deletion_protection"),
                     ("access_log_bucket", "module.security.audit_bucket"), ("domain_name", "var.domain_name"),
-                    ("default_service", hcl_string(default_service)), ("target_type", '"ip"'),
+                    ("default_service", hcl_string(default_service)),
+                    ("target_type", hcl_string(TARGET_TYPES[design.orchestrator])),
                     ("health_check_path", "var.health_check_path")]
     modules = [
         {"name": "security", "arguments": [("source", '"../../modules/security"'), ("name", "local.name"),
@@ -108,7 +112,9 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
     secrets = "[module.security.app_secret_arn" + (", module.data.database_secret_arn" if flags["database"] else "") + "]"
     compute = [("source", '"../../modules/compute"'), ("name", "local.name"), ("service_ports", "var.service_ports"),
                ("image_tag", "var.image_tag"), ("environment", "{ APP_ENV = var.environment }"),
-               ("task_cpu", "var.task_cpu"), ("task_memory", "var.task_memory"), ("min_tasks", "var.min_tasks"),
+               *([("instance_type", "var.instance_type")] if design.orchestrator == "asg" else
+                 [("task_cpu", "var.task_cpu"), ("task_memory", "var.task_memory")]),
+               ("min_tasks", "var.min_tasks"),
                ("on_demand_base", "var.on_demand_base"), ("max_tasks", "var.max_tasks"), ("spot_share", "var.spot_share"),
                ("log_retention_days", "var.log_retention_days"), ("kms_key_arn", "module.security.kms_key_arn"),
                ("secret_arns", secrets), ("private_subnet_ids", "module.network.private_subnet_ids"),
@@ -125,8 +131,9 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
     modules.append({"name": "compute", "arguments": compute})
     observability = [("source", '"../../modules/observability"'), ("name", "local.name"),
                      ("kms_key_arn", "module.security.kms_key_arn"), ("alarm_emails", "var.alarm_emails"),
-                     ("monthly_budget", "var.monthly_budget"), ("cluster_name", "module.compute.cluster_name"),
-                     ("service_names", "module.compute.service_names")]
+                     ("monthly_budget", "var.monthly_budget"),
+                     ("metric_namespace", "module.compute.metric_namespace"),
+                     ("service_dimensions", "module.compute.service_dimensions")]
     if design.public:
         observability.append(("load_balancer_arn_suffix", "module.network.load_balancer_arn_suffix"))
     if flags["database"]:
@@ -146,7 +153,7 @@ def _tfvars(design: InfraDesign, env: Environment, budget: float) -> str:
         ("interface_endpoints", size.interface_endpoints),
         ("flow_log_retention_days", size.flow_log_retention_days), ("log_retention_days", size.log_retention_days),
         ("audit_retention_days", AUDIT_RETENTION[env.name]), ("image_tag", "latest"),
-        ("task_cpu", size.task_cpu), ("task_memory", size.task_memory), ("min_tasks", size.min_tasks), ("on_demand_base", min(size.on_demand_base, size.min_tasks)),
+        ("task_cpu", size.task_cpu), ("task_memory", size.task_memory), ("instance_type", size.instance_type), ("min_tasks", size.min_tasks), ("on_demand_base", min(size.on_demand_base, size.min_tasks)),
         ("max_tasks", size.max_tasks), ("spot_share", size.spot_share),
         ("backup_retention_days", size.backup_retention_days), ("deletion_protection", size.deletion_protection),
         ("multi_az", size.multi_az), ("database_class", size.database_class),

@@ -40,8 +40,14 @@ def request_problems(cloud: Any, environment: Any, compliance: Any, budget: Any)
     return problems
 
 
+GENERATED_COMPUTE = {"containers": "containers (ECS on Fargate)", "vms": "vms (EC2 Auto Scaling)"}
+
+
 def compute_problems(compute: Any) -> list[str]:
-    """The compute type must be one the renderers build (hybrid is not)."""
-    if compute in COMPUTE_TYPES:
+    """The compute type must be one the renderers build."""
+    if compute in GENERATED_COMPUTE:
         return []
-    return [f"compute type {compute!r} is not generated; valid compute types: {', '.join(COMPUTE_TYPES)}"]
+    available = ", ".join(GENERATED_COMPUTE.values())
+    if compute in COMPUTE_TYPES:
+        return [f"compute type {compute!r} is not generated yet; available now: {available}"]
+    return [f"compute type {compute!r} is not generated; available: {available}"]

@@ -37,7 +37,8 @@ def declared(files: dict[str, str]) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("requirements", [FULL, BARE], ids=["everything", "no-data-nothing-public"])
+@pytest.mark.parametrize("requirements", [FULL, BARE, {**FULL, "compute": "vms"}],
+                         ids=["everything", "no-data-nothing-public", "virtual-machines"])
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_each_mapped_control_names_resources_that_exist_in_the_generated_code(requirements: dict,
                                                                               framework: str) -> None:

@@ -67,8 +67,9 @@ def test_the_pipeline_refuses_a_cloud_it_does_not_generate_yet() -> None:
         run_infra("python-pip", cloud_provider="azure")
 
 
-def test_compute_types_other_than_containers_are_refused_by_name() -> None:
-    with pytest.raises(InputError, match="compute type 'serverless' is not generated yet; available now: containers"):
+def test_compute_types_not_generated_are_refused_by_name() -> None:
+    with pytest.raises(InputError, match="compute type 'serverless' is not generated yet; available now: containers "
+                                         r"\(ECS on Fargate\), vms \(EC2 Auto Scaling\)"):
         run_infra("python-pip", application_requirements={"compute": {"type": "serverless"}})
     with pytest.raises(InputError, match="compute type 'hybrid' is not generated"):
         run_infra("python-pip", application_requirements={"compute": {"type": "hybrid"}})
@@ -122,6 +123,16 @@ def test_the_priority_changes_the_sizes() -> None:
 def test_compliance_raises_production_backup_retention() -> None:
     assert design(compliance=["hipaa"]).environment("production").sizing.backup_retention_days == 35
     assert design().environment("production").sizing.backup_retention_days == 30
+
+
+def test_vms_get_launch_templates_with_imdsv2_and_auto_scaling_groups_behind_the_load_balancer() -> None:
+    files = produced("vms-development")
+    compute = files["infra/aws/modules/compute/main.tf"]
+    assert 'resource "aws_launch_template" "service"' in compute and 'http_tokens                 = "required"' in compute
+    assert "on_demand_percentage_above_base_capacity = 100 - var.spot_share" in compute
+    assert "aws_ecs_" not in compute
+    assert 'target_type             = "instance"' in files["infra/aws/environments/development/main.tf"]
+    assert 'instance_type           = "m7g.large"' in files["infra/aws/environments/production/terraform.tfvars"]
 
 
 def test_production_tfvars_carry_the_production_protections() -> None:

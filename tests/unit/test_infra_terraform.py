@@ -15,7 +15,7 @@ from bot.iac_checks import write_tree
 from generators.infra.package import checkov_skips
 from infra_support import produced
 
-CASES = ["needs-database-production", "python-pip-cost", "monorepo-written-requirements"]
+CASES = ["needs-database-production", "python-pip-cost", "monorepo-written-requirements", "vms-development"]
 ROOT = "infra/aws"
 
 

@@ -15,7 +15,7 @@ from infra_support import run_infra
 from tests.validators import check_github_workflow
 from tests.validators import check_yaml
 
-CASES = ["needs-database-production", "python-pip-cost", "monorepo-written-requirements"]
+CASES = ["needs-database-production", "python-pip-cost", "monorepo-written-requirements", "vms-development"]
 
 
 @pytest.mark.validators

@@ -28,26 +28,24 @@ resource "aws_sns_topic_subscription" "alarms" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "service_cpu" {
-  for_each            = var.service_names
+  for_each            = var.service_dimensions
   alarm_name          = "${var.name}-${each.key}-cpu-high"
   alarm_description   = "The ${each.key} service has used over 85% CPU for 15 minutes"
-  namespace           = "AWS/ECS"
+  namespace           = var.metric_namespace
   metric_name         = "CPUUtilization"
   statistic           = "Average"
   period              = 300
   evaluation_periods  = 3
   threshold           = 85
   comparison_operator = "GreaterThanThreshold"
-  dimensions = {
-    ClusterName = var.cluster_name
-    ServiceName = each.value
-  }
-  alarm_actions = [aws_sns_topic.alarms.arn]
-  ok_actions    = [aws_sns_topic.alarms.arn]
+  dimensions          = each.value
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
 }
 
+# Memory is a built-in metric for ECS only; EC2 instances would need the CloudWatch agent.
 resource "aws_cloudwatch_metric_alarm" "service_memory" {
-  for_each            = var.service_names
+  for_each            = var.metric_namespace == "AWS/ECS" ? var.service_dimensions : {}
   alarm_name          = "${var.name}-${each.key}-memory-high"
   alarm_description   = "The ${each.key} service has used over 85% memory for 15 minutes"
   namespace           = "AWS/ECS"
@@ -57,12 +55,9 @@ resource "aws_cloudwatch_metric_alarm" "service_memory" {
   evaluation_periods  = 3
   threshold           = 85
   comparison_operator = "GreaterThanThreshold"
-  dimensions = {
-    ClusterName = var.cluster_name
-    ServiceName = each.value
-  }
-  alarm_actions = [aws_sns_topic.alarms.arn]
-  ok_actions    = [aws_sns_topic.alarms.arn]
+  dimensions          = each.value
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "load_balancer_5xx" {

@@ -18,14 +18,14 @@ variable "monthly_budget" {
   description = "Monthly budget in US dollars."
 }
 
-variable "cluster_name" {
+variable "metric_namespace" {
   type        = string
-  description = "ECS cluster of the services."
+  description = "CloudWatch namespace of the services' CPU metric (AWS/ECS or AWS/EC2)."
 }
 
-variable "service_names" {
-  type        = map(string)
-  description = "ECS service name of each service."
+variable "service_dimensions" {
+  type        = map(map(string))
+  description = "CloudWatch dimensions of each service's metrics."
 }
 
 variable "load_balancer_arn_suffix" {

@@ -89,8 +89,8 @@ module "observability" {
   kms_key_arn              = module.security.kms_key_arn
   alarm_emails             = var.alarm_emails
   monthly_budget           = var.monthly_budget
-  cluster_name             = module.compute.cluster_name
-  service_names            = module.compute.service_names
+  metric_namespace         = module.compute.metric_namespace
+  service_dimensions       = module.compute.service_dimensions
   load_balancer_arn_suffix = module.network.load_balancer_arn_suffix
   database_identifier      = module.data.database_identifier
   cache_id                 = module.data.cache_id

@@ -1,9 +1,9 @@
-output "cluster_name" {
-  value = aws_ecs_cluster.main.name
+output "metric_namespace" {
+  value = "AWS/ECS"
 }
 
-output "service_names" {
-  value = { for name, service in aws_ecs_service.service : name => service.name }
+output "service_dimensions" {
+  value = { for name, service in aws_ecs_service.service : name => { ClusterName = aws_ecs_cluster.main.name, ServiceName = service.name } }
 }
 
 output "repository_urls" {
