@@ -45,12 +45,21 @@ def register(app: Flask, state: FakeGitHub) -> None:
     def access_token(installation_id: int) -> Response:
         if state.app_public_key:
             try:
+                # iat and exp are judged by the fake's clock, as GitHub judges them by its own.
                 claims = jwt.decode(request.headers["Authorization"].partition(" ")[2], state.app_public_key,
-                                    algorithms=["RS256"])
+                                    algorithms=["RS256"], options={"verify_exp": False, "verify_iat": False})
             except jwt.PyJWTError as problem:
                 return error(401, f"A JSON web token could not be decoded: {problem}")
             if str(claims.get("iss")) != state.app_id:
                 return error(401, "'Issuer' claim ('iss') must be the App id")
+            now = state.clock()
+            if not isinstance(claims.get("iat"), int) or claims["iat"] > now:
+                return error(401, "'Issued at' claim ('iat') must be an Integer representing a time in the past")
+            if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
+                return error(401, "'Expiration time' claim ('exp') must be a numeric value representing the future "
+                                  "time at which the assertion expires")
+            if claims["exp"] > now + 600:
+                return error(401, "'Expiration time' claim ('exp') is too far in the future")
         token = "ghs_" + secrets.token_hex(18)
         with state.lock:
             state.tokens.add(token)
