@@ -65,3 +65,17 @@ def outcome(kind: str, number: int | None, url: str | None, branch: str) -> str:
 
 def _list(values: list[str]) -> str:
     return ", ".join(f"`{value}`" for value in values)
+
+
+def slack_queued(repository: str, options: dict[str, object]) -> str:
+    """Slack ack of `/devops setup infra owner/repo cloud ...`."""
+    environment = options.get("environment_type") or DEFAULT_ENVIRONMENT
+    return (f"Setting up {options.get('cloud_provider')} infrastructure ({environment}) for {repository}; I will post "
+            "the pull request here.")
+
+
+def slack_usage() -> str:
+    """Slack help for /devops setup infra."""
+    return ("`/devops setup infra OWNER/REPO CLOUD [ENVIRONMENT] [--compliance hipaa,pci_dss] [--budget USD] "
+            "[--priority cost|balanced|performance] [--region R]` opens a pull request with Terraform for the "
+            "environments, a compliance mapping and a cost estimate. CLOUD: aws.")

@@ -10,6 +10,7 @@ from rq import Queue
 from slack_bolt import Ack
 from slack_bolt import App
 
+from bot import infra_messages
 from bot import monitoring_messages
 from bot.pipelines import input_enum
 from bot.queue import enqueue_job
@@ -24,6 +25,10 @@ def parse_devops(text: str) -> tuple[dict[str, Any] | None, list[str]]:
     words = text.split()
     if not words or words[0].lower() == "help":
         return None, []
+    if [w.lower() for w in words[:2]] == ["setup", "infra"]:
+        from handlers.slack_infra import parse_slack_infra
+
+        return parse_slack_infra(words[2:], REPOSITORY)
     if [w.lower() for w in words[:2]] != ["setup", "monitoring"]:
         return None, [f"`{' '.join(words[:2])}` is not a /devops command here; " + monitoring_messages.slack_usage()]
     problems = []
@@ -44,17 +49,21 @@ def register_devops(bolt: App, queue: Queue) -> None:
 
     @bolt.command("/devops")
     def devops(ack: Ack, command: dict[str, Any]) -> None:
-        """/devops setup monitoring OWNER/REPO [STACK] | help"""
+        """/devops setup monitoring OWNER/REPO [STACK] | setup infra OWNER/REPO CLOUD [ENVIRONMENT] [...] | help"""
         request, problems = parse_devops(command.get("text") or "")
         if problems:
             ack("I could not run that: " + "; ".join(problems) + ".")
             return
         if request is None:
-            ack(monitoring_messages.slack_usage())
+            ack(monitoring_messages.slack_usage() + "\n" + infra_messages.slack_usage())
             return
         request.update(user_id=command["user_id"], channel_id=command["channel_id"],
                        response_url=command.get("response_url"))
         # Slack may send the same command again; its trigger_id names the job, so it runs once.
         digest = hashlib.sha256(str(command["trigger_id"]).encode()).hexdigest()[:16]
-        enqueue_job(queue, JOB, request, job_id=f"slack-devops-{digest}", timeout=JOB_TIMEOUT_SECONDS, retries=0)
+        job = request.pop("job", JOB)  # setup infra names its own job
+        enqueue_job(queue, job, request, job_id=f"slack-devops-{digest}", timeout=JOB_TIMEOUT_SECONDS, retries=0)
+        if job != JOB:
+            ack(infra_messages.slack_queued(request["repository"], request["options"]))
+            return
         ack(monitoring_messages.slack_queued(request["repository"], request["stack"] or "the repository's stack"))
