@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,9 +22,12 @@ from rq.registry import StartedJobRegistry
 from bot.queue import get_queue
 from tests.fakes.fake_repo import FakeRepo
 from tests.fakes.github_server import FakeGitHub
-from tests.integration.test_setup_ci_end_to_end import PYTHON
+from tests.faults.processes import horse_of
+from tests.faults.processes import start_worker
+from tests.faults.processes import status_of
+from tests.faults.processes import wait_for
+from tests.faults.processes import workers  # noqa: F401 (fixture)
 from tests.integration.test_setup_ci_end_to_end import REPO
-from tests.integration.test_setup_ci_end_to_end import ROOT
 from tests.integration.test_setup_ci_end_to_end import app_key  # noqa: F401 (fixture)
 from tests.integration.test_setup_ci_end_to_end import env  # noqa: F401 (fixture)
 from tests.integration.test_setup_ci_end_to_end import github  # noqa: F401 (fixture)
@@ -35,52 +37,6 @@ from tests.integration.test_setup_ci_end_to_end import web  # noqa: F401 (fixtur
 pytestmark = pytest.mark.integration
 
 PULLS = rf"^/repos/{REPO}/pulls$"
-
-
-@pytest.fixture
-def workers(env: dict[str, str], tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:  # noqa: F811
-    """Start `devops-bot worker` processes with `start_worker()`; every one still alive is stopped afterwards."""
-    started: list[subprocess.Popen[bytes]] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        process.stdout_log.close()  # type: ignore[attr-defined]
-
-
-def start_worker(env: dict[str, str], tmp_path: Path,  # noqa: F811
-                 started: list[subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
-    log = (tmp_path / f"worker-{len(started)}.log").open("w")
-    process = subprocess.Popen([PYTHON, "-m", "bot.cli", "worker"], cwd=ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
-    process.stdout_log = log  # type: ignore[attr-defined]
-    started.append(process)
-    return process
-
-
-def horse_of(worker: subprocess.Popen[bytes]) -> int:
-    """The pid of the work horse the worker forked (its only child)."""
-    [child] = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
-    return int(child)
-
-
-def wait_for(condition: object, timeout: float, what: str) -> float:
-    """Poll `condition()` until true; returns the seconds it took."""
-    start = time.monotonic()
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.1)
-    return time.monotonic() - start
-
-
-def status_of(conn: redis.Redis, job_id: str) -> JobStatus | None:
-    return Job.fetch(job_id, connection=conn).get_status()
 
 
 def assert_one_pull_request_and_one_status(repo: FakeRepo) -> None:
