@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import subprocess
 import time
 from collections.abc import Callable
@@ -10,11 +13,14 @@ from pathlib import Path
 
 import pytest
 import redis
+import requests
 from rq.job import Job
 from rq.job import JobStatus
 
+from tests.conftest import github_payload
 from tests.integration.test_setup_ci_end_to_end import PYTHON
 from tests.integration.test_setup_ci_end_to_end import ROOT
+from tests.integration.test_setup_ci_end_to_end import SECRET
 
 
 @pytest.fixture
@@ -64,3 +70,14 @@ def status_of(conn: redis.Redis, job_id: str) -> JobStatus | None:
     return Job.fetch(job_id, connection=conn).get_status()
 
 
+
+
+def deliver_comment(base: str, body: str, delivery: str) -> requests.Response:
+    """Deliver the real issue_comment payload, signed, under a given delivery id."""
+    payload = github_payload("issue_comment", "created.with-installation.payload.json")
+    payload["comment"]["body"] = body
+    raw = json.dumps(payload).encode()
+    signature = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    headers = {"X-GitHub-Event": "issue_comment", "X-GitHub-Delivery": delivery,
+               "X-Hub-Signature-256": signature, "Content-Type": "application/json"}
+    return requests.post(f"{base}/github/webhook", data=raw, headers=headers, timeout=10)
