@@ -341,6 +341,12 @@ def _report_failure(request: dict[str, Any], deps: Deps | None, job_id: str, pro
     transient = is_transient(error) or (isinstance(error, GithubException) and error.status == 401)
     retries_left = deps.retries_left if deps is not None else _current_retries_left()
     final = not transient or retries_left <= 0
+    if not transient and deps is not None and _repository_gone(request, deps, error):
+        deps.stop_retries()  # no issue left to comment on, and no retry can reach it
+        log.warning("job %s (%s on %s#%s) dropped: GitHub answers 404 for %s, so it was deleted or removed from "
+                    "the installation after the command was queued", job_id, request.get("kind"),
+                    request.get("repository"), request.get("issue_number"), request.get("repository"))
+        return True
     log.error("job %s (%s on %s#%s) failed: %s; %s", job_id, request.get("kind"), request.get("repository"),
               request.get("issue_number"), "transient" if transient else "permanent",
               "final attempt" if final else f"{retries_left} retries left", exc_info=error)
@@ -358,6 +364,20 @@ def _report_failure(request: dict[str, Any], deps: Deps | None, job_id: str, pro
     except Exception:  # GitHub itself may be what failed; the log line above has the id
         log.exception("job %s: could not report the failure on GitHub", job_id)
     return True
+
+
+def _repository_gone(request: dict[str, Any], deps: Deps, error: Exception) -> bool:
+    """After a 404: whether the repository itself is out of this installation's reach (one more request)."""
+    if not (isinstance(error, GithubException) and error.status == 404) or "repository" not in request:
+        return False
+    try:
+        repo = deps.github.get_repo(request["repository"])
+        repo.requester.requestJsonAndCheck("GET", repo.url)
+    except UnknownObjectException:
+        return True
+    except Exception:  # GitHub unwell too: report the failure the usual way
+        return False
+    return False
 
 
 def _current_retries_left() -> int:
