@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from bot.errors import InputError
@@ -43,6 +44,10 @@ def _check(path: str, value: Any, spec: dict[str, Any], problems: list[str]) -> 
     if kind in ("number", "integer") and not _in_range(value, spec):
         problems.append(f"`{path}` is {value!r}; it must be from {spec.get('minimum', '-inf')} to "
                         f"{spec.get('maximum', 'inf')}")
+        return value
+    if kind == "string" and "pattern" in spec and not re.fullmatch(spec["pattern"], value):
+        # Strings that end up inside generated files (a region in a workflow) may hold only what they need.
+        problems.append(f"`{path}` is {value!r}; it must match `{spec['pattern']}`")
         return value
     if "enum" in spec and value not in spec["enum"]:
         allowed = ", ".join(str(option) for option in spec["enum"])

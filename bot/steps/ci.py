@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from bot.errors import UserError
 from bot.registry import StepContext
 from bot.registry import step_type
+from bot.templating import markdown_code
 from generators.analysis.model import Analysis
 from generators.ci.deploy import deployment_stage
 from generators.ci.design import design_pipeline
@@ -53,6 +55,21 @@ def project_analyzer(inputs: dict[str, Any], config: dict[str, Any], ctx: StepCo
     }
 
 
+# Directory paths and the branch go into `run:` lines, `cd`, Groovy strings and `${{ }}` expressions of every
+# platform; names made of these characters need no quoting anywhere, so nothing in them can be code.
+_SAFE_PATH = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9._-]*)(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
+_SAFE_BRANCH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]*")
+
+
+def unsafe_names(analysis: Analysis, default_branch: str) -> list[str]:
+    """The unit directories and default branch (as code spans) that generated CI files must not carry."""
+    found = [f"directory {markdown_code(unit.path)}" for unit in analysis.units
+             if unit.path and (not _SAFE_PATH.fullmatch(unit.path) or ".." in unit.path.split("/"))]
+    if not _SAFE_BRANCH.fullmatch(default_branch) or ".." in default_branch:
+        found.append(f"default branch {markdown_code(default_branch)}")
+    return found
+
+
 @step_type("pipeline_architect")
 def pipeline_architect(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
     """Design the pipeline from the analysis and the requested options."""
@@ -62,6 +79,12 @@ def pipeline_architect(inputs: dict[str, Any], config: dict[str, Any], ctx: Step
                         "Python (pip, Poetry, uv, Pipenv, PDM, Hatch), Node.js (npm, Yarn, pnpm, bun), Go, Rust "
                         "(Cargo), Java/Kotlin (Maven, Gradle), .NET (sln/csproj), Ruby (Bundler), PHP (Composer), "
                         "Elixir (mix) and Hugo sites.")
+    default_branch = str(ctx.extras.get("default_branch") or "main")
+    unsafe = unsafe_names(analysis, default_branch)
+    if unsafe:
+        raise UserError("These names cannot be written safely into CI files, where `$`, quotes, braces, spaces "
+                        "and `;` would be read as shell or expression syntax: " + ", ".join(unsafe) +
+                        ". Rename them to letters, digits, `.`, `_`, `-` and `/` and ask again.")
     shards = inputs.get("test_shards")
     if shards in (None, ""):
         shards = 1
@@ -80,7 +103,7 @@ def pipeline_architect(inputs: dict[str, Any], config: dict[str, Any], ctx: Step
         branching=str(inputs.get("branching") or "github_flow"),
         quality_gates=dict(inputs.get("quality_gates") or {}),
         today=today(ctx),
-        default_branch=str(ctx.extras.get("default_branch") or "main"),
+        default_branch=default_branch,
         workflow_path=workflow_path,
         test_shards=shards,
     )
