@@ -79,8 +79,15 @@ def design_infrastructure(requirements: dict[str, Any], *, cloud: str, environme
     priority = str(budget.get("optimization_priority") or "balanced")
     name = resource_name(repository or "app")
     compute = str(requirements["compute"])
-    services = [Service(name=service_name(item["name"], name), port=int(item["port"]), public=bool(requirements["public"]))
-                for item in requirements["services"]] or [Service(name=name, port=8080, public=bool(requirements["public"]))]
+    public = bool(requirements["public"])
+    services: list[Service] = []
+    for item in requirements["services"]:
+        base = candidate = service_name(item["name"], name)
+        suffix = 2
+        while any(service.name == candidate for service in services):  # "my_api" and "my-api" would collide
+            candidate, suffix = f"{base}-{suffix}", suffix + 1
+        services.append(Service(name=candidate, port=int(item["port"]), public=public))
+    services = services or [Service(name=name, port=8080, public=public)]
     notes = list(requirements.get("unsupported", []))
     if not requirements["services"]:
         notes.append(f"No long-running service was found, so one service named {name} on port 8080 is assumed.")

@@ -150,3 +150,11 @@ def test_hostile_repository_names_are_escaped_in_hcl() -> None:
     tfvars = environment_files(hostile, {"development": 1, "staging": 1, "production": 1})[
         "infra/aws/environments/production/terraform.tfvars"]
     assert 'repository  = "acme/x\\"$${file(\\"/etc/passwd\\")}"' in tfvars
+
+
+def test_service_names_that_collide_once_cleaned_stay_distinct() -> None:
+    requirements = {**REQUIREMENTS, "services": [{"name": "my_api", "port": 8000}, {"name": "my-api", "port": 9000},
+                                                 {"name": "root", "port": 80}]}
+    subject = design_infrastructure(requirements, cloud="aws", environment="production", compliance=[], budget={},
+                                    repository="acme/shop", region=None)
+    assert [(s.name, s.port) for s in subject.services] == [("my-api", 8000), ("my-api-2", 9000), ("shop", 80)]

@@ -225,8 +225,9 @@ resource "aws_ecs_service" "service" {
     enable   = true
     rollback = true
   }
+  # Autoscaling owns the count and application deploys own the task definition after the first apply.
   lifecycle {
-    ignore_changes = [desired_count]
+    ignore_changes = [desired_count, task_definition]
   }
   depends_on = [aws_ecs_cluster_capacity_providers.main]
 }
