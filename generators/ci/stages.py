@@ -164,7 +164,8 @@ def test_stage(design: dict[str, Any]) -> dict[str, Any]:
             shard_job["services"], shard_job["env"] = containers, service_env
             gate["services"], gate["env"] = [], {}  # the gate only reads coverage data
             jobs += [shard_job, gate]
-            notes.append(f"{unit['name']}: tests split into {shards} parallel shards; {split.note}")
+            notes.append(f"{unit['name']}: tests split into {shards} parallel shards, each its own job on its own "
+                         f"runner, plus one coverage gate job; {split.note}")
             continue
         steps += [{"kind": "run", "name": "Install test reporters", "command": c} for c in plan.pre]
         steps.append({"kind": "run", "name": "Test", "command": plan.command, "env": plan.env})
