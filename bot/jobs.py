@@ -366,6 +366,21 @@ def _report_failure(request: dict[str, Any], deps: Deps | None, job_id: str, pro
     return True
 
 
+def report_lost_job(request: dict[str, Any], lost_job_id: str, *, deps: Deps | None = None) -> dict[str, Any]:
+    """Say on the issue that a command job died with its worker and will not be retried (RQ would say nothing)."""
+    deps = deps or build_deps(request)
+    issue = deps.github.get_repo(request["repository"]).get_issue(int(request["issue_number"]))
+    text = messages.job_failed(lost_job_id)
+    comment_id = deps.memo.get(STATUS_KEY.format(job_id=lost_job_id))
+    if comment_id:  # the status comment it left says "running": it says failed instead
+        issue.get_comment(int(comment_id)).edit(text)
+    else:
+        reply(issue, text)
+    log.warning("job %s (%s on %s#%s) died with its worker and had no retries left; reported as failed",
+                lost_job_id, request.get("kind"), request.get("repository"), request.get("issue_number"))
+    return {"outcome": "reported_lost", "job_id": lost_job_id}
+
+
 def _repository_gone(request: dict[str, Any], deps: Deps, error: Exception) -> bool:
     """After a 404: whether the repository itself is out of this installation's reach (one more request)."""
     if not (isinstance(error, GithubException) and error.status == 404) or "repository" not in request:

@@ -16,6 +16,7 @@ from rq import Queue
 from rq import Retry
 from rq import SimpleWorker
 from rq import Worker
+from rq.exceptions import AbandonedJobError
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from rq.timeouts import JobTimeoutException
@@ -50,6 +51,9 @@ ROLLOUT_STEP_THREADS = 8
 # A job whose worker died (SIGKILL, lost machine) stays "started" until RQ's heartbeat lapses (90 s) and a
 # worker's registry maintenance retries it; RQ's default of every 10 minutes left such a job waiting that long.
 ABANDONED_JOB_SCAN_SECONDS = 60
+# A job whose worker died with no retries left goes to RQ's failed registry in silence; these jobs then
+# queue a report of it (function path → the report's), so the person who asked learns it failed.
+LOST_JOB_REPORTS = {"bot.jobs.run_github_command": "bot.jobs.report_lost_job"}
 _shared: dict[tuple[int, str], redis.Redis] = {}
 
 _embedded_lock = threading.Lock()
@@ -195,6 +199,12 @@ class BotWorker(SchedulesDueJobs, Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("maintenance_interval", ABANDONED_JOB_SCAN_SECONDS)
         super().__init__(*args, **kwargs)
+        self.push_exc_handler(_report_abandoned)  # RQ's registry maintenance calls it for each abandoned job
+
+    def handle_work_horse_killed(self, job: Job, retpid: int, ret_val: int, rusage: Any) -> None:
+        """The work horse died (OOM killer, SIGKILL): report the job when RQ will not retry it."""
+        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+        report_lost_job(job)
 
     def run_due_here(self, jobs: list[Job]) -> list[Job]:
         """Run the due rollout steps now, several at once; returns other jobs and steps that raised, to queue."""
@@ -243,6 +253,25 @@ def _run_step(job: Job) -> bool:
         return False
     job.delete()
     return True
+
+
+def report_lost_job(job: Job) -> None:
+    """Queue the report of a job that died with its worker, when it has no retries left and has a report."""
+    report = LOST_JOB_REPORTS.get(job.func_name or "")
+    if report is None or (job.retries_left or 0) > 0:
+        return
+    try:
+        Queue(job.origin, connection=job.connection).enqueue(
+            report, job.args[0], job.id, job_id=f"{job.id}-lost", retry=Retry(max=2, interval=[10, 60]),
+            failure_ttl=FAILED_JOB_TTL_SECONDS)
+    except Exception:  # the worker goes on; the failed registry still holds the job
+        log.exception("job %s died with its worker; its report could not be queued", job.id)
+
+
+def _report_abandoned(job: Job, exc_type: type, exc_value: BaseException, traceback: Any) -> bool:
+    if exc_type is AbandonedJobError:
+        report_lost_job(job)
+    return True  # let RQ's other handlers run
 
 
 def enqueue_due_jobs(queue: Queue, run_here: Callable[[list[Job]], list[Job]] | None = None) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 import requests
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.job import JobStatus
 
@@ -66,8 +67,11 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> float:
 
 
 def status_of(conn: redis.Redis, job_id: str) -> JobStatus | None:
-    """The RQ status of a job."""
-    return Job.fetch(job_id, connection=conn).get_status()
+    """The RQ status of a job; None while there is no such job."""
+    try:
+        return Job.fetch(job_id, connection=conn).get_status()
+    except NoSuchJobError:
+        return None
 
 
 

@@ -19,6 +19,7 @@ from rq.job import Job
 from rq.job import JobStatus
 from rq.registry import StartedJobRegistry
 
+from bot import messages
 from bot.queue import get_queue
 from tests.fakes.fake_repo import FakeRepo
 from tests.fakes.github_server import FakeGitHub
@@ -108,4 +109,29 @@ def test_a_worker_and_its_horse_killed_mid_job_leave_it_started_and_the_next_wor
     print(f"\nworker and horse SIGKILLed at POST /pulls: a new worker found the abandoned job and finished it "
           f"{recovered:.1f}s after it started (RQ's first retry waits 10 s); heartbeat would have lapsed in "
           f"{lapses_in:.0f}s; 1 pull request")
+    conn.close()
+
+
+def test_a_job_killed_with_no_retries_left_is_reported_failed_where_it_was_asked(
+        github: tuple[FakeGitHub, FakeRepo], env: dict[str, str], web: str, tmp_path: Path,  # noqa: F811
+        workers: list[subprocess.Popen[bytes]]) -> None:
+    fake, repo = github
+    conn = redis.Redis.from_url(env["REDIS_URL"])
+    hold = fake.hold("POST", rf"^/repos/{REPO}/git/commits$")
+    job_id = str(post_comment(web, "/devops setup ci").json()["job_id"])
+    conn.hset(Job.key_for(job_id), "retries_left", 0)  # as if this were its last attempt
+    worker = start_worker(env, tmp_path, workers)
+    assert hold.arrived.wait(120), "the job never reached POST /git/commits"
+    os.kill(horse_of(worker), signal.SIGKILL)
+    hold.release.set()
+    killed_at = time.monotonic()
+
+    wait_for(lambda: status_of(conn, f"{job_id}-lost") == JobStatus.FINISHED, 60, "the report of the lost job")
+    reported = time.monotonic() - killed_at
+
+    assert status_of(conn, job_id) == JobStatus.FAILED
+    assert not repo.open_pulls()
+    [status] = [c["body"] for c in repo.comments_on(1) if c["user"].endswith("[bot]")]
+    assert status == messages.job_failed(job_id)  # the "running" status comment now says it failed
+    print(f"\nwork horse SIGKILLed on its last attempt: the issue said so {reported:.1f}s later")
     conn.close()
