@@ -99,8 +99,8 @@ def checkov(folders: Path | list[Path], skips: list[str], label: str = "") -> Ch
     if binary is None:
         return CheckResult(name, "not run", "checkov is not installed where the bot runs")
     folders = folders if isinstance(folders, list) else [folders]
-    args = [str(binary), *[arg for folder in folders for arg in ("-d", str(folder))], "--skip-download", "--framework", "terraform", "secrets", "--compact",
-            "--quiet", "-o", "json"]
+    args = [str(binary), *[arg for folder in folders for arg in ("-d", str(folder))], "--skip-download",
+            "--framework", "terraform", "secrets", "--compact", "--quiet", "-o", "json"]
     if skips:
         args += ["--skip-check", ",".join(skips)]
     done = subprocess.run([*_with_env(CHECKOV_ENV), *args], capture_output=True, text=True, timeout=600)

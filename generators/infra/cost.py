@@ -17,7 +17,8 @@ INTERFACE_ENDPOINTS = 6
 WAF_RULE_GROUPS = 5
 # Usage the estimate assumes; the PR shows these next to the figures.
 USAGE = {
-    "development": {"nat_gb": 20, "lcu": 1, "config_items": 1000, "trail_data_events_100k": 10, "security_checks": 1000},
+    "development": {"nat_gb": 20, "lcu": 1, "config_items": 1000, "trail_data_events_100k": 10,
+                    "security_checks": 1000},
     "staging": {"nat_gb": 50, "lcu": 1, "config_items": 2000, "trail_data_events_100k": 20, "security_checks": 1500},
     "production": {"nat_gb": 500, "lcu": 5, "config_items": 5000, "trail_data_events_100k": 200,
                    "security_checks": 3000},
@@ -65,7 +66,8 @@ def line_items(design: InfraDesign, env: Environment) -> list[dict[str, Any]]:
          size.nat_gateways * hours * hourly["nat_gateway"] + usage["nat_gb"] * monthly["nat_gateway_gb"]),
     ]
     if size.interface_endpoints:
-        items.append(("aws_vpc_endpoint", f"{INTERFACE_ENDPOINTS} interface endpoints x {size.availability_zones} zones",
+        items.append(("aws_vpc_endpoint",
+                      f"{INTERFACE_ENDPOINTS} interface endpoints x {size.availability_zones} zones",
                       INTERFACE_ENDPOINTS * size.availability_zones * hours * hourly["vpc_interface_endpoint_per_az"]))
     if design.public:
         items.append(("aws_lb", f"{hours} h + {usage['lcu']} LCU average",
@@ -99,8 +101,10 @@ def line_items(design: InfraDesign, env: Environment) -> list[dict[str, Any]]:
                       len(design.queues) * monthly["sqs_million_requests"]))
     stored = size.monthly_log_gb * min(size.log_retention_days / 30, 12)
     items.append(("aws_cloudwatch_log_group", f"{size.monthly_log_gb} GB ingested, about {stored:g} GB kept",
-                  size.monthly_log_gb * monthly["cloudwatch_logs_ingest_gb"] + stored * monthly["cloudwatch_logs_storage_gb"]))
-    alarms = (2 if design.orchestrator == "ecs" else 1) * len(design.services) + (2 if design.public else 0) + (2 if design.databases else 0) + len(design.caches)
+                  size.monthly_log_gb * monthly["cloudwatch_logs_ingest_gb"]
+                  + stored * monthly["cloudwatch_logs_storage_gb"]))
+    alarms = ((2 if design.orchestrator == "ecs" else 1) * len(design.services) + (2 if design.public else 0)
+              + (2 if design.databases else 0) + len(design.caches))
     items.append(("aws_cloudwatch_metric_alarm", f"{alarms} alarms", alarms * monthly["cloudwatch_alarm"]))
     items.append(("aws_kms_key", "1 key", monthly["kms_key"]))
     items.append(("aws_secretsmanager_secret", f"{1 + len(design.databases[:1])} secret(s)",
@@ -226,8 +230,9 @@ def recommend(design: InfraDesign) -> list[dict[str, Any]]:
         for env in design.environments:
             stored = env.sizing.storage_gb * OLD_OBJECT_SHARE
             add(env.name, "storage_tiering", f"Already configured: lifecycle rules move objects to Standard-IA "
-                f"after 30 days and Glacier Instant Retrieval after 90. The estimate prices all {env.sizing.storage_gb} "
-                "GB as Standard; with half of it older than 90 days the bill is lower by this amount.",
+                "after 30 days and Glacier Instant Retrieval after 90. The estimate prices all "
+                f"{env.sizing.storage_gb} GB as Standard; with half of it older than 90 days the bill is lower by "
+                "this amount.",
                 stored * (prices["monthly"]["s3_standard_gb"] - prices["monthly"]["s3_glacier_ir_gb"]))
     return sorted(found, key=lambda r: (["production", "staging", "development"].index(r["environment"]),
                                         -r["monthly_savings"], r["kind"]))

@@ -54,8 +54,8 @@ def from_analysis(analysis: Analysis, manifests: dict[str, str]) -> list[Require
         kind = next((fact for fact in analysis.facts if fact.unit == unit.path and fact.kind == "kind"), None)
         port = unit.port or 8080
         port_fact = next((fact for fact in analysis.facts if fact.unit == unit.path and fact.kind == "port"), None)
-        found.append(Requirement("service", f"{unit.name}:{port}",
-                                 port_fact.evidence.file if port_fact else (kind.evidence.file if kind else unit.manifest),
+        source = port_fact.evidence.file if port_fact else (kind.evidence.file if kind else unit.manifest)
+        found.append(Requirement("service", f"{unit.name}:{port}", source,
                                  port_fact.evidence.rule if port_fact else
                                  f"{kind.evidence.rule if kind else 'service'}; no port found, 8080 assumed"))
     if services:

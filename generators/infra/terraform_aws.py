@@ -76,7 +76,8 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
     default_service = design.services[0].name
     network = [("source", '"../../modules/network"'), ("name", "local.name"), ("cidr", "var.vpc_cidr"),
                ("zones", "var.zones"), ("nat_gateways", "var.nat_gateways"),
-               ("interface_endpoints", "var.interface_endpoints"), ("flow_log_retention_days", "var.flow_log_retention_days"),
+               ("interface_endpoints", "var.interface_endpoints"),
+               ("flow_log_retention_days", "var.flow_log_retention_days"),
                ("kms_key_arn", "module.security.kms_key_arn"), ("service_ports", "var.service_ports"),
                ("data_ports", literal(_data_ports(design)))]
     if design.public:
@@ -109,13 +110,15 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
         if design.queues:
             data += [("queues", literal(design.queues))]
         modules.append({"name": "data", "arguments": data})
-    secrets = "[module.security.app_secret_arn" + (", module.data.database_secret_arn" if flags["database"] else "") + "]"
+    database_secret = ", module.data.database_secret_arn" if flags["database"] else ""
+    secrets = f"[module.security.app_secret_arn{database_secret}]"
     compute = [("source", '"../../modules/compute"'), ("name", "local.name"), ("service_ports", "var.service_ports"),
                ("image_tag", "var.image_tag"), ("environment", "{ APP_ENV = var.environment }"),
                *([("instance_type", "var.instance_type")] if design.orchestrator == "asg" else
                  [("task_cpu", "var.task_cpu"), ("task_memory", "var.task_memory")]),
                ("min_tasks", "var.min_tasks"),
-               ("on_demand_base", "var.on_demand_base"), ("max_tasks", "var.max_tasks"), ("spot_share", "var.spot_share"),
+               ("on_demand_base", "var.on_demand_base"), ("max_tasks", "var.max_tasks"),
+               ("spot_share", "var.spot_share"),
                ("log_retention_days", "var.log_retention_days"), ("kms_key_arn", "module.security.kms_key_arn"),
                ("secret_arns", secrets), ("private_subnet_ids", "module.network.private_subnet_ids"),
                ("security_group_id", "module.network.services_security_group_id")]
@@ -149,11 +152,13 @@ def _tfvars(design: InfraDesign, env: Environment, budget: float) -> str:
     rules = CONFIG_RULES + (PRODUCTION_RULES if env.name == "production" and design.databases else [])
     values: list[tuple[str, Any]] = [
         ("region", design.region), ("environment", env.name), ("short_name", SHORT[env.name]),
-        ("vpc_cidr", env.cidr), ("zones", [f"{design.region}{letter}" for letter in "abc"[:size.availability_zones]]), ("nat_gateways", size.nat_gateways),
+        ("vpc_cidr", env.cidr), ("zones", [f"{design.region}{letter}" for letter in "abc"[:size.availability_zones]]),
+        ("nat_gateways", size.nat_gateways),
         ("interface_endpoints", size.interface_endpoints),
         ("flow_log_retention_days", size.flow_log_retention_days), ("log_retention_days", size.log_retention_days),
         ("audit_retention_days", AUDIT_RETENTION[env.name]), ("image_tag", "latest"),
-        ("task_cpu", size.task_cpu), ("task_memory", size.task_memory), ("instance_type", size.instance_type), ("min_tasks", size.min_tasks), ("on_demand_base", min(size.on_demand_base, size.min_tasks)),
+        ("task_cpu", size.task_cpu), ("task_memory", size.task_memory), ("instance_type", size.instance_type),
+        ("min_tasks", size.min_tasks), ("on_demand_base", min(size.on_demand_base, size.min_tasks)),
         ("max_tasks", size.max_tasks), ("spot_share", size.spot_share),
         ("backup_retention_days", size.backup_retention_days), ("deletion_protection", size.deletion_protection),
         ("multi_az", size.multi_az), ("database_class", size.database_class),

@@ -36,7 +36,8 @@ def test_line_items_are_computed_from_the_table() -> None:
     assert item("production", "aws_db_instance") == round(2 * hours * hourly["db.m6g.large"]
                                                           + 100 * monthly["rds_gp3_gb_multi_az"], 2)
     # development: one single-AZ db.t4g.micro + 20 GB gp3
-    assert item("development", "aws_db_instance") == round(hours * hourly["db.t4g.micro"] + 20 * monthly["rds_gp3_gb"], 2)
+    assert item("development", "aws_db_instance") == round(hours * hourly["db.t4g.micro"]
+                                                           + 20 * monthly["rds_gp3_gb"], 2)
     assert item("production", "aws_nat_gateway") == round(3 * hours * hourly["nat_gateway"]
                                                           + 500 * monthly["nat_gateway_gb"], 2)
     assert item("production", "aws_elasticache_replication_group") == round(2 * hours * hourly["cache.m6g.large"], 2)

@@ -128,7 +128,8 @@ def test_compliance_raises_production_backup_retention() -> None:
 def test_vms_get_launch_templates_with_imdsv2_and_auto_scaling_groups_behind_the_load_balancer() -> None:
     files = produced("vms-development")
     compute = files["infra/aws/modules/compute/main.tf"]
-    assert 'resource "aws_launch_template" "service"' in compute and 'http_tokens                 = "required"' in compute
+    assert 'resource "aws_launch_template" "service"' in compute
+    assert 'http_tokens                 = "required"' in compute
     assert "on_demand_percentage_above_base_capacity = 100 - var.spot_share" in compute
     assert "aws_ecs_" not in compute
     assert 'target_type             = "instance"' in files["infra/aws/environments/development/main.tf"]

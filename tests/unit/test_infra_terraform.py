@@ -45,7 +45,8 @@ def test_production_fails_the_non_production_checks_if_it_had_development_settin
     from bot.iac_checks import checkov
 
     files = produced("needs-database-production")
-    files[f"{ROOT}/environments/production/terraform.tfvars"] = files[f"{ROOT}/environments/development/terraform.tfvars"]
+    environments = f"{ROOT}/environments"
+    files[f"{environments}/production/terraform.tfvars"] = files[f"{environments}/development/terraform.tfvars"]
     write_tree(files, tmp_path)
     result = checkov(tmp_path / ROOT / "environments" / "production", skips()["everywhere"])
     failed = {finding.split()[0] for finding in result.findings}
