@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from typing import Any
 
 from flask import Blueprint
@@ -43,6 +44,7 @@ GATE_JOB = "bot.slack_jobs.gate_event"
 COMMAND_JOB = "bot.slack_jobs.command_event"
 JOB_TIMEOUT_SECONDS = 15 * 60
 VERBS = ("abort", "promote", "rollback")
+VERSION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}")
 
 
 def rollout_id_for(trigger_id: str) -> str:
@@ -76,6 +78,8 @@ def parse_deploy(text: str, apps: dict[str, DeployApp]) -> dict[str, str]:
         if word.startswith("@") and len(word) > 1:
             if version is not None:
                 problems.append("give the version once")
+            elif not VERSION.fullmatch(word[1:]):  # it reaches image references, manifests and platform APIs
+                problems.append(f"{word[1:]!r} is not a version: letters, digits, `.`, `_`, `+` and `-`")
             version = word[1:]
         elif word in valid:
             if strategy is not None:

@@ -242,3 +242,27 @@ def test_hostile_comment_words_are_echoed_only_inside_code_spans() -> None:
                 assert "INJECTED" not in reply
                 echoed += 1
     assert echoed >= 3 * len(HOSTILE)
+
+
+def test_hostile_deploy_versions_are_refused_by_slash_deploy_and_by_the_deployment_pipeline() -> None:
+    from bot.inputs import validate_inputs
+    from bot.pipelines import load_pipeline
+    from handlers.slack import parse_deploy
+    from tests.security.test_properties import APPS
+
+    schema = load_pipeline("deployment")["inputs"]
+    refused = 0
+    for hostile in HOSTILE:
+        version = hostile.replace(" ", "").replace("\n", "") or "x"
+        with pytest.raises(UserError) as raised:
+            parse_deploy(f"checkout @{version}", APPS)
+        assert "is not a version" in str(raised.value) or "is not a strategy" in str(raised.value)
+        with pytest.raises(UserError) as raised:
+            validate_inputs(schema, {"application_name": "checkout", "target_environment": "staging",
+                                     "deployment_strategy": "canary", "artifact_source": {
+                                         "type": "container_registry", "location": "ghcr.io/acme/checkout",
+                                         "version": hostile}})
+        assert "artifact_source.version" in str(raised.value)
+        refused += 2
+    assert refused == 2 * len(HOSTILE)
+    assert parse_deploy("checkout @v2.1.0-rc_1+build.7", APPS)["version"] == "v2.1.0-rc_1+build.7"
