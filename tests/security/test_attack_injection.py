@@ -266,3 +266,32 @@ def test_hostile_deploy_versions_are_refused_by_slash_deploy_and_by_the_deployme
         refused += 2
     assert refused == 2 * len(HOSTILE)
     assert parse_deploy("checkout @v2.1.0-rc_1+build.7", APPS)["version"] == "v2.1.0-rc_1+build.7"
+
+
+def test_hostile_devops_yml_values_are_refused_before_any_file_is_generated(tmp_path: Path) -> None:
+    from bot.config import ConfigError
+    from bot.config import load_config
+    from bot.config import merge_ci_inputs
+
+    tree = _tree("node-npm", tmp_path)
+    refused = by_pipeline = 0
+    for hostile in HOSTILE:
+        text = ("ci:\n  deployment_targets:\n    - {environment: staging, platform: ecs, region: "
+                + json.dumps(hostile) + "}\ninfrastructure:\n  region: " + json.dumps(hostile) + "\n")
+        try:
+            config = load_config(text)
+        except ConfigError as error:  # the schema may refuse it first, at its line and column
+            assert error.problems
+            refused += 1
+            continue
+        inputs = merge_ci_inputs({"project_path": str(tree), "ci_platform": "github_actions"}, {}, config)
+        with pytest.raises(UserError) as raised:
+            _setup_ci(tree, "github_actions", **{key: value for key, value in inputs.items()
+                                                 if key not in ("project_path", "ci_platform")})
+        assert "region" in str(raised.value)
+        with pytest.raises(UserError):
+            run_infra("python-pip", region=config.infrastructure()["region"])
+        refused += 1
+        by_pipeline += 1
+    assert refused == len(HOSTILE)
+    assert by_pipeline == len(HOSTILE)  # the schema lets them through (any string); the pipelines' inputs refuse
