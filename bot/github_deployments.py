@@ -199,6 +199,8 @@ def repository_on_installation(settings: Any, redis: Any, tokens: Any) -> Callab
     from github import Auth
     from github import GithubIntegration
 
+    from bot.github_auth import JWT_BACKDATE_SECONDS
+    from bot.github_auth import JWT_LIFETIME_SECONDS
     from bot.github_client import RetryPolicy
     from bot.github_client import make_github
     from bot.github_client import make_retry
@@ -213,8 +215,10 @@ def repository_on_installation(settings: Any, redis: Any, tokens: Any) -> Callab
         installation = redis.get(key)
         if installation is None:
             owner, name = full_name.split("/", 1)
-            app = GithubIntegration(auth=Auth.AppAuth(int(settings.github_app_id), settings.github_private_key),
-                                    base_url=settings.github_api_url, retry=make_retry(policy), timeout=10,
+            # Our JWT claims, not PyGithub's (iat 60 s back): they survive a clock 2 minutes off GitHub's.
+            auth = Auth.AppAuth(int(settings.github_app_id), settings.github_private_key,
+                                jwt_expiry=JWT_LIFETIME_SECONDS, jwt_issued_at=-JWT_BACKDATE_SECONDS)
+            app = GithubIntegration(auth=auth, base_url=settings.github_api_url, retry=make_retry(policy), timeout=10,
                                     seconds_between_requests=None, seconds_between_writes=None)
             installation = app.get_repo_installation(owner, name).id
             redis.set(key, str(installation), ex=3600)

@@ -15,12 +15,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from typing import Any
 
-import jwt
 from flask import Flask
 from flask import Response
 from flask import request
 
 from tests.fakes.fake_repo import FakeRepo
+from tests.fakes.github_routes import app_jwt_refusal
 
 if TYPE_CHECKING:
     from tests.fakes.github_server import FakeGitHub
@@ -77,11 +77,9 @@ def register_deployment_routes(app: Flask, state: FakeGitHub, repo_or_404: Calla
     def installation(owner: str, name: str) -> Response:
         repo = repo_or_404(owner, name)
         if state.app_public_key:  # only the App's own JWT may ask
-            try:
-                jwt.decode(request.headers.get("Authorization", "").partition(" ")[2], state.app_public_key,
-                           algorithms=["RS256"])
-            except jwt.PyJWTError as problem:
-                return error(401, f"A JSON web token could not be decoded: {problem}")
+            refusal = app_jwt_refusal(state)
+            if refusal is not None:
+                return refusal
         data = shape("GET /repos/{owner}/{repo}/installation", repo, id=INSTALLATION_ID,
                      access_tokens_url=f"{state.base_url}/app/installations/{INSTALLATION_ID}/access_tokens")
         data["account"] = {**data["account"], "login": repo.owner}

@@ -44,22 +44,9 @@ def register(app: Flask, state: FakeGitHub) -> None:
     @app.post("/app/installations/<int:installation_id>/access_tokens")
     def access_token(installation_id: int) -> Response:
         if state.app_public_key:
-            try:
-                # iat and exp are judged by the fake's clock, as GitHub judges them by its own.
-                claims = jwt.decode(request.headers["Authorization"].partition(" ")[2], state.app_public_key,
-                                    algorithms=["RS256"], options={"verify_exp": False, "verify_iat": False})
-            except jwt.PyJWTError as problem:
-                return error(401, f"A JSON web token could not be decoded: {problem}")
-            if str(claims.get("iss")) != state.app_id:
-                return error(401, "'Issuer' claim ('iss') must be the App id")
-            now = state.clock()
-            if not isinstance(claims.get("iat"), int) or claims["iat"] > now:
-                return error(401, "'Issued at' claim ('iat') must be an Integer representing a time in the past")
-            if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
-                return error(401, "'Expiration time' claim ('exp') must be a numeric value representing the future "
-                                  "time at which the assertion expires")
-            if claims["exp"] > now + 600:
-                return error(401, "'Expiration time' claim ('exp') is too far in the future")
+            refusal = app_jwt_refusal(state)
+            if refusal is not None:
+                return refusal
         token = "ghs_" + secrets.token_hex(18)
         with state.lock:
             state.tokens.add(token)
@@ -237,3 +224,28 @@ def _ref_shape(state: FakeGitHub, repo: FakeRepo, ref: str, sha: str, key: str) 
     api = _api(state, repo)
     return state.shape(key, repo, ref=f"refs/{ref}", url=f"{api}/git/refs/{ref}",
                        object={"type": "commit", "sha": sha, "url": f"{api}/git/commits/{sha}"})
+
+
+def app_jwt_refusal(state: FakeGitHub) -> Response | None:
+    """GitHub's 401 for a request whose App JWT it would refuse; None when it is good.
+
+    iat and exp are judged by the fake's clock, as GitHub judges them by its own.
+    """
+    from tests.fakes.github_server import error
+
+    try:
+        claims = jwt.decode(request.headers.get("Authorization", "").partition(" ")[2], state.app_public_key,
+                            algorithms=["RS256"], options={"verify_exp": False, "verify_iat": False})
+    except jwt.PyJWTError as problem:
+        return error(401, f"A JSON web token could not be decoded: {problem}")
+    if str(claims.get("iss")) != state.app_id:
+        return error(401, "'Issuer' claim ('iss') must be the App id")
+    now = state.clock()
+    if not isinstance(claims.get("iat"), int) or claims["iat"] > now:
+        return error(401, "'Issued at' claim ('iat') must be an Integer representing a time in the past")
+    if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
+        return error(401, "'Expiration time' claim ('exp') must be a numeric value representing the future "
+                          "time at which the assertion expires")
+    if claims["exp"] > now + 600:
+        return error(401, "'Expiration time' claim ('exp') is too far in the future")
+    return None

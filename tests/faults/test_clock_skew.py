@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.github_auth import InstallationTokens
 from bot.github_client import make_github
+from bot.github_deployments import repository_on_installation
 from bot.settings import Settings
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.github_server import ServerThread
@@ -71,3 +72,16 @@ def test_a_clock_far_off_is_refused_as_github_refuses_it(fake: FakeGitHub, keys:
         tokens_for(fake, keys, redis_conn).token(1)
     assert raised.value.response.status_code == 401
     assert message in raised.value.response.json()["message"]
+
+
+@pytest.mark.parametrize("github_minus_ours", [-120, 120])
+def test_the_installation_of_a_repository_is_found_with_our_clock_two_minutes_off(
+        fake: FakeGitHub, keys: tuple[str, str], redis_conn: Any, github_minus_ours: int) -> None:
+    # Rollout reporters look up a repository's installation with the App JWT (through PyGithub) first.
+    fake.clock = lambda: time.time() + github_minus_ours
+    settings = Settings(github_app_id=APP_ID, github_private_key=keys[0], github_webhook_secret="s",
+                        github_api_url=fake.base_url)
+    repository = repository_on_installation(settings, redis_conn, InstallationTokens(redis_conn, settings))
+
+    assert repository("octo-org/shop").full_name == "octo-org/shop"
+    assert [call.status for call in fake.calls if call.path.endswith("/installation")] == [200]
