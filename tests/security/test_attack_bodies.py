@@ -48,7 +48,8 @@ def test_hostile_github_bodies_get_a_clear_4xx_and_queue_nothing(edges: Edges, s
                                                                   content_type: str) -> None:
     for name, body in HOSTILE_JSON.items():
         headers = {"X-GitHub-Event": "issue_comment", "X-GitHub-Delivery": f"hostile-{name}",
-                   "Content-Type": content_type, "X-Hub-Signature-256": github_signature(body) if signed else "sha256=0"}
+                   "Content-Type": content_type,
+                   "X-Hub-Signature-256": github_signature(body) if signed else "sha256=0"}
         response = edges.client.post("/github/webhook", data=body, headers=headers)
 
         assert 400 <= response.status_code < 500, name
@@ -69,7 +70,8 @@ def test_a_signed_form_encoded_github_delivery_is_refused_as_not_json(edges: Edg
 
 HOSTILE_SLACK = {
     "oversized command": command_body("x" * (MAX_BODY + 1)),
-    "100k nested payload": b"payload=" + urllib.parse.quote_from_bytes(NESTED[:MAX_BODY // 8] + NESTED[-(MAX_BODY // 8):]).encode(),
+    "100k nested payload": b"payload=" + urllib.parse.quote_from_bytes(
+        NESTED[:MAX_BODY // 8] + NESTED[-(MAX_BODY // 8):]).encode(),
     "payload that is not JSON": b"payload=%7B%7B%7B",
     "payload that is a list": b"payload=%5B1%2C2%5D",
     "invalid UTF-8 command": command_body("checkout").replace(b"checkout", b"\xff\xfe\xc3\x28"),

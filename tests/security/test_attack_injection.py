@@ -141,8 +141,9 @@ def test_hostile_manifests_leave_every_platform_file_valid_and_zizmor_finds_no_t
 
     tree = _tree("monorepo-py-node", tmp_path / "hostile")
     _hostile_manifests(tree)
-    checks = {".github/workflows/ci.yml": validators.check_github_workflow, ".gitlab-ci.yml": validators.check_gitlab_ci,
-              ".circleci/config.yml": validators.check_circleci, "azure-pipelines.yml": validators.check_azure_pipelines,
+    checks = {".github/workflows/ci.yml": validators.check_github_workflow,
+              ".gitlab-ci.yml": validators.check_gitlab_ci, ".circleci/config.yml": validators.check_circleci,
+              "azure-pipelines.yml": validators.check_azure_pipelines,
               "Jenkinsfile": validators.check_jenkinsfile}
     findings: list[str] = []
     for platform in PLATFORMS:

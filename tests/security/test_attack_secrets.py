@@ -125,7 +125,8 @@ def github_flow(redis_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
         fake.app_id, fake.app_public_key = APP_ID, _public_key(private)
         payload = github_payload("issue_comment", "created.with-installation.payload.json")
         repo = fake.add_repo(payload["repository"]["full_name"], ROOT / "examples" / "sample-service",
-                             default_branch=payload["repository"]["default_branch"], repo_id=payload["repository"]["id"])
+                             default_branch=payload["repository"]["default_branch"],
+                             repo_id=payload["repository"]["id"])
         repo.add_comment(1, payload["comment"]["id"], "/devops setup ci", payload["comment"]["user"]["login"])
         repo.grant(payload["comment"]["user"]["login"], "write")
         env = {key: value for key, value in os.environ.items() if not key.startswith(("GITHUB_", "SLACK_", "REDIS_"))}

@@ -42,8 +42,9 @@ def forged_github(body: bytes) -> Iterator[tuple[str, bytes, Headers]]:
     rng = random.Random(SEED)
     good = github_signature(body)
     digest = good.removeprefix("sha256=")
-    for n in range(150):
-        yield "random key", body, {"X-Hub-Signature-256": github_signature(body, rng.randbytes(rng.randint(1, 64)).hex())}
+    for _ in range(150):
+        key = rng.randbytes(rng.randint(1, 64)).hex()
+        yield "random key", body, {"X-Hub-Signature-256": github_signature(body, key)}
     yield "empty key", body, {"X-Hub-Signature-256": github_signature(body, "")}
     yield "secret with a changed case", body, {"X-Hub-Signature-256": github_signature(body, WEBHOOK_SECRET.upper())}
     for index in range(len(digest)):
