@@ -194,10 +194,11 @@ resource "aws_autoscaling_group" "service" {
     launch_template {
       launch_template_specification {
         launch_template_id = aws_launch_template.service[each.key].id
-        version            = "$Latest"
+        version            = aws_launch_template.service[each.key].latest_version
       }
     }
   }
+  # A new launch template version (a new image_tag) changes the policy above and starts this refresh.
   instance_refresh {
     strategy = "Rolling"
     preferences {
