@@ -131,6 +131,7 @@ def test_vms_get_launch_templates_with_imdsv2_and_auto_scaling_groups_behind_the
     assert 'resource "aws_launch_template" "service"' in compute
     assert 'http_tokens                 = "required"' in compute
     assert "on_demand_percentage_above_base_capacity = 100 - var.spot_share" in compute
+    assert "version            = aws_launch_template.service[each.key].latest_version" in compute  # refresh on change
     assert "aws_ecs_" not in compute
     assert 'target_type             = "instance"' in files["infra/aws/environments/development/main.tf"]
     assert 'instance_type           = "m7g.large"' in files["infra/aws/environments/production/terraform.tfvars"]
