@@ -23,6 +23,7 @@ from rq.timeouts import JobTimeoutException
 from rq.timeouts import TimerDeathPenalty
 from rq.worker import WorkerStatus
 
+from bot import enqueue_template
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -83,14 +84,6 @@ return 1
 """
 
 
-def _as_bytes(value: Any) -> bytes:
-    if type(value) is bytes:
-        return value
-    if isinstance(value, str):  # str enums (JobStatus) included
-        return value.encode()
-    return repr(value).encode()  # int and float, as redis-py encodes them
-
-
 def connect(settings: Settings) -> redis.Redis:
     """A Redis client: REDIS_URL's server, or the process-wide embedded one."""
     if settings.redis_url:
@@ -133,23 +126,44 @@ def worker_queues(conn: redis.Redis) -> list[Queue]:
 def enqueue_job(queue: Queue, func_path: str, payload: dict[str, Any], *, job_id: str, timeout: int,
                 retries: int) -> bool:
     """Queue `func_path(payload)` once per job id; False when that id was already accepted."""
-    retry = Retry(max=retries, interval=list(RETRY_BACKOFF_SECONDS[:retries])) if retries > 0 else None
-    pipe = queue.connection.pipeline()
-    queue.enqueue_call(func_path, args=(payload,), job_id=job_id, timeout=timeout, retry=retry,
-                       failure_ttl=FAILED_JOB_TTL_SECONDS, description=f"{func_path} {job_id}", pipeline=pipe)
+    description = f"{func_path} {job_id}"
+    template = _template(queue, func_path, timeout, retries)
+    if template is not None:
+        commands = template.commands(job_id, payload, description)
+    else:
+        commands = enqueue_template.rq_commands(queue, func_path, payload, job_id=job_id, timeout=timeout,
+                                                retry=_retry(retries), failure_ttl=FAILED_JOB_TTL_SECONDS,
+                                                description=description)
     sizes: list[int] = []
-    chunks: list[bytes] = []
-    for args, _options in pipe.command_stack:
-        encoded = [_as_bytes(arg) for arg in args]
-        sizes.append(len(encoded))
-        sizes.extend(map(len, encoded))
-        chunks.extend(encoded)
-    pipe.reset()
-    # register_script sends EVALSHA, falling back to EVAL once per server.
-    script = queue.connection.register_script(_ENQUEUE_ONCE)
+    for command in commands:
+        sizes.append(len(command))
+        sizes.extend(map(len, command))
     layout = " ".join(map(str, sizes))
-    accepted = script(keys=[f"delivery:{job_id}"], args=[DELIVERY_TTL_SECONDS, layout, b"".join(chunks)])
+    accepted = _script(queue)(keys=[f"delivery:{job_id}"],
+                              args=[DELIVERY_TTL_SECONDS, layout, b"".join(b"".join(c) for c in commands)])
     return bool(accepted)
+
+
+def _retry(retries: int) -> Retry | None:
+    return Retry(max=retries, interval=list(RETRY_BACKOFF_SECONDS[:retries])) if retries > 0 else None
+
+
+def _template(queue: Queue, func_path: str, timeout: int, retries: int) -> enqueue_template.EnqueueTemplate | None:
+    """RQ's commands for this kind of job, built once per queue object (see bot/enqueue_template.py)."""
+    cache = queue.__dict__.setdefault("_bot_enqueue_templates", {})
+    key = (func_path, timeout, retries)
+    if key not in cache:
+        cache[key] = enqueue_template.build(queue, func_path, timeout=timeout, retry=_retry(retries),
+                                            failure_ttl=FAILED_JOB_TTL_SECONDS)
+    return cache[key]
+
+
+def _script(queue: Queue) -> Any:
+    # register_script sends EVALSHA, falling back to EVAL once per server; its sha1 is computed once here.
+    script = queue.__dict__.get("_bot_enqueue_once")
+    if script is None or script.registered_client is not queue.connection:
+        script = queue.__dict__["_bot_enqueue_once"] = queue.connection.register_script(_ENQUEUE_ONCE)
+    return script
 
 
 class SchedulesDueJobs:

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from flask import Blueprint
 from flask import Response
 from flask import current_app
@@ -158,6 +159,19 @@ def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), header.encode("utf-8", "replace"))
 
 
+def _parse(body: bytes) -> Any:
+    """The JSON body: orjson (several times faster on GitHub's 10-20 KB payloads), else json's own verdict.
+
+    json decides whatever orjson refuses (NaN, lone surrogates, a UTF-8 BOM, nesting past 1,024), so
+    those bodies get the answers they always got. orjson reads integers past 64 bits as floats; GitHub's
+    ids are far below that, and nobody else gets a body past the signature check.
+    """
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
+
+
 blueprint = Blueprint("github_webhook", __name__)
 
 
@@ -183,7 +197,7 @@ def receive() -> Response:
     if not event or not delivery_id:
         return _answer(400, event or "none", "bad_request", error="X-GitHub-Event and X-GitHub-Delivery are required")
     try:
-        payload = json.loads(body)
+        payload = _parse(body)
     except ValueError:
         return _answer(400, event, "bad_request", error="the body is not JSON")
     except RecursionError:  # json raises this, not ValueError, for arrays or objects nested thousands deep
