@@ -65,7 +65,8 @@ class EnqueueTemplate:
         return [[values[arg] if type(arg) is str else arg for arg in command] for command in self.shape]
 
 
-def build(queue: Queue, func_path: str, *, timeout: int, retry: Retry | None, failure_ttl: int) -> EnqueueTemplate | None:
+def build(queue: Queue, func_path: str, *, timeout: int, retry: Retry | None,
+          failure_ttl: int) -> EnqueueTemplate | None:
     """The template for this kind of job, or None when RQ's commands are not of the expected shape."""
     commands = rq_commands(queue, func_path, _SENTINEL_ARG, job_id=_SENTINEL_ID, timeout=timeout, retry=retry,
                            failure_ttl=failure_ttl, description=_SENTINEL_DESCRIPTION)
