@@ -10,13 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 from bot import monitoring_messages
+from bot.commit_pipeline import publish_package
+from bot.commit_pipeline import run_on_commit
 from bot.config import ConfigError
 from bot.config import RepoConfig
 from bot.errors import UserError
-from bot.publishers import BaseCommit
 from bot.publishers import BranchNotOurs
-from bot.publishers import PullRequestPublisher
-from bot.registry import StepContext
 from bot.reporters import StatusComment
 from bot.reporters import add_reaction
 from bot.reporters import reply
@@ -46,30 +45,13 @@ def run_monitoring_pipeline(repository: str, tree: Any, head_sha: str, default_b
                             config: RepoConfig, runner: Callable[..., Any], *, run_id: str = "", store: Any = None,
                             on_event: Callable[[Any], None] | None = None) -> Any:
     """Run the monitoring pipeline on `tree`, one commit of `repository`."""
-    project_path = f"github:{repository}@{head_sha}"
-
-    def open_tree(path: str) -> Any:
-        if path != project_path:
-            raise UserError(f"This job can only read {repository}, not {path}.")
-        return tree
-
-    ctx = StepContext(open_tree=open_tree, run_id=run_id,
-                      extras={"default_branch": default_branch, "repository": repository})
-    return runner(PIPELINE, monitoring_inputs(project_path, stack, config), ctx, on_event=on_event, run_id=run_id,
-                  store=store)
+    return run_on_commit(PIPELINE, lambda path: monitoring_inputs(path, stack, config), repository, tree, head_sha,
+                         default_branch, runner, run_id=run_id, store=store, on_event=on_event)
 
 
 def publish(repo: Any, default_branch: str, head_sha: str, tree: Any, run: Any) -> tuple[str, Any]:
     """Open or update the pull request on devops-bot/monitoring: (outcome, PublishResult)."""
-    from bot.jobs import LABELS
-    from bot.jobs import _outcome
-
-    package = run.outputs["monitoring_package"]
-    base = BaseCommit(head_sha, tree.tree_sha) if getattr(tree, "tree_sha", None) else None
-    result = PullRequestPublisher().publish(repo, default_branch, BRANCH, package["files"],
-                                            package["pull_request"]["title"], package["pull_request"]["body"],
-                                            LABELS, base=base)
-    return _outcome(result), result
+    return publish_package(repo, default_branch, head_sha, tree, run.outputs["monitoring_package"], BRANCH)
 
 
 def setup_monitoring_job(request: dict[str, Any], deps: Any, progress: Any) -> dict[str, Any]:
