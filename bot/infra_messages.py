@@ -53,14 +53,9 @@ def started(cloud: str, environment: str) -> str:
 
 def outcome(kind: str, number: int | None, url: str | None, branch: str) -> str:
     """Final status: the pull request opened, updated or unchanged, or nothing to propose."""
-    if kind == "opened":
-        return f"Opened pull request #{number} with the infrastructure code: {url}"
-    if kind == "updated":
-        return f"Updated pull request #{number} with a new commit: {url}"
-    if kind == "unchanged":
-        return f"Pull request #{number} already has exactly these files, so I changed nothing: {url}"
-    return (f"The default branch already has these files (branch {markdown_code(branch)} has nothing new), "
-            "so there is no pull request to open.")
+    from bot import messages
+
+    return messages.publish_outcome(kind, number, url, branch, what="the infrastructure code")
 
 
 def _list(values: list[str]) -> str:

@@ -198,9 +198,9 @@ def setup_ci_heading(platform: str) -> str:
     return f"Setting up CI for {markdown_code(platform)}."
 
 
-def pull_request_opened(number: int, url: str) -> str:
+def pull_request_opened(number: int, url: str, what: str = "the CI/CD files") -> str:
     """Final status: a new pull request."""
-    return f"Opened pull request #{number} with the CI/CD files: {url}"
+    return f"Opened pull request #{number} with {what}: {url}"
 
 
 def pull_request_updated(number: int, url: str) -> str:
@@ -358,3 +358,14 @@ def status_report(repository: str, rows: list[dict[str, object]]) -> str:
         link = f"[#{row['pull_request']}]({row['url']})" if row.get("url") and row.get("pull_request") else "–"
         lines.append(f"| {row['when']} | {markdown_code(row['kind'])} | {markdown_code(row['outcome'])} | {link} |")
     return "\n".join(lines)
+
+
+def publish_outcome(kind: str, number: int | None, url: str | None, branch: str, *, what: str) -> str:
+    """Final status of a publish: the pull request opened, updated or unchanged, or nothing to propose."""
+    if kind == "opened":
+        return pull_request_opened(number or 0, url or "", what)
+    if kind == "updated":
+        return pull_request_updated(number or 0, url or "")
+    if kind == "unchanged":
+        return pull_request_unchanged(number or 0, url or "")
+    return nothing_to_propose(branch)
