@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.templating import markdown_code
+from generators.infra.clouds import available as available_clouds
 
 PIPELINE = "infrastructure"
 DEFAULT_ENVIRONMENT = "production"
 OPTIONS = ("--compliance", "--budget", "--priority", "--region")
-AVAILABLE_CLOUDS = ("aws",)
 
 
 def needs_cloud(valid: list[str]) -> str:
@@ -18,7 +18,7 @@ def needs_cloud(valid: list[str]) -> str:
 def cloud_not_generated(cloud: str) -> str:
     """A problem line: a cloud the pipeline knows but does not generate yet."""
     return (f"{markdown_code(cloud)} infrastructure is not generated yet; available now: "
-            f"{_list(list(AVAILABLE_CLOUDS))}.")
+            f"{_list(list(available_clouds()))}.")
 
 
 def unknown_framework(value: str, valid: list[str]) -> str:

@@ -64,7 +64,7 @@ def parse_setup_infra(words: list[str]) -> tuple[dict[str, Any], list[str]]:
         problems.insert(0, infra_messages.needs_cloud(clouds))
     else:
         cloud = _choice(positional[0], clouds, "cloud", problems)
-        if cloud is not None and cloud not in infra_messages.AVAILABLE_CLOUDS:
+        if cloud is not None and cloud not in infra_messages.available_clouds():
             problems.append(infra_messages.cloud_not_generated(cloud))
         options["cloud_provider"] = cloud
     if len(positional) > 1:

@@ -9,7 +9,7 @@ from bot.errors import UserError
 from bot.registry import StepContext
 from bot.registry import step_type
 from generators.infra import requirements as found
-from generators.infra import terraform_aws
+from generators.infra.clouds import cloud
 from generators.infra.model import InfraDesign
 
 HEADING = "The infrastructure request has problems:"
@@ -33,7 +33,6 @@ def requirements_analyzer(inputs: dict[str, Any], config: dict[str, Any], ctx: S
     """Check the request, then requirements from the input or .devops.yml, else from the project analysis."""
     from generators.analysis.model import Analysis
     from generators.infra.compliance import mapping
-    from generators.infra.cost import price_table
     from generators.infra.validate import compute_problems
     from generators.infra.validate import request_problems
 
@@ -44,12 +43,13 @@ def requirements_analyzer(inputs: dict[str, Any], config: dict[str, Any], ctx: S
     analysis = Analysis.from_dict(inputs["analysis"])
     merged = found.merge(written, found.from_analysis(analysis, _manifests(ctx, str(inputs["path"]), analysis)))
     summary = found.summarise(merged)
-    problems += compute_problems(summary["compute"])
+    problems += compute_problems(summary["compute"], inputs.get("cloud"))
     if problems:
         raise InputError(problems, heading=HEADING)
-    controls = {name: [control["id"] for control in mapping()[name]["controls"]]
+    where = cloud(str(inputs["cloud"]))
+    controls = {name: [control["id"] for control in mapping(where.name)[name]["controls"]]
                 for name in sorted(inputs.get("compliance") or [])}
-    prices = price_table()
+    prices = where.price_table()
     return {"infrastructure_requirements": summary, "compliance_controls": controls,
             "cost_estimates": {"source": prices["source"], "as_of": prices["as_of"],
                                "monthly_limit": budget.get("monthly_limit"),
@@ -78,7 +78,7 @@ def cloud_architect(inputs: dict[str, Any], config: dict[str, Any], ctx: StepCon
 
 
 def _module(design: InfraDesign, name: str) -> dict[str, str]:
-    return terraform_aws.module_files(design, only=name)
+    return cloud(design.cloud).module_files(design, name)
 
 
 @step_type("network_iac_generator")
@@ -86,9 +86,7 @@ def network_iac_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: S
     """modules/network: VPC, subnets per tier and zone, NAT, NACLs and security groups, endpoints, ALB, WAF, DNS."""
     design = _design(inputs)
     return {"network_iac": _module(design, "network"),
-            "security_rules": ["public: HTTPS 443 from the internet to the load balancer only",
-                               "private: services reachable from the load balancer on their ports",
-                               "database: data stores reachable from the services zone only"],
+            "security_rules": cloud(design.cloud).summaries.get("security_rules", []),
             "dns_configuration": {"public_zone": design.public, "private_zone": f"{design.name}.internal"}}
 
 
@@ -120,9 +118,8 @@ def security_iac_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: 
     """modules/security: KMS, CloudTrail, Config rules, GuardDuty, Security Hub, Access Analyzer, the app secret."""
     design = _design(inputs, "architecture")
     return {"security_iac": _module(design, "security"),
-            "iam_policies": ["execution role: pull own images, write own logs, read own secrets",
-                             "task role: own bucket, queues, cache and key only"],
-            "compliance_config": {"config_rules": terraform_aws.CONFIG_RULES,
+            "iam_policies": cloud(design.cloud).summaries.get("iam_policies", []),
+            "compliance_config": {"config_rules": cloud(design.cloud).summaries.get("policy_rules", []),
                                   "frameworks": sorted(inputs.get("compliance") or {})}}
 
 
@@ -133,8 +130,7 @@ def observability_iac_generator(inputs: dict[str, Any], config: dict[str, Any], 
     return {"observability_iac": _module(design, "observability"),
             "tagging_strategy": {"default_tags": design.tags, "cost_allocation": ["project", "environment",
                                                                                   "cost-center"]},
-            "automation_rules": ["ECS target tracking at 60% CPU", "ECS deployment circuit breaker with rollback",
-                                 "RDS storage autoscaling to four times the allocation"]}
+            "automation_rules": cloud(design.cloud).summaries.get("automation_rules", [])}
 
 
 @step_type("cost_optimizer")
@@ -156,9 +152,10 @@ def iac_validator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepConte
     from generators.infra.package import checkov_skips
 
     files = dict(inputs.get("iac_code") or {})
-    skips = {section: list(checks) for section, checks in checkov_skips().items()}
+    where = cloud(_design(inputs, "design").cloud)
+    skips = {section: list(checks) for section, checks in checkov_skips(where.name).items()}
     tools = ctx.extras.get("iac_check_tools") or config.get("tools") or list(TOOLS)
-    results = [result for result in check_terraform(files, terraform_aws.ROOT, skips, tools=tools)]
+    results = [result for result in check_terraform(files, where.root, skips, tools=tools)]
     failed = [result for result in results if result.status == "failed"]
     if failed:
         raise UserError("The generated Terraform did not pass its checks, so no pull request was opened:\n"
@@ -185,7 +182,8 @@ def deployment_packager(inputs: dict[str, Any], config: dict[str, Any], ctx: Ste
     files = dict(inputs.get("iac") or {})
     analysis = Analysis.from_dict(inputs["analysis"])
     path = workflow_path([(fact.value, fact.evidence.file) for fact in analysis.existing_ci])
-    ci = infrastructure_workflow(design, terraform_aws.ROOT, str(ctx.extras.get("default_branch") or "main"),
+    root = cloud(design.cloud).root
+    ci = infrastructure_workflow(design, root, str(ctx.extras.get("default_branch") or "main"),
                                  path) if path else {}
     files.update(ci)
     other_ci = sorted({fact.value for fact in analysis.existing_ci}) if path is None else []
@@ -196,8 +194,8 @@ def deployment_packager(inputs: dict[str, Any], config: dict[str, Any], ctx: Ste
     pr = pull_request(design, package, checks, workflow=next(iter(ci), None), other_ci=other_ci)
     environments = sorted({path.split("/")[3] for path in files if "/environments/" in path})
     return {
-        "deployment_package": {"root": terraform_aws.ROOT, "makefile": f"{terraform_aws.ROOT}/Makefile"},
-        "environment_configs": {env: f"{terraform_aws.ROOT}/environments/{env}/terraform.tfvars"
+        "deployment_package": {"root": root, "makefile": f"{root}/Makefile"},
+        "environment_configs": {env: f"{root}/environments/{env}/terraform.tfvars"
                                 for env in environments},
         "ci_templates": ci,
         "infrastructure_package": {"files": files, "pull_request": pr, "branch": BRANCH},

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from generators.infra.clouds import cloud
+from generators.infra.clouds import load_yaml
 from generators.infra.model import InfraDesign
 
-MAPPING = Path(__file__).resolve().parent.parent / "data" / "compliance-aws.yml"
 # Which part of the design a resource type depends on; a design without that part does not create the resource.
 NEEDS = (
     ("data/aws_db_", "database"), ("data/aws_elasticache_", "cache"), ("data/aws_s3_", "object_storage"),
@@ -17,12 +17,10 @@ NEEDS = (
 )
 
 
-@lru_cache(maxsize=1)
-def mapping() -> dict[str, Any]:
-    """The shipped control mapping for AWS."""
-    from ruamel.yaml import YAML
-
-    return YAML(typ="safe", pure=True).load(MAPPING.read_text(encoding="utf-8"))
+@lru_cache(maxsize=None)
+def mapping(cloud_name: str = "aws") -> dict[str, Any]:
+    """The shipped control mapping of a cloud."""
+    return load_yaml(cloud(cloud_name).compliance_file)
 
 
 # The VM compute module implements the same controls with other resources; None: nothing corresponds.
@@ -31,8 +29,8 @@ ON_VMS = {"compute/aws_iam_role_policy.task": "compute/aws_iam_role_policy.insta
           "compute/aws_appautoscaling_policy.cpu": "compute/aws_autoscaling_policy.cpu"}
 
 
-def _resource(design: InfraDesign, address: str) -> str | None:
-    """The address in this design's code, or None when the design creates nothing for it."""
+def aws_resource(design: InfraDesign, address: str) -> str | None:
+    """The address in this AWS design's code, or None when the design creates nothing for it."""
     if design.orchestrator == "asg" and address in ON_VMS:
         found = ON_VMS[address]
         return found if found is None else (found if _present(design, found) else None)
@@ -54,12 +52,13 @@ def terraform_address(address: str) -> str:
 def compliance_controls(design: InfraDesign) -> dict[str, Any]:
     """Per requested framework: controls with the resources of this design, and the remaining gaps."""
     result: dict[str, Any] = {}
+    where = cloud(design.cloud)
     for framework in design.compliance:
-        spec = mapping()[framework]
+        spec = mapping(design.cloud)[framework]
         controls, gaps = [], list(spec["gaps"])
         for control in spec["controls"]:
             resources = list(dict.fromkeys(found for address in control["resources"]
-                                           if (found := _resource(design, address)) is not None))
+                                           if (found := where.compliance_resource(design, address)) is not None))
             if resources:
                 controls.append({"id": control["id"], "title": control["title"], "settings": control["settings"],
                                  "resources": resources})

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from generators.iac_ci import resource_name
+from generators.infra import clouds
 from generators.infra.model import ENVIRONMENTS
 from generators.infra.model import Environment
 from generators.infra.model import InfraDesign
@@ -14,12 +15,10 @@ from generators.infra.model import Requirement
 from generators.infra.model import Service
 from generators.infra.model import Sizing
 
-DEFAULT_REGION = {"aws": "us-east-1"}
-PRICED_REGION = "us-east-1"  # the region of generators/data/aws-prices.json
 CIDRS = {"development": "10.10.0.0/16", "staging": "10.20.0.0/16", "production": "10.30.0.0/16"}
-ORCHESTRATORS = {"containers": "ecs", "vms": "asg", "serverless": "lambda"}
 
-# Balanced sizes; PRIORITY_CHANGES below moves them for cost or performance.
+# Balanced sizes, named after AWS classes (a cloud's size_names translate them); PRIORITY_CHANGES moves them for
+# cost or performance.
 BALANCED = {
     "development": Sizing(
         availability_zones=2, nat_gateways=1, multi_az=False, deletion_protection=False,
@@ -59,18 +58,20 @@ PRIORITY_CHANGES: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 NOT_USED_BY = {"ecs": ("instance_type",), "asg": ("task_cpu", "task_memory")}  # sizes another compute type uses
+SIZE_NAMES = ("database_class", "cache_node_type", "instance_type")  # the values a cloud's size_names translate
 USAGE_ASSUMPTIONS = ("monthly_log_gb", "storage_gb")  # cost inputs, not settings of the code
 # Audit trails these frameworks expect to keep for at least a year (HIPAA six years of documentation is a gap).
 LONG_RETENTION = {"hipaa", "pci_dss", "sox", "fedramp"}
 
 
-def sizing(environment: str, priority: str, compliance: list[str]) -> Sizing:
+def sizing(environment: str, priority: str, compliance: list[str], cloud_name: str = "aws") -> Sizing:
     """The sizes of one environment for the optimization priority, with compliance floors applied."""
     base = replace(BALANCED[environment], **PRIORITY_CHANGES[priority].get(environment, {}))
     if environment == "production" and LONG_RETENTION & set(compliance):
         base = replace(base, log_retention_days=max(base.log_retention_days, 365),
                        backup_retention_days=max(base.backup_retention_days, 35))
-    return base
+    names = clouds.cloud(cloud_name).size_names
+    return replace(base, **{key: names.get(getattr(base, key), getattr(base, key)) for key in SIZE_NAMES})
 
 
 def design_infrastructure(requirements: dict[str, Any], *, cloud: str, environment: str, compliance: list[str],
@@ -91,11 +92,11 @@ def design_infrastructure(requirements: dict[str, Any], *, cloud: str, environme
     notes = list(requirements.get("unsupported", []))
     if not requirements["services"]:
         notes.append(f"No long-running service was found, so one service named {name} on port 8080 is assumed.")
-    if requirements["queues"]:
-        notes.append(f"Queues ({', '.join(requirements['queues'])}) become SQS queues with dead-letter queues; AMQP "
-                     "clients need an SQS client library (Amazon MQ is not generated).")
-    if (region or DEFAULT_REGION[cloud]) != PRICED_REGION:
-        notes.append(f"The cost estimate uses {PRICED_REGION} prices; {region} prices differ by a few percent.")
+    where = clouds.cloud(cloud)
+    if requirements["queues"] and where.queue_note:
+        notes.append(where.queue_note.format(queues=", ".join(requirements["queues"])))
+    if (region or where.default_region) != where.priced_region:
+        notes.append(f"The cost estimate uses {where.priced_region} prices; {region} prices differ by a few percent.")
     limit = budget.get("monthly_limit")
     tags = {"project": name, "managed-by": "devops-bot", "cost-center": name,
             "compliance": "+".join(sorted(compliance)) or "none"}
@@ -103,17 +104,17 @@ def design_infrastructure(requirements: dict[str, Any], *, cloud: str, environme
         tags["repository"] = repository
     return InfraDesign(
         cloud=cloud,
-        region=region or DEFAULT_REGION[cloud],
+        region=region or where.default_region,
         name=name,
         compute=compute,
-        orchestrator=ORCHESTRATORS[compute],
+        orchestrator=where.orchestrators[compute],
         services=sorted(services, key=lambda service: service.name),
         databases=list(requirements["databases"])[:1],  # one primary database engine per environment
         caches=list(requirements["caches"])[:1],
         queues=list(requirements["queues"]),
         object_storage=bool(requirements["object_storage"]),
         public=bool(requirements["public"]),
-        environments=[Environment(env, CIDRS[env], sizing(env, priority, compliance)) for env in ENVIRONMENTS],
+        environments=[Environment(env, CIDRS[env], sizing(env, priority, compliance, cloud)) for env in ENVIRONMENTS],
         target_environment=environment,
         compliance=sorted(compliance),
         budget=float(limit) if limit is not None else None,
@@ -138,7 +139,7 @@ def differences(design: InfraDesign) -> list[tuple[str, list[str]]]:
     """(setting, value per environment) for each setting that is not the same everywhere."""
     rows = []
     for key in Sizing.__dataclass_fields__:
-        if key in USAGE_ASSUMPTIONS or key in NOT_USED_BY[design.orchestrator]:
+        if key in USAGE_ASSUMPTIONS or key in NOT_USED_BY.get(design.orchestrator, ()):
             continue
         values = [getattr(env.sizing, key) for env in design.environments]
         if len({str(value) for value in values}) > 1:

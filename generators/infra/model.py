@@ -8,7 +8,6 @@ from dataclasses import field
 from typing import Any
 
 CLOUDS = ("aws", "azure", "gcp", "multi_cloud")
-AVAILABLE_CLOUDS = ("aws",)  # renderers that exist; the others are refused by name
 ENVIRONMENTS = ("development", "staging", "production")
 FRAMEWORKS = ("hipaa", "pci_dss", "sox", "gdpr", "fedramp")
 PRIORITIES = ("cost", "balanced", "performance")
@@ -79,7 +78,7 @@ class InfraDesign:
     region: str
     name: str  # resource-name prefix: lowercase letters, digits, dashes
     compute: str  # containers | vms | serverless
-    orchestrator: str  # ecs | eks | asg | lambda
+    orchestrator: str  # the cloud's id for the compute type (generators/infra/cloud_<name>.py): ecs, asg...
     services: list[Service]
     databases: list[str]  # engines: postgres, mysql
     caches: list[str]  # redis

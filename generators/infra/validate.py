@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from generators.infra.model import AVAILABLE_CLOUDS
+from generators.infra import clouds
 from generators.infra.model import CLOUDS
 from generators.infra.model import COMPUTE_TYPES
 from generators.infra.model import ENVIRONMENTS
@@ -18,8 +18,8 @@ def request_problems(cloud: Any, environment: Any, compliance: Any, budget: Any)
     problems: list[str] = []
     if cloud not in CLOUDS:
         problems.append(f"cloud {cloud!r} is unknown; valid clouds: {', '.join(CLOUDS)}")
-    elif cloud not in AVAILABLE_CLOUDS:
-        problems.append(f"cloud {cloud!r} is not generated yet; available now: {', '.join(AVAILABLE_CLOUDS)}")
+    elif cloud not in clouds.available():
+        problems.append(f"cloud {cloud!r} is not generated yet; available now: {', '.join(clouds.available())}")
     if environment not in ENVIRONMENTS:
         problems.append(f"environment {environment!r} is unknown; valid environments: {', '.join(ENVIRONMENTS)}")
     for framework in compliance or []:
@@ -40,14 +40,14 @@ def request_problems(cloud: Any, environment: Any, compliance: Any, budget: Any)
     return problems
 
 
-GENERATED_COMPUTE = {"containers": "containers (ECS on Fargate)", "vms": "vms (EC2 Auto Scaling)"}
-
-
-def compute_problems(compute: Any) -> list[str]:
-    """The compute type must be one the renderers build."""
-    if compute in GENERATED_COMPUTE:
+def compute_problems(compute: Any, cloud_name: Any = "aws") -> list[str]:
+    """The compute type must be one the cloud's renderers build (no answer for a cloud that is not generated)."""
+    if cloud_name not in clouds.available():
         return []
-    available = ", ".join(GENERATED_COMPUTE.values())
+    where = clouds.cloud(cloud_name)
+    if compute in where.orchestrators:
+        return []
+    available = ", ".join(where.compute_titles())
     if compute in COMPUTE_TYPES:
-        return [f"compute type {compute!r} is not generated yet; available now: {available}"]
+        return [f"compute type {compute!r} is not generated yet on {where.title}; available now: {available}"]
     return [f"compute type {compute!r} is not generated; available: {available}"]

@@ -68,8 +68,8 @@ def test_the_pipeline_refuses_a_cloud_it_does_not_generate_yet() -> None:
 
 
 def test_compute_types_not_generated_are_refused_by_name() -> None:
-    with pytest.raises(InputError, match="compute type 'serverless' is not generated yet; available now: containers "
-                                         r"\(ECS on Fargate\), vms \(EC2 Auto Scaling\)"):
+    with pytest.raises(InputError, match="compute type 'serverless' is not generated yet on AWS; available now: containers "
+                                         r"\(ECS Fargate\), vms \(EC2 Auto Scaling\)"):
         run_infra("python-pip", application_requirements={"compute": {"type": "serverless"}})
     with pytest.raises(InputError, match="compute type 'hybrid' is not generated"):
         run_infra("python-pip", application_requirements={"compute": {"type": "hybrid"}})

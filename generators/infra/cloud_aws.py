@@ -1,0 +1,71 @@
+"""AWS: Terraform with ECS Fargate or EC2 Auto Scaling, priced from generators/data/aws-prices.json."""
+
+from __future__ import annotations
+
+from bot.templating import render
+from generators.infra import cost
+from generators.infra import terraform_aws
+from generators.infra.clouds import DATA
+from generators.infra.clouds import Cloud
+from generators.infra.model import InfraDesign
+
+ORCHESTRATOR_TITLES = {"ecs": "ECS Fargate", "asg": "EC2 Auto Scaling"}
+
+
+def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[str, str]:
+    """Every Terraform file plus the Makefile, README and .checkov.yaml under infra/aws/."""
+    from generators.infra.package import checkov_skips
+    from generators.infra.package import differences_table
+
+    skips = checkov_skips("aws")
+    root = terraform_aws.ROOT
+    files = {**terraform_aws.module_files(design), **terraform_aws.environment_files(design, alert_budgets),
+             **terraform_aws.bootstrap_files(design)}
+    files[f"{root}/Makefile"] = render("infra/Makefile.j2", name=design.name,
+                                       skips_everywhere=",".join(skips["everywhere"]),
+                                       skips_non_production=",".join(skips["non_production"]))
+    files[f"{root}/.checkov.yaml"] = render("infra/checkov.yaml.j2", everywhere=list(skips["everywhere"].items()),
+                                            non_production=list(skips["non_production"].items()))
+    files[f"{root}/README.md"] = render("infra/README.md.j2", name=design.name, compute=design.compute,
+                                        orchestrator_text=ORCHESTRATOR_TITLES[design.orchestrator],
+                                        modules=design.modules, lock_table=terraform_aws.lock_table(design),
+                                        differences=differences_table(design))
+    return files
+
+
+def _compliance_resource(design: InfraDesign, address: str) -> str | None:
+    from generators.infra.compliance import aws_resource
+
+    return aws_resource(design, address)
+
+
+CLOUD = Cloud(
+    name="aws",
+    title="AWS",
+    default_region="us-east-1",
+    priced_region="us-east-1",
+    orchestrators={"containers": "ecs", "vms": "asg"},
+    orchestrator_titles=ORCHESTRATOR_TITLES,
+    package_files=package_files,
+    module_files=lambda design, module: terraform_aws.module_files(design, only=module),
+    estimate=cost.estimate,
+    price_table=cost.price_table,
+    compliance_file=DATA / "compliance-aws.yml",
+    compliance_resource=_compliance_resource,
+    checkov_skips_file=DATA / "infra-checkov-skips.yml",
+    layout_sentence=("Plus `environments/{development,staging,production}` (tfvars, S3 backend with DynamoDB locking, "
+                     "provider with\ndefault tags), `bootstrap/` for the state bucket and lock table, a `Makefile` and "
+                     "a `README.md`."),
+    queue_note=("Queues ({queues}) become SQS queues with dead-letter queues; AMQP clients need an SQS client "
+                "library (Amazon MQ is not generated)."),
+    summaries={
+        "security_rules": ["public: HTTPS 443 from the internet to the load balancer only",
+                           "private: services reachable from the load balancer on their ports",
+                           "database: data stores reachable from the services zone only"],
+        "iam_policies": ["execution role: pull own images, write own logs, read own secrets",
+                         "task role: own bucket, queues, cache and key only"],
+        "policy_rules": terraform_aws.CONFIG_RULES,
+        "automation_rules": ["ECS target tracking at 60% CPU", "ECS deployment circuit breaker with rollback",
+                             "RDS storage autoscaling to four times the allocation"],
+    },
+)

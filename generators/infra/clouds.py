@@ -1,0 +1,92 @@
+"""The clouds the infrastructure pipeline renders, each declared by its own module (generators/infra/cloud_<name>.py).
+
+A cloud module defines `CLOUD = Cloud(...)`. A cloud whose module does not exist yet is known (the pipeline's enum)
+but not generated, and requests for it are refused by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from generators.infra.model import CLOUDS
+from generators.infra.model import InfraDesign
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class Cloud:
+    """Everything cloud-specific the pipeline needs; the InfraDesign itself stays neutral."""
+
+    name: str  # "aws"
+    title: str  # "AWS", in sentences and the pull request title
+    default_region: str
+    priced_region: str  # the region of the price table
+    # compute type -> orchestrator id (InfraDesign.orchestrator); a type missing here is refused by name
+    orchestrators: dict[str, str]
+    orchestrator_titles: dict[str, str]  # orchestrator id -> "ECS Fargate"
+    # Every file under infra/<name>/: modules, environments, state bootstrap, Makefile, README, .checkov.yaml.
+    # Arguments: the design and the budget alert limit per environment.
+    package_files: Callable[[InfraDesign, dict[str, float]], dict[str, str]]
+    module_files: Callable[[InfraDesign, str], dict[str, str]]  # the files of one module (for the pipeline steps)
+    estimate: Callable[[InfraDesign], dict[str, Any]]  # the shape of generators.infra.cost.estimate
+    price_table: Callable[[], dict[str, Any]]  # must hold "source" and "as_of"
+    compliance_file: Path  # {framework: {title, controls: [{id, title, settings, resources}], gaps}}
+    # A mapping's resource address -> the address in this design's code, or None when the design has nothing for it
+    compliance_resource: Callable[[InfraDesign, str], str | None]
+    checkov_skips_file: Path  # {everywhere: {check: reason}, non_production: {check: reason}}
+    # The pull request's "Plus ..." sentence after the module table: environments, state backend, bootstrap.
+    layout_sentence: str
+    # Sizing values named after AWS classes (design.BALANCED) -> this cloud's equivalent; {} for AWS.
+    size_names: dict[str, str] = field(default_factory=dict)
+    queue_note: str = ""  # how queues are built here, when the design has queues
+    summaries: dict[str, Any] = field(default_factory=dict)  # step outputs: iam_policies, automation_rules...
+
+    @property
+    def root(self) -> str:
+        """The folder of the package in the repository."""
+        return f"infra/{self.name}"
+
+    def compute_titles(self) -> list[str]:
+        """"containers (ECS Fargate)" for every compute type this cloud generates."""
+        return [f"{compute} ({self.orchestrator_titles[orchestrator]})"
+                for compute, orchestrator in self.orchestrators.items()]
+
+
+MODULES = {name: f"generators.infra.cloud_{name}" for name in CLOUDS if name != "multi_cloud"}
+
+
+@lru_cache(maxsize=None)
+def _load(name: str) -> Cloud | None:
+    module = MODULES.get(name)
+    if module is None or importlib.util.find_spec(module) is None:
+        return None
+    return importlib.import_module(module).CLOUD
+
+
+def available() -> tuple[str, ...]:
+    """The clouds that are generated, in the pipeline's order."""
+    return tuple(name for name in CLOUDS if _load(name) is not None)
+
+
+def cloud(name: str) -> Cloud:
+    """The named cloud; KeyError for one that is not generated (validate.request_problems says so first)."""
+    found = _load(name)
+    if found is None:
+        raise KeyError(name)
+    return found
+
+
+def load_yaml(path: Path) -> Any:
+    """A shipped data file (compliance mapping, checkov skips)."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+
