@@ -16,6 +16,7 @@ from bot import slack_messages
 from bot.deploy_apps import DeployApp
 from bot.deploy_apps import approval_refusal
 from bot.deploy_apps import load_apps
+from bot.deploy_slo import with_repository_slo
 from bot.engine import run_pipeline
 from bot.errors import InputError
 from bot.errors import UserError
@@ -89,6 +90,10 @@ def start_deploy(request: dict[str, Any], *, deps: engine.Deps | None = None) ->
     ctx = StepContext(open_tree=_no_tree, run_id=rollout_id,
                       extras={"rollout_deps": deps, "reporter_factories": factories})
     try:
+        # The app's repository may select its SLO as the canary's criteria (.devops.yml deploy.<env>.slo).
+        inputs, criteria_note = with_repository_slo(inputs, repository_reader(deps.redis))
+        if criteria_note:
+            reporter.reply(rollout_id, criteria_note)
         run = run_pipeline("deployment", inputs, ctx)
     except (UserError, InputError) as error:
         text = slack_messages.deploy_refused(str(error))
@@ -96,6 +101,17 @@ def start_deploy(request: dict[str, Any], *, deps: engine.Deps | None = None) ->
         reporter.retitle(rollout_id, text)
         return {"status": "refused", "rollout_id": rollout_id, "error": str(error)}
     return {"status": run.status, "rollout_id": rollout_id}
+
+
+def repository_reader(redis: Any) -> Any:
+    """owner/name -> PyGithub repository on the App's installation; None when no GitHub App is configured."""
+    from bot.github_auth import InstallationTokens
+    from bot.github_deployments import repository_on_installation
+
+    settings = Settings.from_env(require_github=False)
+    if not (settings.github_app_id and settings.github_private_key):
+        return None  # a Slack-only bot: the apps file alone decides
+    return repository_on_installation(settings, redis, InstallationTokens(redis, settings))
 
 
 def _no_tree(path: str) -> Any:

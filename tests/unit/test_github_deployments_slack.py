@@ -1,4 +1,5 @@
-"""A Slack /deploy of an app with a repository is recorded with GitHub's Deployments API, with no extra setup.
+"""A Slack /deploy of an app with a repository is recorded with GitHub's Deployments API, with no extra setup,
+and the repository's `.devops.yml` (deploy.<env>.slo) can make its SLO the canary's success criteria.
 
 The deploy job runs as a worker would: settings from the environment, reporters built from the rollout's
 factory names (Slack thread + GitHub Deployments), the fake Slack and fake GitHub on loopback.
@@ -109,3 +110,105 @@ def test_github_down_during_a_slack_deploy_is_one_note_in_the_thread(world: Any)
     assert notes == ["GitHub Deployments for acme/checkout are not recorded for this rollout (HTTP 500: Server "
                      "Error); the rollout itself goes on."]
     assert all(m.get("thread_ts") for m in slack.named("chat.postMessage") if "GitHub" in m["text"])
+
+
+# `.devops.yml` on the app repository's default branch selects the canary's success criteria.
+SLO_CONFIG = """monitoring:
+  sla: {availability: 99.5}
+deploy:
+  environments:
+    production:
+      slo: {max_burn_rate: 6}
+  apps:
+    checkout:
+      production:
+        slo: {service: checkout-api}
+"""
+
+
+def start(deps: engine.Deps, apps_file: Path, rollout_id: str) -> dict[str, Any]:
+    apps = load_apps(apps_file)
+    inputs = pipeline_inputs(apps["checkout"], parse_deploy("checkout to production", apps), DEPLOYER)
+    return start_deploy({"rollout_id": rollout_id, "channel_id": CHANNEL, "user_id": DEPLOYER, "inputs": inputs},
+                        deps=deps)
+
+
+def thread_texts(slack: Any) -> list[str]:
+    return [m["text"] for m in slack.messages.values() if m["thread_ts"]]
+
+
+def test_the_repositorys_slo_judges_every_canary_stage_by_its_error_budget_burn(world: Any) -> None:
+    deps, clock, slack, github, apps_file = world
+    github.repos["acme/checkout"].commit_on("main", {".devops.yml": SLO_CONFIG,
+                                                    "prometheus/rules/slo-checkout-api.yml": "groups: []\n"})
+    outcome = start(deps, apps_file, "slo1")
+    assert outcome["status"] == "succeeded", outcome
+    rollout = engine.get("slo1", deps=deps)
+    assert [(s.criteria.slo_error_budget, s.criteria.max_burn_rate, s.criteria.slo_service) for s in rollout.stages] \
+        == [(0.005, 6.0, "checkout-api")] * 2
+    assert ("Success criteria: the error budget burn of `checkout-api`'s SLO (99.5 % availability; fail above 6x), "
+            "from `deploy.apps.checkout.production.slo` in acme/checkout's `.devops.yml`.") in thread_texts(slack)
+    # 2 % errors: twice the apps file's fixed 1 % limit, but 4x the 0.5 % budget, under the 6x the SLO allows.
+    deps.platform(None).readings = {"error_rate": 0.02, "p99_ms": 50.0}
+    for _ in range(20):
+        if engine.get("slo1", deps=deps).state != "running":
+            break
+        driver.step(deps, set_clock=lambda t: clock.__setitem__(0, t))
+    assert engine.get("slo1", deps=deps).state == WAITING_APPROVAL
+
+
+def test_a_burn_above_the_slos_limit_rolls_the_canary_back_naming_the_slo(world: Any) -> None:
+    deps, clock, slack, github, apps_file = world
+    github.repos["acme/checkout"].commit_on("main", {".devops.yml": SLO_CONFIG,
+                                                    "prometheus/rules/slo-checkout-api.yml": "groups: []\n"})
+    assert start(deps, apps_file, "slo2")["status"] == "succeeded"
+    deps.platform(None).readings = {"error_rate": 0.04, "p99_ms": 50.0}  # 8x the 0.5 % budget
+    for _ in range(20):
+        if engine.get("slo2", deps=deps).state not in ("running", "rolling_back"):
+            break
+        driver.step(deps, set_clock=lambda t: clock.__setitem__(0, t))
+    assert engine.get("slo2", deps=deps).state == "rolled_back"
+    assert any("error budget burn 8.0x (error rate 4.00% against the 0.50% error budget of checkout-api's SLO) is "
+               "above 6x" in text for text in thread_texts(slack))
+
+
+def test_without_an_slo_in_devops_yml_the_apps_file_criteria_stand(world: Any) -> None:
+    deps, _, slack, github, apps_file = world
+    github.repos["acme/checkout"].commit_on("main", {".devops.yml": "deploy: {environments: {staging: "
+                                                                    "{slo: {max_burn_rate: 2}}}}\n"})
+    assert start(deps, apps_file, "slo3")["status"] == "succeeded"
+    [stage, _] = engine.get("slo3", deps=deps).stages
+    assert (stage.criteria.slo_error_budget, stage.criteria.max_error_rate) == (None, 0.01)
+    assert not any("Success criteria" in text for text in thread_texts(slack))
+
+
+@pytest.mark.parametrize(("files", "said"), [
+    ({".devops.yml": "deploy:\n  environments:\n    production:\n      slo: {max_burn_rate: -1}\n"},
+     "acme/checkout's `.devops.yml` has 1 problem:\n- .devops.yml:4:28: "
+     "`deploy.environments.production.slo.max_burn_rate` must be more than 0 (it is `-1`)\n"
+     "Fix it on the default branch, then deploy again."),
+    ({".devops.yml": SLO_CONFIG, "prometheus/rules/slo-checkout.yml": "groups: []\n"},
+     "`deploy.apps.checkout.production.slo` in acme/checkout's `.devops.yml` judges the canary by the SLO of "
+     "`checkout-api`, but acme/checkout has no SLO for `checkout-api`: prometheus/rules/slo-checkout-api.yml is not "
+     "on its default branch and `monitoring.inventory` does not list it (services with an SLO there: checkout). "
+     "Merge the `/devops setup monitoring` pull request, or name one of those services in `slo.service`."),
+])
+def test_an_invalid_devops_yml_or_an_slo_that_does_not_exist_stops_the_deploy(world: Any, files: dict[str, str],
+                                                                               said: str) -> None:
+    deps, _, slack, github, apps_file = world
+    github.repos["acme/checkout"].commit_on("main", files)
+    outcome = start(deps, apps_file, "slo4")
+    assert outcome["status"] == "refused" and said in outcome["error"]
+    assert engine.get("slo4", deps=deps) is None  # nothing started on criteria the repository did not mean
+    [reply] = thread_texts(slack)
+    assert reply.startswith("❌ The deploy did not start: ") and said.split("\n")[0] in reply
+
+
+def test_a_repository_the_app_cannot_read_stops_the_deploy(world: Any) -> None:
+    deps, _, slack, github, apps_file = world
+    github.fail("GET", r"/repos/acme/checkout/installation$", 404)
+    outcome = start(deps, apps_file, "slo5")
+    assert outcome["error"] == ("I could not read acme/checkout's `.devops.yml` (devops-bot is not installed on it, or "
+                                "it does not exist), so its deploy rules (`deploy.<env>.slo`) are unknown and the "
+                                "deploy did not start.")
+    assert engine.get("slo5", deps=deps) is None
