@@ -80,7 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     infra.add_argument("--compliance", help="frameworks separated by commas: hipaa,pci_dss,sox,gdpr,fedramp")
     infra.add_argument("--budget", help="monthly limit in US dollars")
     infra.add_argument("--priority", help="cost, balanced (default) or performance")
-    infra.add_argument("--region", help="default: infrastructure.region in PATH/.devops.yml, else us-east-1")
+    infra.add_argument("--region",
+                       help="default: infrastructure.region in PATH/.devops.yml, else the cloud's default region")
     infra.add_argument("--out", type=Path, help="write the files here instead of committing a branch")
     infra.set_defaults(handler=_setup_infra)
 
