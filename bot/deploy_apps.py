@@ -215,5 +215,7 @@ def approval_refusal(app: DeployApp, environment: str, user: str, requested_by: 
     for group in approvers:
         if group.startswith("S") and user in members_of(group):
             return None
-    listed = ", ".join(f"<!subteam^{a}>" if a.startswith("S") else f"<@{a}>" for a in approvers)
+    from bot.slack_blocks import mention
+
+    listed = ", ".join(mention(a) for a in approvers)
     return f"you are not an approver of {app.name} in {environment} (approvers: {listed})"

@@ -28,6 +28,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def mention(slack_id: str) -> str:
+    """A Slack member id (U…/W…) or user group id (S…) as the mention Slack renders with the name."""
+    return f"<!subteam^{slack_id}>" if slack_id.startswith("S") else f"<@{slack_id}>"
+
+
 def progress_bar(rollout: Rollout) -> str:
     """One cell per stage: ■ done, ▶ current, □ to come, each with its percentage."""
     cells = []

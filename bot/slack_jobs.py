@@ -28,6 +28,7 @@ from bot.rollouts.contract import Rollout
 from bot.settings import Settings
 from bot.slack_reporter import SlackReporter
 from bot.slack_reporter import slack_client
+from bot.slack_reporter import usergroup_members
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +57,6 @@ def _respond(response_url: str | None, text: str) -> None:
         WebhookClient(response_url, timeout=10).send(text=text, response_type="ephemeral")
     except Exception:  # the person misses the answer; nothing else depends on it
         log.exception("posting to the response_url failed")
-
-
-def _members_of(client: WebClient) -> Any:
-    def members(group: str) -> set[str]:
-        try:
-            return set(client.usergroups_users_list(usergroup=group)["users"])
-        except Exception:
-            log.exception("usergroups.users.list failed for %s", group)
-            return set()
-
-    return members
 
 
 def start_deploy(request: dict[str, Any], *, deps: engine.Deps | None = None) -> dict[str, Any]:
@@ -142,7 +132,7 @@ def _refusal(rollout: Rollout, user: str, apps: dict[str, DeployApp], client: We
     app = apps.get(rollout.app)
     if app is None:
         return slack_messages.unknown_app(rollout.app)
-    return approval_refusal(app, rollout.environment, user, rollout.requested_by, _members_of(client))
+    return approval_refusal(app, rollout.environment, user, rollout.requested_by, usergroup_members(client))
 
 
 def command_event(request: dict[str, Any], *, deps: engine.Deps | None = None) -> dict[str, Any]:

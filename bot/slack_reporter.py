@@ -8,6 +8,7 @@ never waits on Slack.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -29,6 +30,18 @@ def slack_client(settings: Settings) -> WebClient:
     """A WebClient on SLACK_API_URL that waits out 429s (Retry-After) up to three times."""
     return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10,
                      retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)])
+
+
+def usergroup_members(client: WebClient) -> Callable[[str], set[str]]:
+    """group id -> its members' ids (usergroups.users.list); an empty set when Slack cannot say."""
+    def members(group: str) -> set[str]:
+        try:
+            return set(client.usergroups_users_list(usergroup=group)["users"])
+        except Exception:  # unknown group or Slack down: nobody is a member, so nobody gets in through it
+            log.exception("usergroups.users.list failed for %s", group)
+            return set()
+
+    return members
 
 
 def thread_key(rollout_id: str) -> str:

@@ -1,8 +1,9 @@
 """Slack's `/devops setup monitoring|infra OWNER/REPO ...`: the same pipeline and pull request as on GitHub.
 
-The repository is reached through the App's installation on it. Slack users are not GitHub users, so
-`.devops.yml` permissions (GitHub logins and teams) cannot apply; the job only opens a pull request,
-which people with write access review and merge, and it refuses when `.devops.yml` turns the bot off.
+The repository is reached through the App's installation on it. Slack users are not GitHub users:
+`.devops.yml` permissions apply to them through the Slack members and user groups a rule lists
+(bot/slack_permissions.py), and a refusal is an ephemeral message naming the rule. The job refuses too
+when `.devops.yml` turns the bot off.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def setup_from_slack(request: dict[str, Any], command: str, run: RunOnCommit,
     """Run a setup pipeline on the repository's default branch, open its PR, and say so in the channel."""
     from bot.config_checks import read_config_from_tree
     from bot.github_tree import GitHubTree
+    from bot.slack_permissions import slack_refusal
+    from bot.slack_reporter import usergroup_members
 
     if repository_for is None or client is None:
         repository_for, client = _production()
@@ -43,6 +46,11 @@ def setup_from_slack(request: dict[str, Any], command: str, run: RunOnCommit,
         config = read_config_from_tree(tree)
         if not config.enabled:
             raise UserError(messages.bot_disabled())
+        refusal = slack_refusal(config, command, request["repository"], request["user_id"], usergroup_members(client))
+        if refusal:
+            client.chat_postEphemeral(channel=request["channel_id"], user=request["user_id"], text=f"Sorry, {refusal}")
+            log.info("slack %s for %s: refused to %s", command, request["repository"], request["user_id"])
+            return {**summary, "outcome": "forbidden", "reason": refusal}
         outcome, result = publish(repo, branch, head_sha, tree, run(tree, head_sha, branch, config))
         text = outcome_text(outcome, result.number, result.url)
         summary.update(outcome=outcome, pull_request=result.number, url=result.url)
