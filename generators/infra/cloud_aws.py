@@ -56,6 +56,7 @@ CLOUD = Cloud(
     layout_sentence=("Plus `environments/{development,staging,production}` (tfvars, S3 backend with DynamoDB locking, "
                      "provider with\ndefault tags), `bootstrap/` for the state bucket and lock table, a `Makefile` and "
                      "a `README.md`."),
+    unused_sizes={"ecs": ("instance_type",), "asg": ("task_cpu", "task_memory")},
     queue_note=("Queues ({queues}) become SQS queues with dead-letter queues; AMQP clients need an SQS client "
                 "library (Amazon MQ is not generated)."),
     summaries={

@@ -46,6 +46,8 @@ class Cloud:
     layout_sentence: str
     # Sizing values named after AWS classes (design.BALANCED) -> this cloud's equivalent; {} for AWS.
     size_names: dict[str, str] = field(default_factory=dict)
+    # orchestrator -> the Sizing fields its code does not use (left out of the differences table)
+    unused_sizes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     queue_note: str = ""  # how queues are built here, when the design has queues
     summaries: dict[str, Any] = field(default_factory=dict)  # step outputs: iam_policies, automation_rules...
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from generators.infra.model import Environment
 from generators.infra.model import InfraDesign
+from generators.infra.model import Sizing
 
 PRICES = Path(__file__).resolve().parent.parent / "data" / "aws-prices.json"
 INTERFACE_ENDPOINTS = 6
@@ -33,7 +34,7 @@ def price_table() -> dict[str, Any]:
     return json.loads(PRICES.read_text(encoding="utf-8"))
 
 
-def _money(value: float) -> float:
+def money(value: float) -> float:
     return round(value + 1e-9, 2)
 
 
@@ -51,10 +52,15 @@ def _compute(env: Environment, services: int, orchestrator: str = "ecs") -> tupl
         per_task = (size.task_cpu / 1024 * hourly["fargate_vcpu_arm"]
                     + size.task_memory / 1024 * hourly["fargate_gb_arm"]) * hours
         discount = hourly["fargate_spot_discount"]
+    on_demand_tasks, spot_tasks = task_split(size)
+    return per_task * on_demand_tasks * services, per_task * (1 - discount) * spot_tasks * services
+
+
+def task_split(size: Sizing) -> tuple[float, float]:
+    """(on-demand, spot) share of the minimum task count: the on-demand base, then the Spot share above it."""
     base = min(size.on_demand_base, size.min_tasks)
     spot_tasks = (size.min_tasks - base) * size.spot_share / 100
-    on_demand_tasks = size.min_tasks - spot_tasks
-    return per_task * on_demand_tasks * services, per_task * (1 - discount) * spot_tasks * services
+    return size.min_tasks - spot_tasks, spot_tasks
 
 
 def line_items(design: InfraDesign, env: Environment) -> list[dict[str, Any]]:
@@ -118,39 +124,43 @@ def line_items(design: InfraDesign, env: Environment) -> list[dict[str, Any]]:
     items.append(("aws_securityhub_account", f"{usage['security_checks']:,} security checks",
                   usage["security_checks"] * monthly["securityhub_check"]))
     items.append(("aws_guardduty_detector", "estimate for a small account", monthly["guardduty_estimate"]))
-    return [{"resource": resource, "detail": detail, "monthly": _money(value)} for resource, detail, value in items]
+    return [{"resource": resource, "detail": detail, "monthly": money(value)} for resource, detail, value in items]
 
 
 def estimate(design: InfraDesign) -> dict[str, Any]:
     """Per-environment line items and totals, the budget check for the requested environment, the advice."""
     environments = {env.name: line_items(design, env) for env in design.environments}
-    totals = {name: _money(sum(item["monthly"] for item in items)) for name, items in environments.items()}
+    return summarise(design, environments, recommend(design), price_table(), USAGE)
+
+
+def summarise(design: InfraDesign, environments: dict[str, list[dict[str, Any]]],
+              recommendations: list[dict[str, Any]], prices: dict[str, Any], usage: dict[str, Any]) -> dict[str, Any]:
+    """Any cloud's estimate result: totals, the budget check with the savings that close an overrun, the advice."""
+    totals = {name: money(sum(item["monthly"] for item in items)) for name, items in environments.items()}
     target = design.target_environment
-    recommendations = recommend(design)
     budget = None
     if design.budget is not None:
-        over = _money(totals[target] - design.budget)
+        over = money(totals[target] - design.budget)
         budget = {"limit": design.budget, "environment": target, "estimate": totals[target],
                   "exceeds_by": max(over, 0.0), "within": over <= 0,
                   "percent_over": round(over / design.budget * 100, 1) if design.budget and over > 0 else 0.0}
         if over > 0:
-            budget["closing"] = _closing(recommendations, target, over)
-    prices = price_table()
-    return {"environments": environments, "totals": totals, "total_all": _money(sum(totals.values())),
-            "budget": budget, "recommendations": recommendations, "usage": USAGE,
+            budget["closing"] = closing(recommendations, target, over)
+    return {"environments": environments, "totals": totals, "total_all": money(sum(totals.values())),
+            "budget": budget, "recommendations": recommendations, "usage": usage,
             "source": prices["source"], "as_of": prices["as_of"], "note": prices["note"],
             "alert_budgets": alert_budgets(design, totals)}
 
 
 def alert_budgets(design: InfraDesign, totals: dict[str, float]) -> dict[str, float]:
-    """The AWS Budgets limit per environment: the given limit for the requested one, else estimate + 25%."""
+    """The budget alert limit per environment: the given limit for the requested one, else estimate + 25%."""
     result = {name: float(math.ceil(total * 1.25 / 10) * 10) for name, total in totals.items()}
     if design.budget is not None:
         result[design.target_environment] = design.budget
     return result
 
 
-def _closing(recommendations: list[dict[str, Any]], environment: str, over: float) -> list[str]:
+def closing(recommendations: list[dict[str, Any]], environment: str, over: float) -> list[str]:
     """The largest savings for the environment, in order, until they cover the overrun."""
     chosen, saved = [], 0.0
     for item in sorted((r for r in recommendations if r["environment"] == environment),
@@ -172,7 +182,7 @@ def recommend(design: InfraDesign) -> list[dict[str, Any]]:
 
     def add(env: str, kind: str, text: str, amount: float) -> None:
         if amount > 0.005:
-            found.append({"environment": env, "kind": kind, "text": text, "monthly_savings": _money(amount)})
+            found.append({"environment": env, "kind": kind, "text": text, "monthly_savings": money(amount)})
 
     production = design.environment("production")
     size = production.sizing
@@ -234,5 +244,10 @@ def recommend(design: InfraDesign) -> list[dict[str, Any]]:
                 f"{env.sizing.storage_gb} GB as Standard; with half of it older than 90 days the bill is lower by "
                 "this amount.",
                 stored * (prices["monthly"]["s3_standard_gb"] - prices["monthly"]["s3_glacier_ir_gb"]))
-    return sorted(found, key=lambda r: (["production", "staging", "development"].index(r["environment"]),
-                                        -r["monthly_savings"], r["kind"]))
+    return in_order(found)
+
+
+def in_order(recommendations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Production first, then staging and development; the largest saving first within each."""
+    return sorted(recommendations, key=lambda r: (["production", "staging", "development"].index(r["environment"]),
+                                                  -r["monthly_savings"], r["kind"]))

@@ -57,7 +57,6 @@ PRIORITY_CHANGES: dict[str, dict[str, dict[str, Any]]] = {
                        "instance_type": "c7g.xlarge"},
     },
 }
-NOT_USED_BY = {"ecs": ("instance_type",), "asg": ("task_cpu", "task_memory")}  # sizes another compute type uses
 SIZE_NAMES = ("database_class", "cache_node_type", "instance_type")  # the values a cloud's size_names translate
 USAGE_ASSUMPTIONS = ("monthly_log_gb", "storage_gb")  # cost inputs, not settings of the code
 # Audit trails these frameworks expect to keep for at least a year (HIPAA six years of documentation is a gap).
@@ -139,7 +138,7 @@ def differences(design: InfraDesign) -> list[tuple[str, list[str]]]:
     """(setting, value per environment) for each setting that is not the same everywhere."""
     rows = []
     for key in Sizing.__dataclass_fields__:
-        if key in USAGE_ASSUMPTIONS or key in NOT_USED_BY.get(design.orchestrator, ()):
+        if key in USAGE_ASSUMPTIONS or key in clouds.cloud(design.cloud).unused_sizes.get(design.orchestrator, ()):
             continue
         values = [getattr(env.sizing, key) for env in design.environments]
         if len({str(value) for value in values}) > 1:
