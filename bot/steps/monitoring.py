@@ -126,13 +126,17 @@ def collection_configs(inputs: dict[str, Any], config: dict[str, Any], ctx: Step
 
 @step_type("metric_system_setup")
 def metric_setup(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
-    """prometheus.yml and the shared recording rules; retention as configured."""
+    """prometheus.yml, the long-term Prometheus that keeps the 5m and 1h aggregates, the shared recording rules."""
+    from generators.monitoring.longterm import PATH as LONGTERM_PATH
+    from generators.monitoring.longterm import longterm_config
     from generators.monitoring.prometheus_config import prometheus_config
     from generators.monitoring.recording import recording_file
 
     plan = _plan(inputs)
     recording = recording_file()
-    return {"prometheus_config": {"files": {"prometheus/prometheus.yml": prometheus_config(plan)}},
+    longterm = longterm_config(plan, [recording, *package.slo_rule_files(plan)])
+    return {"prometheus_config": {"files": {"prometheus/prometheus.yml": prometheus_config(plan),
+                                            LONGTERM_PATH: longterm}},
             "recording_rules": {"files": {recording.path: recording.text()}},
             "retention_config": dict(config.get("retention_policies") or {})}
 

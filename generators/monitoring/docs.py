@@ -9,6 +9,9 @@ from bot.templating import render
 from generators.monitoring import dashboards
 from generators.monitoring import logs
 from generators.monitoring import traces
+from generators.monitoring.longterm import LONGTERM_RETENTION
+from generators.monitoring.longterm import PATH as LONGTERM_PATH
+from generators.monitoring.longterm import command_line
 from generators.monitoring.model import RAW_RETENTION
 from generators.monitoring.model import MonitoringPlan
 from generators.monitoring.model import Slo
@@ -41,6 +44,8 @@ SETUP = {
         "Load `prometheus.yml` and the rule files into Prometheus, with "
         f"`--storage.tsdb.retention.time={RAW_RETENTION}`, and `alertmanager.yml` into Alertmanager with the "
         "channel secrets in its environment or secret files.",
+        f"Start the long-term Prometheus, which federates only the 5m and 1h aggregates and keeps them "
+        f"{LONGTERM_RETENTION}: `{command_line()}`.",
         "Run Loki and Tempo (or point `LOKI_ENDPOINT` and `TEMPO_ENDPOINT` at existing ones).",
         "Deploy Vector with `collectors/vector.yaml` (on Kubernetes as a DaemonSet, for example Vector's Helm "
         "chart in Agent role) and the OpenTelemetry Collector with `collectors/otel-collector.yaml`.",
@@ -167,10 +172,10 @@ def compliance(plan: MonitoringPlan) -> str:
     if prometheus:
         retention = [
             ("raw metric samples", "Prometheus", RAW_RETENTION, f"`--storage.tsdb.retention.time={RAW_RETENTION}`"),
-            ("5-minute aggregates", "recording rules, long-term store", "30 days",
-             "the remote-write target's retention (Thanos, Mimir); not generated"),
-            ("1-hour aggregates", "recording rules, long-term store", "365 days",
-             "the remote-write target's retention; not generated"),
+            ("5-minute aggregates", "recording rules, long-term Prometheus (federated)", LONGTERM_RETENTION,
+             f"`--storage.tsdb.retention.time={LONGTERM_RETENTION}` on `{LONGTERM_PATH}`'s Prometheus"),
+            ("1-hour aggregates", "recording rules, long-term Prometheus (federated)", LONGTERM_RETENTION,
+             f"`--storage.tsdb.retention.time={LONGTERM_RETENTION}` on `{LONGTERM_PATH}`'s Prometheus"),
         ]
     else:
         retention = [("metrics", STORES[stack][0], "the plan's metric retention", "account settings")]

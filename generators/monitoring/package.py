@@ -13,6 +13,8 @@ from generators.ci.yaml_out import dump
 from generators.monitoring.alert_tests import alert_tests
 from generators.monitoring.alertmanager import alertmanager_config
 from generators.monitoring.alerts import alerts_file
+from generators.monitoring.longterm import PATH as LONGTERM_PATH
+from generators.monitoring.longterm import longterm_config
 from generators.monitoring.model import MonitoringPlan
 from generators.monitoring.prometheus_config import prometheus_config
 from generators.monitoring.recording import recording_file
@@ -47,9 +49,11 @@ def blackbox_config() -> str:
 
 
 def prometheus_files(plan: MonitoringPlan) -> dict[str, str]:
-    """prometheus.yml, blackbox.yml, recording, alert and SLO rules, their promtool tests, alertmanager.yml."""
+    """prometheus.yml, its long-term twin, blackbox.yml, recording, alert and SLO rules, their promtool tests,
+    alertmanager.yml."""
     files = {"prometheus/prometheus.yml": prometheus_config(plan), "prometheus/blackbox.yml": blackbox_config(),
-             "alertmanager/alertmanager.yml": alertmanager_config(plan)}
+             "alertmanager/alertmanager.yml": alertmanager_config(plan),
+             LONGTERM_PATH: longterm_config(plan, [recording_file(), *slo_rule_files(plan)])}
     for rule_file in (recording_file(), alerts_file(plan)):
         files[rule_file.path] = rule_file.text()
     path, text = alert_tests(plan, alerts_file(plan))

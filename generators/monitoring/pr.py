@@ -6,6 +6,10 @@ from typing import Any
 
 from generators.monitoring.alertmanager import DEFAULT_SECRETS
 from generators.monitoring.alertmanager import SECRETS_DIR
+from generators.monitoring.longterm import LONGTERM_RETENTION
+from generators.monitoring.longterm import MAIN_PROMETHEUS
+from generators.monitoring.longterm import PATH as LONGTERM_PATH
+from generators.monitoring.longterm import command_line
 from generators.monitoring.model import RAW_RETENTION
 from generators.monitoring.model import SCRAPE_INTERVAL
 from generators.monitoring.model import MonitoringPlan
@@ -18,9 +22,6 @@ NOT_GENERATED = (
     "ML anomaly detection and seasonal baselines (the SPEC's `ml_models`): no offline-checkable format exists; "
     "the predictive alerts use `predict_linear` instead.",
     "Cost tracking and security posture dashboards: no metrics for them are known from the repository.",
-    "Long-term storage for the 5m and 1h aggregates (30 d / 365 d): Prometheus keeps everything "
-    f"{RAW_RETENTION}; point `remote_write` at Thanos, Mimir or VictoriaMetrics and keep only the `service:*` "
-    "series there.",
 )
 
 
@@ -94,11 +95,14 @@ def pull_request(plan: MonitoringPlan, infrastructure: dict[str, Any], alerts: l
         lines += [f"- Create {item}." for item in secrets] or ["- No alerting channel was given: alerts reach no one "
                                                                "until you add one (`monitoring.alert_channels`)."]
         lines.append(f"- Run Prometheus with `--storage.tsdb.retention.time={RAW_RETENTION}`.")
+        lines.append(f"- Run a second Prometheus for the 5m and 1h aggregates, {LONGTERM_RETENTION}: `{command_line()}` "
+                     f"(`{LONGTERM_PATH}` federates only the recording-rule aggregates from `{MAIN_PROMETHEUS}`; "
+                     "change that target if the main Prometheus has another address).")
     lines += ["- Instrument each service with `http_requests_total{code}` and the "
               "`http_request_duration_seconds` histogram (with a bucket at its p99 objective)."]
     if prometheus:
         lines += ["", "## Checked", "",
-                  "- `promtool check config prometheus/prometheus.yml`",
+                  f"- `promtool check config prometheus/prometheus.yml {LONGTERM_PATH}`",
                   "- `promtool check rules --lint-fatal prometheus/rules/*.yml`",
                   "- `promtool test rules prometheus/tests/*.yml`: per SLO, a 20× burn pages, a 4× burn opens only a "
                   "ticket, half the budget fires nothing; a node down, a full or filling disk, low memory and a "

@@ -44,7 +44,7 @@ def test_compliance_notes_cover_retention_access_encryption_and_regulations() ->
                     "## Personal data and secrets in telemetry"):
         assert heading in text
     assert "| raw metric samples | Prometheus | 7d |" in text
-    assert "| 1-hour aggregates | recording rules, long-term store | 365 days |" in text
+    assert "| 1-hour aggregates | recording rules, long-term Prometheus (federated) | 365d |" in text
 
 
 def test_guide_lists_every_service_with_its_tier_slo_and_dashboard() -> None:

@@ -60,6 +60,7 @@ def test_promtool_accepts_the_config_lints_the_rules_and_passes_the_generated_un
     assert rules and len(tests) == len([p for p in rules if "/slo-" in p]) + 1 and "prometheus/tests/alerts.yml" in tests
     check([promtool_for_config(files["prometheus/prometheus.yml"]), "check", "config",
            "prometheus/prometheus.yml"], root)
+    check([tool("promtool"), "check", "config", "prometheus/prometheus-longterm.yml"], root)
     check([tool("promtool"), "check", "rules", "--lint-fatal", *rules], root)
     done = check([tool("promtool"), "test", "rules", *tests], root)
     assert done.stdout.count("SUCCESS") == len(tests)
@@ -220,3 +221,19 @@ def test_the_generated_alert_tests_fail_when_the_disk_prediction_looks_too_short
     tests = yaml(files["prometheus/tests/alerts.yml"])["tests"]
     assert [t["alert_rule_test"][0]["alertname"] for t in tests] == [
         "NodeDown", "DiskSpaceLow", "DiskWillFillIn4h", "MemoryPressure", "DatastoreConnectionsHigh"]
+
+
+def test_the_long_term_prometheus_federates_exactly_the_5m_and_1h_aggregates(outputs: dict[str, Any]) -> None:
+    files = own_files(outputs["inventory"])
+    config = YAML(typ="safe").load(files["prometheus/prometheus-longterm.yml"])
+    [job] = config["scrape_configs"]
+    assert (job["metrics_path"], job["honor_labels"], job["static_configs"]) == (
+        "/federate", True, [{"targets": ["prometheus:9090"]}])
+    recorded = {rule["record"] for path, text in files.items() if path.startswith("prometheus/rules/")
+                for group in YAML(typ="safe").load(text)["groups"] for rule in group["rules"] if "record" in rule}
+    assert job["params"]["match[]"] == sorted(name for name in recorded if name.endswith(("5m", "1h")))
+    assert {"service:http_requests:rate5m", "service:http_requests_errors:ratio_rate1h",
+            "service:http_request_duration_seconds:p99_1h",
+            "service:http_request_duration_seconds:slow_ratio_rate5m"} <= set(job["params"]["match[]"])
+    assert not any(name.startswith("http_") or name.endswith(("30m", "6h", "30d")) for name in job["params"]["match[]"])
+    assert "--storage.tsdb.retention.time=365d" in files["prometheus/prometheus-longterm.yml"]
