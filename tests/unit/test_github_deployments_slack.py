@@ -37,6 +37,7 @@ from tests.fakes.slack_kit import SIGNING_SECRET
 from tests.fakes.slack_kit import apps_yaml
 from tests.fakes.slack_kit import healthy_server
 from tests.fakes.slack_server import SlackServer
+from tests.unit.test_rollout_slo_criteria import CONFIG as SLO_CONFIG  # the SLO of checkout-api, 99.5 %, 6x
 
 
 @pytest.fixture
@@ -70,10 +71,7 @@ def world(redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> An
 
 
 def deploy_through_the_gate(deps: engine.Deps, clock: list[float], apps_file: Path) -> Any:
-    apps = load_apps(apps_file)
-    inputs = pipeline_inputs(apps["checkout"], parse_deploy("checkout to production", apps), DEPLOYER)
-    assert start_deploy({"rollout_id": "slackgh1", "channel_id": CHANNEL, "user_id": DEPLOYER, "inputs": inputs},
-                        deps=deps)["status"] == "succeeded"
+    assert start(deps, apps_file, "slackgh1")["status"] == "succeeded"
     for _ in range(20):
         rollout = engine.get("slackgh1", deps=deps)
         if rollout.state == WAITING_APPROVAL:
@@ -110,20 +108,6 @@ def test_github_down_during_a_slack_deploy_is_one_note_in_the_thread(world: Any)
     assert notes == ["GitHub Deployments for acme/checkout are not recorded for this rollout (HTTP 500: Server "
                      "Error); the rollout itself goes on."]
     assert all(m.get("thread_ts") for m in slack.named("chat.postMessage") if "GitHub" in m["text"])
-
-
-# `.devops.yml` on the app repository's default branch selects the canary's success criteria.
-SLO_CONFIG = """monitoring:
-  sla: {availability: 99.5}
-deploy:
-  environments:
-    production:
-      slo: {max_burn_rate: 6}
-  apps:
-    checkout:
-      production:
-        slo: {service: checkout-api}
-"""
 
 
 def start(deps: engine.Deps, apps_file: Path, rollout_id: str) -> dict[str, Any]:
