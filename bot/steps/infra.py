@@ -152,8 +152,9 @@ def iac_validator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepConte
     from generators.infra.package import checkov_skips
 
     files = dict(inputs.get("iac_code") or {})
-    where = cloud(_design(inputs, "design").cloud)
-    skips = {section: list(checks) for section, checks in checkov_skips(where.name).items()}
+    design = _design(inputs, "design")
+    where = cloud(design.cloud)
+    skips = {section: list(checks) for section, checks in checkov_skips(where.name, design.orchestrator).items()}
     tools = ctx.extras.get("iac_check_tools") or config.get("tools") or list(TOOLS)
     results = [result for result in check_terraform(files, where.root, skips, tools=tools)]
     failed = [result for result in results if result.status == "failed"]

@@ -1,4 +1,4 @@
-"""AWS: Terraform with ECS Fargate or EC2 Auto Scaling, priced from generators/data/aws-prices.json."""
+"""AWS: Terraform with ECS Fargate, EC2 Auto Scaling or Lambda, priced from generators/data/aws-prices.json."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from generators.infra.clouds import DATA
 from generators.infra.clouds import Cloud
 from generators.infra.model import InfraDesign
 
-ORCHESTRATOR_TITLES = {"ecs": "ECS Fargate", "asg": "EC2 Auto Scaling"}
+SERVERLESS_SIZES = ("function_memory", "reserved_concurrency", "provisioned_concurrency", "api_rate_limit",
+                    "api_burst_limit")
+ORCHESTRATOR_TITLES = {"ecs": "ECS Fargate", "asg": "EC2 Auto Scaling",
+                       "lambda": "Lambda container images behind API Gateway REST APIs"}
 
 
 def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[str, str]:
@@ -17,7 +20,7 @@ def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[
     from generators.infra.package import checkov_skips
     from generators.infra.package import differences_table
 
-    skips = checkov_skips("aws")
+    skips = checkov_skips("aws", design.orchestrator)
     root = terraform_aws.ROOT
     files = {**terraform_aws.module_files(design), **terraform_aws.environment_files(design, alert_budgets),
              **terraform_aws.bootstrap_files(design)}
@@ -44,7 +47,7 @@ CLOUD = Cloud(
     title="AWS",
     default_region="us-east-1",
     priced_region="us-east-1",
-    orchestrators={"containers": "ecs", "vms": "asg"},
+    orchestrators={"containers": "ecs", "vms": "asg", "serverless": "lambda"},
     orchestrator_titles=ORCHESTRATOR_TITLES,
     package_files=package_files,
     module_files=lambda design, module: terraform_aws.module_files(design, only=module),
@@ -56,9 +59,14 @@ CLOUD = Cloud(
     layout_sentence=("Plus `environments/{development,staging,production}` (tfvars, S3 backend with DynamoDB locking, "
                      "provider with\ndefault tags), `bootstrap/` for the state bucket and lock table, a `Makefile` and "
                      "a `README.md`."),
-    unused_sizes={"ecs": ("instance_type",), "asg": ("task_cpu", "task_memory")},
+    unused_sizes={"ecs": ("instance_type", *SERVERLESS_SIZES), "asg": ("task_cpu", "task_memory", *SERVERLESS_SIZES),
+                  "lambda": ("task_cpu", "task_memory", "instance_type", "min_tasks", "max_tasks", "spot_share",
+                             "on_demand_base")},
     queue_note=("Queues ({queues}) become SQS queues with dead-letter queues; AMQP clients need an SQS client "
                 "library (Amazon MQ is not generated)."),
+    compute_notes={"serverless": ("Each service becomes a Lambda function running its container image: the image "
+                                  "needs the AWS Lambda Web Adapter so its HTTP server answers invocations, and a "
+                                  "request may take 28 seconds at most.")},
     summaries={
         "security_rules": ["public: HTTPS 443 from the internet to the load balancer only",
                            "private: services reachable from the load balancer on their ports",

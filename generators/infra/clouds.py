@@ -49,6 +49,7 @@ class Cloud:
     # orchestrator -> the Sizing fields its code does not use (left out of the differences table)
     unused_sizes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     queue_note: str = ""  # how queues are built here, when the design has queues
+    compute_notes: dict[str, str] = field(default_factory=dict)  # compute type -> what the team must know about it
     summaries: dict[str, Any] = field(default_factory=dict)  # step outputs: iam_policies, automation_rules...
 
     @property

@@ -14,6 +14,7 @@ NEEDS = (
     ("data/aws_db_", "database"), ("data/aws_elasticache_", "cache"), ("data/aws_s3_", "object_storage"),
     ("data/aws_sqs_", "queues"), ("network/aws_lb", "public"), ("network/aws_wafv2_", "public"),
     ("network/aws_acm_", "public"), ("network/aws_route53_record.", "public"),
+    ("compute/aws_api_gateway_", "public"), ("compute/aws_wafv2_", "public"),
 )
 
 
@@ -27,12 +28,26 @@ def mapping(cloud_name: str = "aws") -> dict[str, Any]:
 ON_VMS = {"compute/aws_iam_role_policy.task": "compute/aws_iam_role_policy.instances",
           "compute/aws_iam_role_policy.execution": None,
           "compute/aws_appautoscaling_policy.cpu": "compute/aws_autoscaling_policy.cpu"}
+# Serverless: per-function roles, Lambda's own scaling, and the REST APIs in front instead of the load balancer.
+ON_LAMBDA = {"compute/aws_iam_role_policy.task": "compute/aws_iam_role_policy.function",
+             "compute/aws_iam_role_policy.execution": None,
+             "compute/aws_appautoscaling_policy.cpu": "compute/aws_lambda_function.service",
+             "network/aws_lb.main": "compute/aws_api_gateway_stage.live",
+             "network/aws_lb_listener.https": "compute/aws_api_gateway_domain_name.service",
+             "network/aws_wafv2_web_acl.main": "compute/aws_wafv2_web_acl.main",
+             "network/aws_wafv2_web_acl_association.main": "compute/aws_wafv2_web_acl_association.api",
+             "network/aws_wafv2_web_acl_logging_configuration.main":
+                 "compute/aws_wafv2_web_acl_logging_configuration.main",
+             "observability/aws_cloudwatch_metric_alarm.service_cpu":
+                 "observability/aws_cloudwatch_metric_alarm.function_errors"}
+SUBSTITUTES = {"asg": ON_VMS, "lambda": ON_LAMBDA}
 
 
 def aws_resource(design: InfraDesign, address: str) -> str | None:
     """The address in this AWS design's code, or None when the design creates nothing for it."""
-    if design.orchestrator == "asg" and address in ON_VMS:
-        found = ON_VMS[address]
+    substitutes = SUBSTITUTES.get(design.orchestrator, {})
+    if address in substitutes:
+        found = substitutes[address]
         return found if found is None else (found if _present(design, found) else None)
     return address if _present(design, address) else None
 

@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from generators.infra import cost_serverless
 from generators.infra.model import Environment
 from generators.infra.model import InfraDesign
 from generators.infra.model import Sizing
@@ -75,14 +76,17 @@ def line_items(design: InfraDesign, env: Environment) -> list[dict[str, Any]]:
         items.append(("aws_vpc_endpoint",
                       f"{INTERFACE_ENDPOINTS} interface endpoints x {size.availability_zones} zones",
                       INTERFACE_ENDPOINTS * size.availability_zones * hours * hourly["vpc_interface_endpoint_per_az"]))
-    if design.public:
+    if design.public and design.orchestrator != "lambda":
         items.append(("aws_lb", f"{hours} h + {usage['lcu']} LCU average",
                       hours * (hourly["alb"] + usage["lcu"] * hourly["alb_lcu"])))
+    if design.public:
         items.append(("aws_wafv2_web_acl", f"1 web ACL + {WAF_RULE_GROUPS} rule groups (requests extra)",
                       monthly["waf_web_acl"] + WAF_RULE_GROUPS * monthly["waf_rule"]))
     on_demand, spot = _compute(env, len(design.services), design.orchestrator)
     base = min(size.on_demand_base, size.min_tasks)
-    if design.orchestrator == "asg":
+    if design.orchestrator == "lambda":
+        items += cost_serverless.line_items(design, env, prices)
+    elif design.orchestrator == "asg":
         volumes = len(design.services) * size.min_tasks * ROOT_VOLUME_GB * monthly["ebs_gp3_gb"]
         items.append(("aws_autoscaling_group", f"{len(design.services)} service(s) x {size.min_tasks} "
                       f"{size.instance_type} + {ROOT_VOLUME_GB} GB gp3 each, {size.spot_share}% Spot above {base} "
@@ -109,7 +113,8 @@ def line_items(design: InfraDesign, env: Environment) -> list[dict[str, Any]]:
     items.append(("aws_cloudwatch_log_group", f"{size.monthly_log_gb} GB ingested, about {stored:g} GB kept",
                   size.monthly_log_gb * monthly["cloudwatch_logs_ingest_gb"]
                   + stored * monthly["cloudwatch_logs_storage_gb"]))
-    alarms = ((2 if design.orchestrator == "ecs" else 1) * len(design.services) + (2 if design.public else 0)
+    per_service = {"ecs": 2, "asg": 1, "lambda": 4 if design.public else 2}[design.orchestrator]
+    alarms = (per_service * len(design.services) + (2 if design.public and design.orchestrator != "lambda" else 0)
               + (2 if design.databases else 0) + len(design.caches))
     items.append(("aws_cloudwatch_metric_alarm", f"{alarms} alarms", alarms * monthly["cloudwatch_alarm"]))
     items.append(("aws_kms_key", "1 key", monthly["kms_key"]))
@@ -195,11 +200,16 @@ def recommend(design: InfraDesign) -> list[dict[str, Any]]:
         add("production", "reserved_cache", f"Reserve the {size.cache_nodes} {size.cache_node_type} cache nodes "
             f"for one year (about {savings['elasticache_reserved_1yr_no_upfront']:.0%} off).",
             size.cache_nodes * hours * hourly[size.cache_node_type] * savings["elasticache_reserved_1yr_no_upfront"])
-    on_demand, _ = _compute(production, len(design.services), design.orchestrator)
-    what = "instances" if design.orchestrator == "asg" else "Fargate tasks"
-    add("production", "savings_plan", f"Cover the always-on {what} with a one-year Compute Savings Plan "
-        f"(about {savings['compute_savings_plan_1yr_no_upfront_fargate']:.0%} off).",
-        on_demand * savings["compute_savings_plan_1yr_no_upfront_fargate"])
+    serverless = design.orchestrator == "lambda"  # no always-on tasks: nothing to put on Spot or schedule
+    if serverless:
+        for env_name, kind, text, amount in cost_serverless.recommendations(design, prices):
+            add(env_name, kind, text, amount)
+    else:
+        on_demand, _ = _compute(production, len(design.services), design.orchestrator)
+        what = "instances" if design.orchestrator == "asg" else "Fargate tasks"
+        add("production", "savings_plan", f"Cover the always-on {what} with a one-year Compute Savings Plan "
+            f"(about {savings['compute_savings_plan_1yr_no_upfront_fargate']:.0%} off).",
+            on_demand * savings["compute_savings_plan_1yr_no_upfront_fargate"])
     if design.priority != "cost":
         cheaper = sizing("production", "cost", design.compliance)
         if design.databases and cheaper.database_class != size.database_class:
@@ -224,7 +234,7 @@ def recommend(design: InfraDesign) -> list[dict[str, Any]]:
     for env in design.environments:
         if env.name == "production":
             continue
-        od, spot = _compute(env, len(design.services), design.orchestrator)
+        od, spot = (0.0, 0.0) if serverless else _compute(env, len(design.services), design.orchestrator)
         if env.sizing.spot_share < 100 and od > 0:
             asg = design.orchestrator == "asg"
             add(env.name, "spot", f"Run every {env.name} {'instance' if asg else 'task'} on "

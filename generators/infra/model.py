@@ -57,8 +57,14 @@ class Sizing:
     flow_log_retention_days: int
     interface_endpoints: bool  # private AWS API endpoints instead of NAT for ECR, logs, secrets...
     on_demand_base: int  # tasks per service that always run on on-demand Fargate
+    function_memory: int  # serverless: MB per function (Lambda gives CPU in proportion)
+    reserved_concurrency: int  # serverless: concurrent executions reserved for, and capping, each function
+    provisioned_concurrency: int  # serverless: warm instances per function (0: cold starts accepted)
+    api_rate_limit: int  # serverless: steady requests per second each API accepts
+    api_burst_limit: int  # serverless: burst above the steady rate
     monthly_log_gb: int
     storage_gb: int  # object storage expected to be held
+    monthly_requests_millions: int  # serverless: requests expected, for the cost estimate
 
 
 @dataclass(frozen=True)

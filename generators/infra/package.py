@@ -18,10 +18,13 @@ _RESOURCE = re.compile(r'^resource "([a-z0-9_]+)" "([a-z0-9_]+)"', re.MULTILINE)
 
 
 @lru_cache(maxsize=None)
-def checkov_skips(cloud_name: str = "aws") -> dict[str, dict[str, str]]:
-    """{"everywhere": {check: reason}, "non_production": {check: reason}} from the cloud's reviewed list."""
+def checkov_skips(cloud_name: str = "aws", orchestrator: str | None = None) -> dict[str, dict[str, str]]:
+    """{"everywhere": {check: reason}, "non_production": {check: reason}} from the cloud's reviewed list; with an
+    orchestrator, "everywhere" adds the checks of resources only that compute type creates."""
     data = load_yaml(cloud(cloud_name).checkov_skips_file)
-    return {section: dict(sorted((data.get(section) or {}).items())) for section in ("everywhere", "non_production")}
+    own = (data.get("orchestrators") or {}).get(orchestrator) or {}
+    return {"everywhere": dict(sorted({**(data.get("everywhere") or {}), **own}.items())),
+            "non_production": dict(sorted((data.get("non_production") or {}).items()))}
 
 
 def differences_table(design: InfraDesign) -> str:

@@ -29,14 +29,15 @@ CONFIG_RULES = ["CLOUD_TRAIL_ENABLED", "CLOUDTRAIL_LOG_FILE_VALIDATION_ENABLED",
 PRODUCTION_RULES = ["RDS_MULTI_AZ_SUPPORT", "DB_INSTANCE_BACKUP_ENABLED"]
 AUDIT_RETENTION = {"development": 90, "staging": 365, "production": 2557}  # production: seven years
 HEALTH_CHECK_PATH = "/"
-COMPUTE_TEMPLATES = {"ecs": "compute", "asg": "compute_asg"}  # orchestrator -> template stem of modules/compute
+COMPUTE_TEMPLATES = {"ecs": "compute", "asg": "compute_asg", "lambda": "compute_lambda"}  # stem of modules/compute
 TARGET_TYPES = {"ecs": "ip", "asg": "instance"}
 
 
 def _flags(design: InfraDesign) -> dict[str, Any]:
     database = ENGINES[design.databases[0]] if design.databases else None
     return {"public": design.public, "database": database, "cache": bool(design.caches),
-            "object_storage": design.object_storage, "queues": design.queues}
+            "object_storage": design.object_storage, "queues": design.queues,
+            "serverless": design.orchestrator == "lambda"}
 
 
 def _tidy(text: str) -> str:
@@ -80,7 +81,9 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
                ("flow_log_retention_days", "var.flow_log_retention_days"),
                ("kms_key_arn", "module.security.kms_key_arn"), ("service_ports", "var.service_ports"),
                ("data_ports", literal(_data_ports(design)))]
-    if design.public:
+    if design.public and flags["serverless"]:
+        network += [("domain_name", "var.domain_name")]
+    elif design.public:
         network += [("deletion_protection", "var.deletion_protection"),
                     ("access_log_bucket", "module.security.audit_bucket"), ("domain_name", "var.domain_name"),
                     ("default_service", hcl_string(default_service)),
@@ -114,15 +117,16 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
     secrets = f"[module.security.app_secret_arn{database_secret}]"
     compute = [("source", '"../../modules/compute"'), ("name", "local.name"), ("service_ports", "var.service_ports"),
                ("image_tag", "var.image_tag"), ("environment", "{ APP_ENV = var.environment }"),
-               *([("instance_type", "var.instance_type")] if design.orchestrator == "asg" else
-                 [("task_cpu", "var.task_cpu"), ("task_memory", "var.task_memory")]),
-               ("min_tasks", "var.min_tasks"),
-               ("on_demand_base", "var.on_demand_base"), ("max_tasks", "var.max_tasks"),
-               ("spot_share", "var.spot_share"),
+               *_compute_sizes(design.orchestrator),
                ("log_retention_days", "var.log_retention_days"), ("kms_key_arn", "module.security.kms_key_arn"),
                ("secret_arns", secrets), ("private_subnet_ids", "module.network.private_subnet_ids"),
                ("security_group_id", "module.network.services_security_group_id")]
-    if design.public:
+    if design.public and flags["serverless"]:
+        compute += [("api_rate_limit", "var.api_rate_limit"), ("api_burst_limit", "var.api_burst_limit"),
+                    ("domain_name", "var.domain_name"), ("default_service", hcl_string(default_service)),
+                    ("zone_id", "module.network.public_zone_id"),
+                    ("certificate_arn", "module.network.certificate_arn")]
+    elif design.public:
         compute.append(("target_group_arns", "module.network.target_group_arns"))
     if design.object_storage:
         compute.append(("bucket_arn", "module.data.bucket_arn"))
@@ -137,7 +141,9 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
                      ("monthly_budget", "var.monthly_budget"),
                      ("metric_namespace", "module.compute.metric_namespace"),
                      ("service_dimensions", "module.compute.service_dimensions")]
-    if design.public:
+    if design.public and flags["serverless"]:
+        observability.append(("api_names", "module.compute.api_names"))
+    elif design.public:
         observability.append(("load_balancer_arn_suffix", "module.network.load_balancer_arn_suffix"))
     if flags["database"]:
         observability.append(("database_identifier", "module.data.database_identifier"))
@@ -145,6 +151,14 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
         observability.append(("cache_id", "module.data.cache_id"))
     modules.append({"name": "observability", "arguments": observability})
     return [{"name": module["name"], "arguments": aligned(module["arguments"])} for module in modules]
+
+
+def _compute_sizes(orchestrator: str) -> list[tuple[str, str]]:
+    """The sizing arguments of modules/compute: what each compute type is sized by."""
+    if orchestrator == "lambda":
+        return [(key, f"var.{key}") for key in ("function_memory", "reserved_concurrency", "provisioned_concurrency")]
+    size = ["instance_type"] if orchestrator == "asg" else ["task_cpu", "task_memory"]
+    return [(key, f"var.{key}") for key in (*size, "min_tasks", "on_demand_base", "max_tasks", "spot_share")]
 
 
 def _tfvars(design: InfraDesign, env: Environment, budget: float) -> str:
@@ -160,6 +174,9 @@ def _tfvars(design: InfraDesign, env: Environment, budget: float) -> str:
         ("task_cpu", size.task_cpu), ("task_memory", size.task_memory), ("instance_type", size.instance_type),
         ("min_tasks", size.min_tasks), ("on_demand_base", min(size.on_demand_base, size.min_tasks)),
         ("max_tasks", size.max_tasks), ("spot_share", size.spot_share),
+        *([("function_memory", size.function_memory), ("reserved_concurrency", size.reserved_concurrency),
+           ("provisioned_concurrency", size.provisioned_concurrency), ("api_rate_limit", size.api_rate_limit),
+           ("api_burst_limit", size.api_burst_limit)] if design.orchestrator == "lambda" else []),
         ("backup_retention_days", size.backup_retention_days), ("deletion_protection", size.deletion_protection),
         ("multi_az", size.multi_az), ("database_class", size.database_class),
         ("database_storage_gb", size.database_storage_gb), ("cache_node_type", size.cache_node_type),

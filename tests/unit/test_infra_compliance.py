@@ -37,8 +37,10 @@ def declared(files: dict[str, str]) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("requirements", [FULL, BARE, {**FULL, "compute": "vms"}],
-                         ids=["everything", "no-data-nothing-public", "virtual-machines"])
+@pytest.mark.parametrize("requirements", [FULL, BARE, {**FULL, "compute": "vms"}, {**FULL, "compute": "serverless"},
+                                          {**BARE, "compute": "serverless"}],
+                         ids=["everything", "no-data-nothing-public", "virtual-machines", "serverless-public",
+                              "serverless-private"])
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_each_mapped_control_names_resources_that_exist_in_the_generated_code(requirements: dict,
                                                                               framework: str) -> None:

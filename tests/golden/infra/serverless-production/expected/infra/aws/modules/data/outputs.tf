@@ -1,0 +1,23 @@
+output "database_endpoint" {
+  value = aws_db_instance.main.endpoint
+}
+
+output "database_identifier" {
+  value = aws_db_instance.main.identifier
+}
+
+output "database_secret_arn" {
+  value = aws_db_instance.main.master_user_secret[0].secret_arn
+}
+
+output "bucket_arn" {
+  value = aws_s3_bucket.app.arn
+}
+
+output "bucket_name" {
+  value = aws_s3_bucket.app.id
+}
+
+output "queue_arns" {
+  value = [for queue in aws_sqs_queue.main : queue.arn]
+}
