@@ -92,14 +92,13 @@ def network_iac_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: S
 
 @step_type("compute_iac_generator")
 def compute_iac_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
-    """modules/compute: ECS on Fargate with Spot share, ECR, roles and CPU target tracking."""
+    """modules/compute: the orchestrator's services, images, roles and scaling."""
+    from generators.infra.terraform_aws import compute_summary
+
     design = _design(inputs)
-    return {"compute_iac": _module(design, "compute"),
-            "scaling_policies": {env.name: {"min": env.sizing.min_tasks, "max": env.sizing.max_tasks,
-                                            "target_cpu_percent": 60} for env in design.environments},
-            "placement_strategies": {env.name: {"spot_share": env.sizing.spot_share,
-                                                "on_demand_base": env.sizing.on_demand_base}
-                                     for env in design.environments}}
+    scaling, placement = compute_summary(design)
+    return {"compute_iac": _module(design, "compute"), "scaling_policies": scaling,
+            "placement_strategies": placement}
 
 
 @step_type("data_iac_generator")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from generators.infra.model import Environment
@@ -52,7 +53,8 @@ def recommendations(design: InfraDesign, prices: dict[str, Any]) -> list[tuple[s
     if design.priority != "cost":
         cheaper = sizing("production", "cost", design.compliance)
         if cheaper.function_memory < size.function_memory:
-            smaller = Environment(production.name, production.cidr, cheaper)
+            smaller = Environment(production.name, production.cidr,
+                                  replace(size, function_memory=cheaper.function_memory))
             found.append(("production", "right_size_functions", "If the functions' duration stays about the same "
                           f"with less memory (CPU shrinks with it), give them {cheaper.function_memory} MB instead "
                           f"of {size.function_memory} MB.",

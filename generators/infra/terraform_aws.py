@@ -221,3 +221,17 @@ def bootstrap_files(design: InfraDesign) -> dict[str, str]:
     return {f"{ROOT}/bootstrap/main.tf": render("infra/aws/bootstrap.tf.j2", bucket_prefix=f"{design.name}-tfstate-",
                                                  lock_table=lock_table(design)),
             f"{ROOT}/bootstrap/terraform.tfvars": tfvars}
+
+
+def compute_summary(design: InfraDesign) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(scaling policies, placement) per environment, for the pipeline's outputs."""
+    if design.orchestrator == "lambda":
+        return ({env.name: {"reserved_concurrency": env.sizing.reserved_concurrency,
+                            "provisioned_concurrency": env.sizing.provisioned_concurrency,
+                            "api_rate_limit": env.sizing.api_rate_limit} for env in design.environments},
+                {env.name: {"memory_mb": env.sizing.function_memory, "architecture": "arm64",
+                            "subnets": "private"} for env in design.environments})
+    return ({env.name: {"min": env.sizing.min_tasks, "max": env.sizing.max_tasks, "target_cpu_percent": 60}
+             for env in design.environments},
+            {env.name: {"spot_share": env.sizing.spot_share, "on_demand_base": env.sizing.on_demand_base}
+             for env in design.environments})

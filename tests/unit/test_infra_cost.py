@@ -103,3 +103,33 @@ def test_every_recommendation_has_a_positive_saving_and_the_kinds_the_spec_asks_
 def test_the_cost_is_lower_with_the_cost_priority() -> None:
     assert estimate(design("cost"))["totals"]["production"] < estimate(design("balanced"))["totals"]["production"] \
         < estimate(design("performance"))["totals"]["production"]
+
+
+def serverless(priority: str = "balanced"):
+    return design_infrastructure({**REQUIREMENTS, "compute": "serverless"}, cloud="aws", environment="production",
+                                 compliance=[], budget={"optimization_priority": priority}, repository="acme/shop",
+                                 region=None)
+
+
+def test_serverless_prices_requests_duration_warm_instances_and_api_requests_from_the_table() -> None:
+    subject, usage = serverless(), price_table()["usage"]
+    production = {i["resource"]: i["monthly"] for i in line_items(subject, subject.environment("production"))}
+    # 30 million requests of 200 ms at 1 GB, plus 2 warm 1 GB instances for 730 hours
+    invocations = 30 * (usage["lambda_million_requests"] + 0.2 * usage["lambda_million_gb_seconds_arm"])
+    warm = 2 * 730 * 3600 / 1e6 * usage["lambda_provisioned_million_gb_seconds_arm"]
+    assert production["aws_lambda_function"] == round(invocations + warm, 2)
+    assert production["aws_api_gateway_rest_api"] == round(30 * usage["api_gateway_rest_million_requests"], 2)
+    assert "aws_lb" not in production and "aws_ecs_service" not in production
+
+
+def test_serverless_advice_fits_functions_and_never_suggests_spot_or_schedules() -> None:
+    report = estimate(serverless())
+    kinds = {r["kind"] for r in report["recommendations"]}
+    assert {"savings_plan", "right_size_functions", "no_provisioned_concurrency", "http_api"} <= kinds
+    assert not {"spot", "scheduled_scaling", "right_size_tasks"} & kinds
+    by_kind, usage = {r["kind"]: r["monthly_savings"] for r in report["recommendations"]}, price_table()["usage"]
+    # 512 MB instead of 1024 halves the duration and the warm instances (which it keeps: that is another advice)
+    half = (30 * 0.2 * 0.5 * usage["lambda_million_gb_seconds_arm"]
+            + 2 * 0.5 * 730 * 3600 / 1e6 * usage["lambda_provisioned_million_gb_seconds_arm"])
+    assert by_kind["right_size_functions"] == round(half, 2)
+    assert estimate(serverless("cost"))["totals"]["production"] < report["totals"]["production"]
