@@ -170,34 +170,32 @@ def iac_validator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepConte
 @step_type("deployment_packager")
 def deployment_packager(inputs: dict[str, Any], config: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
     """The files, the pull request text and the pipeline-level reports."""
+    from generators.analysis.model import Analysis
+    from generators.infra.ci import infrastructure_ci
+    from generators.infra.compliance import compliance_controls
     from generators.infra.package import BRANCH
     from generators.infra.package import pull_request
-
-    from generators.analysis.model import Analysis
-    from generators.infra.compliance import compliance_controls
-    from generators.infra.workflow import infrastructure_workflow
-    from generators.infra.workflow import workflow_path
 
     design = _design(inputs)
     files = dict(inputs.get("iac") or {})
     analysis = Analysis.from_dict(inputs["analysis"])
-    path = workflow_path([(fact.value, fact.evidence.file) for fact in analysis.existing_ci])
     root = cloud(design.cloud).root
-    ci = infrastructure_workflow(design, root, str(ctx.extras.get("default_branch") or "main"),
-                                 path) if path else {}
-    files.update(ci)
-    other_ci = sorted({fact.value for fact in analysis.existing_ci}) if path is None else []
+    ci = infrastructure_ci(design, cloud=design.cloud, root=root,
+                           existing_ci=[(fact.value, fact.evidence.file) for fact in analysis.existing_ci],
+                           default_branch=str(ctx.extras.get("default_branch") or "main"),
+                           read=lambda path: ctx.open_tree(str(inputs["path"])).read([path]).get(path))
+    files.update(ci.files)
 
     package = {"files": files, "cost": inputs["cost"], "compliance": compliance_controls(design)}
     checks = [{"name": check["name"], "status": check["status"], "detail": check["detail"]}
               for check in inputs.get("validation") or []]
-    pr = pull_request(design, package, checks, workflow=next(iter(ci), None), other_ci=other_ci)
+    pr = pull_request(design, package, checks, ci.setup)
     environments = sorted({path.split("/")[3] for path in files if "/environments/" in path})
     return {
         "deployment_package": {"root": root, "makefile": f"{root}/Makefile"},
         "environment_configs": {env: f"{root}/environments/{env}/terraform.tfvars"
                                 for env in environments},
-        "ci_templates": ci,
+        "ci_templates": ci.files,
         "infrastructure_package": {"files": files, "pull_request": pr, "branch": BRANCH},
         "cost_analysis": inputs["cost"],
         "security_assessment": {"compliance": package["compliance"], "checks": checks},

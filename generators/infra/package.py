@@ -53,8 +53,8 @@ def infrastructure_package(design: InfraDesign) -> dict[str, Any]:
 
 
 def pull_request(design: InfraDesign, package: dict[str, Any], checks: list[dict[str, str]],
-                 workflow: str | None = None, other_ci: list[str] | None = None) -> dict[str, str]:
-    """Title and body of the pull request; `workflow` is the CI file added, `other_ci` the platforms found instead."""
+                 ci_setup: str) -> dict[str, str]:
+    """Title and body of the pull request; `ci_setup` is its section on the infrastructure CI (generators.infra.ci)."""
     where = cloud(design.cloud)
     requirements = render("infra/requirements.md.j2", requirements=design.requirements).strip()
     cost = render("infra/cost.md.j2", cost=package["cost"], priority=design.priority,
@@ -63,8 +63,7 @@ def pull_request(design: InfraDesign, package: dict[str, Any], checks: list[dict
                   layout=where.layout_sentence, environment=design.target_environment,
                   compliance=design.compliance, requirements=requirements, notes=design.notes,
                   resources=resources_by_module(package["files"]), differences=differences_table(design),
-                  cost=cost, frameworks=package["compliance"], checks=checks, workflow=workflow,
-                  other_ci=other_ci or [], region=design.region,
+                  cost=cost, frameworks=package["compliance"], checks=checks, ci_setup=ci_setup,
                   non_production_skips=len(checkov_skips(design.cloud)["non_production"]))
     title = f"Infrastructure: Terraform for {where.title} ({design.target_environment} and the other environments)"
     return {"title": title, "body": body, "branch": BRANCH}

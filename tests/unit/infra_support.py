@@ -41,3 +41,21 @@ def produced(case: str, checks: list[str] | None = None) -> dict[str, str]:
     files = dict(package["files"])
     files[PR_BODY] = f"# {package['pull_request']['title']}\n\n{package['pull_request']['body']}"
     return files
+
+
+CI_FILES = {"github_actions": ".github/workflows/ci.yml", "gitlab_ci": ".gitlab-ci.yml", "circleci": ".circleci/config.yml",
+            "azure_devops": "azure-pipelines.yml", "jenkins": "Jenkinsfile"}
+CI_REQUIREMENTS = {"compute": "containers", "services": [{"name": "api", "port": 8000}], "databases": ["postgres"],
+                   "caches": [], "queues": [], "object_storage": False, "public": True, "unsupported": [],
+                   "evidence": []}
+
+
+def infra_ci(platform: str, cloud: str, *, branch: str = "main", read: Any = None, existing: str | None = None) -> Any:
+    """The infrastructure CI (generators.infra.ci.InfraCI) of a small design, for a repository on `platform`."""
+    from generators.infra.ci import infrastructure_ci
+    from generators.infra.design import design_infrastructure
+
+    design = design_infrastructure(CI_REQUIREMENTS, cloud="aws", environment="production", compliance=[], budget={},
+                                   repository="acme/shop", region="eu-west-1")
+    return infrastructure_ci(design, cloud=cloud, root=f"infra/{cloud}", existing_ci=[(platform, existing or CI_FILES[platform])],
+                             default_branch=branch, read=read or (lambda path: None))

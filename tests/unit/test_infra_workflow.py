@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from generators.infra.workflow import ALTERNATE_PATH
 from generators.infra.workflow import PATH
-from generators.infra.workflow import workflow_path
 from infra_support import produced
 from infra_support import run_infra
 from tests.validators import check_github_workflow
@@ -53,20 +51,28 @@ def test_credentials_come_from_oidc_with_id_token_only_where_needed() -> None:
         assert all("secrets." not in str(step) for step in job["steps"])
 
 
-def test_the_path_avoids_an_existing_file_and_other_ci_platforms_get_none() -> None:
-    assert workflow_path([]) == PATH
-    assert workflow_path([("github_actions", PATH)]) == ALTERNATE_PATH
-    assert workflow_path([("gitlab_ci", ".gitlab-ci.yml")]) is None
-
-
-def test_a_repository_on_another_ci_platform_is_told_instead(tmp_path: Path) -> None:
+def _with_ci(tmp_path: Path, name: str, text: str) -> dict:
     import shutil
 
     from infra_support import REPOS
 
     repo = shutil.copytree(REPOS / "python-pip", tmp_path / "repo")
-    (repo / ".gitlab-ci.yml").write_text("test:\n  script: [pytest]\n", encoding="utf-8")
-    package = run_infra("python-pip", project_path=str(repo))["infrastructure_package"]
+    (repo / name).parent.mkdir(parents=True, exist_ok=True)
+    (repo / name).write_text(text, encoding="utf-8")
+    return run_infra("python-pip", project_path=str(repo))["infrastructure_package"]
+
+
+def test_a_gitlab_repository_gets_an_included_gitlab_file_and_the_settings_to_make(tmp_path: Path) -> None:
+    package = _with_ci(tmp_path, ".gitlab-ci.yml", "test:\n  script: [pytest]\n")
     assert not any(path.startswith(".github/") for path in package["files"])
-    assert "This repository's CI is `gitlab_ci`" in package["pull_request"]["body"]
-    assert "generated for GitHub Actions only" in package["pull_request"]["body"]
+    assert ".gitlab/ci/infrastructure.yml" in package["files"]
+    assert package["files"][".gitlab-ci.yml"].endswith("include:\n  - local: .gitlab/ci/infrastructure.yml\n")
+    body = package["pull_request"]["body"]
+    assert "`.gitlab/ci/infrastructure.yml` (GitLab CI/CD)" in body
+    assert "Protected environments" in body and "`AWS_PLAN_ROLE_ARN`" in body
+
+
+def test_a_repository_whose_ci_has_no_renderer_is_told_instead(tmp_path: Path) -> None:
+    package = _with_ci(tmp_path, ".travis.yml", "language: python\n")
+    assert not any(path.startswith((".github/", ".gitlab", "Jenkinsfile")) for path in package["files"])
+    assert "This repository's CI is `travis`" in package["pull_request"]["body"]

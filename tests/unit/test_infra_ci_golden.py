@@ -1,0 +1,77 @@
+"""The infrastructure CI of every platform and cloud: the platform's validators, golden files, stable bytes.
+
+`pytest --update-golden` rewrites tests/golden/infra-ci/<platform>-<cloud>/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infra_support import CI_FILES
+from infra_support import ROOT
+from infra_support import infra_ci
+from tests.validators import check_azure_pipelines
+from tests.validators import check_circleci
+from tests.validators import check_github_workflow
+from tests.validators import check_gitlab_ci
+from tests.validators import check_jenkinsfiles
+from tests.validators import check_yaml
+
+GOLDEN = ROOT / "tests" / "golden" / "infra-ci"
+CLOUDS = ["aws", "gcp", "azure"]
+CASES = [(platform, cloud) for platform in CI_FILES for cloud in CLOUDS]
+SETUP = "PULL_REQUEST_SECTION.md"
+YAML_CHECKS = {"github_actions": check_github_workflow, "gitlab_ci": check_gitlab_ci, "circleci": check_circleci,
+               "azure_devops": check_azure_pipelines}
+
+
+def produced(platform: str, cloud: str) -> dict[str, str]:
+    ci = infra_ci(platform, cloud)
+    return {**ci.files, SETUP: ci.setup + "\n"}
+
+
+def _write(files: dict[str, str], root: Path) -> list[Path]:
+    written = []
+    for path, text in files.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    return written
+
+
+@pytest.mark.validators
+@pytest.mark.parametrize("platform", sorted(YAML_CHECKS))
+def test_every_cloud_s_file_passes_the_platform_s_validators_and_yamllint(platform: str, tmp_path: Path) -> None:
+    findings = []
+    for cloud in CLOUDS:
+        [path] = _write(infra_ci(platform, cloud).files, tmp_path / cloud)
+        findings += YAML_CHECKS[platform](path) + check_yaml([path])
+    assert findings == []
+
+
+@pytest.mark.validators
+def test_every_cloud_s_jenkinsfile_passes_groovy_lint_and_the_declarative_shape(tmp_path: Path) -> None:
+    paths = [path for cloud in CLOUDS for path in _write(infra_ci("jenkins", cloud).files, tmp_path / cloud)]
+    assert len(paths) == 3
+    assert check_jenkinsfiles(paths) == []
+
+
+@pytest.mark.parametrize(("platform", "cloud"), CASES)
+def test_the_files_match_the_golden_files(platform: str, cloud: str, update_golden: bool) -> None:
+    files = produced(platform, cloud)
+    root = GOLDEN / f"{platform}-{cloud}"
+    if update_golden:
+        for old in sorted(root.rglob("*"), reverse=True) if root.exists() else []:
+            old.unlink() if old.is_file() else old.rmdir()
+        _write(files, root)
+    expected = {path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
+                for path in sorted(root.rglob("*")) if path.is_file()}
+    assert files == expected
+
+
+@pytest.mark.parametrize(("platform", "cloud"), CASES)
+def test_generating_twice_gives_identical_bytes(platform: str, cloud: str) -> None:
+    assert produced(platform, cloud) == produced(platform, cloud)
