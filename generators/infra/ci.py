@@ -18,12 +18,12 @@ from generators.infra import ci_jenkins
 from generators.infra import workflow
 from generators.infra.ci_credentials import MEANINGS
 from generators.infra.ci_credentials import PLATFORMS
+from generators.infra.ci_credentials import TITLES
 from generators.infra.ci_credentials import login
 from generators.infra.model import InfraDesign
 
 LABELS = {"github_actions": "GitHub Actions", "gitlab_ci": "GitLab CI/CD", "circleci": "CircleCI",
           "azure_devops": "Azure Pipelines", "jenkins": "Jenkins"}
-CLOUD_TITLES = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Azure"}
 # Who issues each platform's OIDC tokens, and the subject an apply's and a plan's token carries.
 ISSUERS = {
     "github_actions": ("`https://token.actions.githubusercontent.com`",
@@ -118,7 +118,7 @@ def infrastructure_ci(design: InfraDesign, *, cloud: str, root: str, existing_ci
     environments = [env.name for env in design.environments]
     issuer = ISSUERS.get(platform)
     text = render("infra/ci/setup.md.j2", platform=platform, label=LABELS[platform], path=next(iter(files)),
-                  root=root, cloud=cloud, cloud_title=CLOUD_TITLES.get(cloud, cloud), environments=environments,
+                  root=root, cloud=cloud, cloud_title=TITLES[cloud], environments=environments,
                   region=design.region, branch=default_branch, others=others, labels=LABELS,
                   issuer=issuer[0] if issuer else None,
                   apply_subject=issuer[1].format(branch=default_branch) if issuer else None,

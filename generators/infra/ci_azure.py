@@ -19,6 +19,7 @@ from generators.ci.yaml_out import shell
 from generators.ci.yaml_out import to_commented
 from generators.infra import ci_jobs
 from generators.infra.ci_credentials import STATE
+from generators.infra.ci_credentials import TITLES
 from generators.infra.ci_credentials import login
 
 PATH = "azure-pipelines/infrastructure.yml"
@@ -33,7 +34,7 @@ def header(root: str, cloud: str) -> str:
             "# an apply per environment in order, each a deployment job on its Azure DevOps environment; the\n"
             "# approvals and checks of the environment are the gate, so they are configured there, not here.\n"
             "# Credentials: the federated token of a workload-identity service connection (infra-plan,\n"
-            f"# infra-<environment>), exchanged with {cloud.upper()}; no cloud keys are stored.\n")
+            f"# infra-<environment>), exchanged with {TITLES[cloud]}; no cloud keys are stored.\n")
 
 
 def _checkout() -> dict[str, Any]:

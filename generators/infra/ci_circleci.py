@@ -12,6 +12,7 @@ from typing import Any
 from generators.ci.yaml_out import dump
 from generators.ci.yaml_out import shell
 from generators.infra import ci_jobs
+from generators.infra.ci_credentials import TITLES
 from generators.infra.ci_credentials import login
 
 PATH = ".circleci/infrastructure.yml"
@@ -26,7 +27,7 @@ def header(root: str, cloud: str) -> str:
             "# Branches: terraform fmt, validate and checkov, then a plan per environment. The default branch: an\n"
             "# approval job, then the apply, per environment in order; restrict each infra-<environment> context to\n"
             "# the environment's approvers. Credentials: the job's CircleCI OIDC token, exchanged with\n"
-            f"# {cloud.upper()} for the identity in the job's context; no cloud keys are stored.\n")
+            f"# {TITLES[cloud]} for the identity in the job's context; no cloud keys are stored.\n")
 
 
 def _run(name: str, root: str, command: str) -> dict[str, Any]:

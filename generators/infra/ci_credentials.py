@@ -24,6 +24,7 @@ from typing import Callable
 from bot.templating import groovy_string
 from generators.ci.github_steps import uses
 
+TITLES = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Azure"}  # in headers and the pull request
 PLATFORMS = ("github_actions", "gitlab_ci", "circleci", "azure_devops", "jenkins")
 # Per cloud: the variable naming the identity of a job, and the ones every job of that cloud also needs.
 IDENTITY = {"aws": "AWS_ROLE_ARN", "gcp": "GCP_SERVICE_ACCOUNT", "azure": "AZURE_CLIENT_ID"}

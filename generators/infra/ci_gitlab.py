@@ -12,6 +12,7 @@ from typing import Any
 from generators.ci.yaml_out import dump
 from generators.ci.yaml_out import shell
 from generators.infra import ci_jobs
+from generators.infra.ci_credentials import TITLES
 from generators.infra.ci_credentials import login
 
 PATH = ".gitlab/ci/infrastructure.yml"
@@ -28,7 +29,7 @@ def header(root: str, cloud: str) -> str:
             "# Merge requests: terraform fmt, validate and checkov, then a plan per environment. Pushes to the\n"
             "# default branch: an apply per environment in order, each a manual job on its environment; protect the\n"
             "# environments so that only their approvers can run it. Credentials: the job's id_tokens OIDC token,\n"
-            f"# exchanged with {cloud.upper()} for the environment's identity; no cloud keys are stored.\n")
+            f"# exchanged with {TITLES[cloud]} for the environment's identity; no cloud keys are stored.\n")
 
 
 def _terraform_image() -> dict[str, Any]:
