@@ -23,6 +23,17 @@ def _run(args: list[str]) -> tuple[int, str]:
     return done.returncode, (done.stdout + done.stderr).strip()
 
 
+def write_files(files: dict[str, str], root: Path) -> list[Path]:
+    """Generated files ({repository path: text}) written below `root`, for the validators that read paths."""
+    paths = []
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
 def check_github_workflow(path: Path | str) -> list[str]:
     """Schema, actionlint (with shellcheck) and zizmor at medium severity or higher."""
     findings = []

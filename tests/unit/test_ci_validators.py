@@ -17,21 +17,12 @@ from tests.validators import check_dependabot
 from tests.validators import check_dockerfile
 from tests.validators import check_github_workflow
 from tests.validators import check_yaml
+from tests.validators import write_files as write
 
 pytestmark = pytest.mark.validators
 
 FIXTURES = sorted(path.name for path in REPOS.iterdir() if path.is_dir())
 TARGETS = [{"environment": "staging", "platform": "kubernetes"}, {"environment": "production", "platform": "kubernetes"}]
-
-
-def write(files: dict[str, str], root: Path) -> list[Path]:
-    paths = []
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    return paths
 
 
 def findings(paths: list[Path]) -> list[str]:

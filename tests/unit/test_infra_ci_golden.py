@@ -18,6 +18,7 @@ from tests.validators import check_github_workflow
 from tests.validators import check_gitlab_ci
 from tests.validators import check_jenkinsfiles
 from tests.validators import check_yaml
+from tests.validators import write_files
 
 GOLDEN = ROOT / "tests" / "golden" / "infra-ci"
 CLOUDS = ["aws", "gcp", "azure"]
@@ -32,29 +33,19 @@ def produced(platform: str, cloud: str) -> dict[str, str]:
     return {**ci.files, SETUP: ci.setup + "\n"}
 
 
-def _write(files: dict[str, str], root: Path) -> list[Path]:
-    written = []
-    for path, text in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-        written.append(target)
-    return written
-
-
 @pytest.mark.validators
 @pytest.mark.parametrize("platform", sorted(YAML_CHECKS))
 def test_every_cloud_s_file_passes_the_platform_s_validators_and_yamllint(platform: str, tmp_path: Path) -> None:
     findings = []
     for cloud in CLOUDS:
-        [path] = _write(infra_ci(platform, cloud).files, tmp_path / cloud)
+        [path] = write_files(infra_ci(platform, cloud).files, tmp_path / cloud)
         findings += YAML_CHECKS[platform](path) + check_yaml([path])
     assert findings == []
 
 
 @pytest.mark.validators
 def test_every_cloud_s_jenkinsfile_passes_groovy_lint_and_the_declarative_shape(tmp_path: Path) -> None:
-    paths = [path for cloud in CLOUDS for path in _write(infra_ci("jenkins", cloud).files, tmp_path / cloud)]
+    paths = [path for cloud in CLOUDS for path in write_files(infra_ci("jenkins", cloud).files, tmp_path / cloud)]
     assert len(paths) == 3
     assert check_jenkinsfiles(paths) == []
 
@@ -66,7 +57,7 @@ def test_the_files_match_the_golden_files(platform: str, cloud: str, update_gold
     if update_golden:
         for old in sorted(root.rglob("*"), reverse=True) if root.exists() else []:
             old.unlink() if old.is_file() else old.rmdir()
-        _write(files, root)
+        write_files(files, root)
     expected = {path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
                 for path in sorted(root.rglob("*")) if path.is_file()}
     assert files == expected
