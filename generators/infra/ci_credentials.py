@@ -31,7 +31,7 @@ IDENTITY = {"aws": "AWS_ROLE_ARN", "gcp": "GCP_SERVICE_ACCOUNT", "azure": "AZURE
 SHARED = {"aws": (), "gcp": ("GCP_WORKLOAD_IDENTITY_PROVIDER",), "azure": ("AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID")}
 # The Make variable `make init` takes for the state backend, and the CI variable that holds it.
 STATE = {"aws": ("STATE_BUCKET", "TF_STATE_BUCKET"), "gcp": ("STATE_BUCKET", "TF_STATE_BUCKET"),
-         "azure": ("STATE_STORAGE_ACCOUNT", "TF_STATE_STORAGE_ACCOUNT")}
+         "azure": ("STATE_ACCOUNT", "TF_STATE_STORAGE_ACCOUNT")}
 AUDIENCE = {"aws": "sts.amazonaws.com", "azure": "api://AzureADTokenExchange"}  # GCP: the pool provider's name
 MEANINGS = {
     "AWS_ROLE_ARN": "the ARN of the IAM role the environment's apply assumes",

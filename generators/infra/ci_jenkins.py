@@ -1,7 +1,7 @@
 """The infrastructure CI for Jenkins: a declarative Jenkinsfile for its own (multibranch) pipeline job.
 
-Pull requests run fmt, validate and checkov, then a plan per environment; builds of the default branch apply each
-environment in order, each stage waiting at an `input` that only the environment's submitters may approve.
+Pull requests run fmt, validate and checkov, then a plan per environment; builds of the default branch that change
+the Terraform apply each environment in order, each stage waiting at an `input` only its submitters may approve.
 Jenkins has no OIDC issuer of its own, so jobs run on agents that carry a cloud identity (see ci_credentials).
 """
 
@@ -64,5 +64,6 @@ def infrastructure_ci(environments: list[str], *, cloud: str, root: str, region:
                         cloud_call=True)}
                for env in environments]
     text = render("infra/ci/Jenkinsfile.j2", header=header(root, cloud), timeout=TIMEOUT, label=LABEL, root=root,
-                  default_branch=default_branch, checks=checks, plans=plans, applies=applies)
+                  default_branch=default_branch, checks=checks, plans=plans, applies=applies,
+                  changes=ci_jobs.paths(root, PATH))
     return {PATH: text}

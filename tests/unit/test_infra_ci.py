@@ -91,7 +91,8 @@ def test_jenkins_applies_run_on_the_default_branch_after_an_input_only_its_submi
         head = f"stage('Apply {environment}')"
         start = text.index(head)
         body = text[start:text.index("\n        }\n", start)]
-        assert re.search(r"when \{\s+beforeAgent true\s+beforeInput true\s+branch 'trunk'\s+\}", body), environment
+        assert re.search(r"when \{\s+beforeAgent true\s+beforeInput true\s+branch 'trunk'\s+anyOf \{\s+"
+                         rf"changeset 'infra/{cloud}/\*\*'\s+changeset 'Jenkinsfile.infrastructure'\s+\}}\s+\}}", body)
         assert f"submitter 'infra-{environment}-approvers'" in body
         assert body.index("input {") < body.index("steps {")
 
