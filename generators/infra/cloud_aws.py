@@ -24,7 +24,8 @@ def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[
     root = terraform_aws.ROOT
     files = {**terraform_aws.module_files(design), **terraform_aws.environment_files(design, alert_budgets),
              **terraform_aws.bootstrap_files(design)}
-    files[f"{root}/Makefile"] = render("infra/Makefile.j2", name=design.name,
+    files[f"{root}/Makefile"] = render("infra/Makefile.j2", name=design.name, cloud_title="AWS",
+                                       bootstrap_help="create the state bucket and lock table once (local state)",
                                        skips_everywhere=",".join(skips["everywhere"]),
                                        skips_non_production=",".join(skips["non_production"]))
     files[f"{root}/.checkov.yaml"] = render("infra/checkov.yaml.j2", everywhere=list(skips["everywhere"].items()),
