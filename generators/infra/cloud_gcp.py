@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
 from bot.templating import render
 from generators.infra import cost_gcp
 from generators.infra import terraform_gcp
@@ -18,6 +21,9 @@ SIZE_NAMES = {
     "cache.m6g.large": "redis-7gb", "cache.r6g.large": "redis-13gb",
     "t4g.small": "e2-small", "t4g.medium": "e2-medium", "m7g.large": "n2-standard-2", "c7g.xlarge": "c3-highcpu-4",
 }
+
+# Sizes no Google Cloud compute type uses: a pool is wholly on Spot or not, Google APIs need no endpoints.
+NOT_VMS = ("task_cpu", "task_memory", "on_demand_base", "interface_endpoints")
 
 
 def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[str, str]:
@@ -44,9 +50,16 @@ def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[
 
 
 def _compliance_resource(design: InfraDesign, address: str) -> str | None:
-    from generators.infra.compliance import gcp_resource
+    """The address when this design's module declares that resource (compute type and optional parts decide)."""
+    module, _, resource = address.partition("/")
+    kind, _, name = resource.partition(".")
+    return address if f'resource "{kind}" "{name}"' in _module_text(json.dumps(design.to_dict()), module) else None
 
-    return gcp_resource(design, address)
+
+@lru_cache(maxsize=64)
+def _module_text(design_json: str, module: str) -> str:
+    design = InfraDesign.from_dict(json.loads(design_json))
+    return terraform_gcp.module_files(design, only=module).get(f"{terraform_gcp.ROOT}/modules/{module}/main.tf", "")
 
 
 CLOUD = Cloud(
@@ -67,6 +80,9 @@ CLOUD = Cloud(
                      "locking,\nprovider with default labels), `bootstrap/` for the state bucket and its key, a "
                      "`Makefile` and a `README.md`."),
     size_names=SIZE_NAMES,
+    unused_sizes={"gke": NOT_VMS, "mig": NOT_VMS,
+                  "cloud_run": ("instance_type", "spot_share", "on_demand_base", "interface_endpoints",
+                                "availability_zones")},
     queue_note=("Queues ({queues}) become Pub/Sub topics and subscriptions with dead-letter topics; AMQP clients "
                 "need a Pub/Sub client library."),
     summaries={
