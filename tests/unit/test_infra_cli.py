@@ -54,8 +54,8 @@ def test_setup_infra_commits_a_branch_in_a_local_git_repository(tmp_path: Path) 
 
 def test_bad_options_are_answered_together_with_exit_code_2(tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["setup-infra", str(REPOS / "python-pip"), "--cloud", "azure", "--compliance", "iso",
+    assert main(["setup-infra", str(REPOS / "python-pip"), "--cloud", "multi_cloud", "--compliance", "iso",
                  "--priority", "cheap", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "`azure` infrastructure is not generated yet" in err and "`iso` is not a compliance framework" in err
+    assert "`multi_cloud` infrastructure is not generated yet" in err and "`iso` is not a compliance framework" in err
     assert "`cheap` is not a valid optimization priority" in err

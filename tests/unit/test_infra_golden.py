@@ -34,5 +34,7 @@ def test_generating_twice_gives_identical_bytes(case: str) -> None:
     assert produced(case) == produced(case)
 
 
-def test_there_are_five_golden_cases() -> None:
-    assert len(CASES) == 5
+def test_there_are_five_aws_and_three_gcp_golden_cases() -> None:
+    assert len([case for case in CASES if not case.startswith("gcp-")]) == 5
+    assert sorted(case for case in CASES if case.startswith("gcp-")) == [
+        "gcp-containers-production", "gcp-serverless-staging", "gcp-vms-development"]

@@ -1,0 +1,35 @@
+project_id  = "shop-dev"
+region      = "europe-west1"
+environment = "development"
+short_name  = "dev"
+labels = {
+  compliance  = "fedramp_gdpr_sox"
+  cost-center = "shop"
+  managed-by  = "devops-bot"
+  project     = "shop"
+  repository  = "acme_shop"
+}
+cidr                    = "10.10.0.0/16"
+nat_addresses           = 1
+flow_log_retention_days = 30
+log_retention_days      = 30
+audit_retention_days    = 90
+image_tag               = "latest"
+cpu                     = "1"
+memory                  = "512Mi"
+min_instances           = 1
+max_instances           = 2
+deletion_protection     = false
+backup_retention_days   = 1
+database_tier           = "db-f1-micro"
+availability_type       = "ZONAL"
+database_storage_gb     = 20
+cache_tier              = "BASIC"
+cache_memory_gb         = 1
+domain_name             = "dev.shop.example.com"
+alarm_emails            = []
+monthly_budget          = 240
+service_ports = {
+  api = 8000
+  web = 8080
+}

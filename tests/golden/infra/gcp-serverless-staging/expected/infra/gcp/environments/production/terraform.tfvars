@@ -1,0 +1,35 @@
+project_id  = "shop-prod"
+region      = "europe-west1"
+environment = "production"
+short_name  = "prod"
+labels = {
+  compliance  = "fedramp_gdpr_sox"
+  cost-center = "shop"
+  managed-by  = "devops-bot"
+  project     = "shop"
+  repository  = "acme_shop"
+}
+cidr                    = "10.30.0.0/16"
+nat_addresses           = 3
+flow_log_retention_days = 365
+log_retention_days      = 365
+audit_retention_days    = 2557
+image_tag               = "latest"
+cpu                     = "2"
+memory                  = "4096Mi"
+min_instances           = 3
+max_instances           = 20
+deletion_protection     = true
+backup_retention_days   = 35
+database_tier           = "db-custom-4-26624"
+availability_type       = "REGIONAL"
+database_storage_gb     = 100
+cache_tier              = "STANDARD_HA"
+cache_memory_gb         = 13
+domain_name             = "shop.example.com"
+alarm_emails            = []
+monthly_budget          = 2240
+service_ports = {
+  api = 8000
+  web = 8080
+}

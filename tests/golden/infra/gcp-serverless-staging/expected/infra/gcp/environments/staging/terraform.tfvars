@@ -1,0 +1,35 @@
+project_id  = "shop-stg"
+region      = "europe-west1"
+environment = "staging"
+short_name  = "stg"
+labels = {
+  compliance  = "fedramp_gdpr_sox"
+  cost-center = "shop"
+  managed-by  = "devops-bot"
+  project     = "shop"
+  repository  = "acme_shop"
+}
+cidr                    = "10.20.0.0/16"
+nat_addresses           = 1
+flow_log_retention_days = 90
+log_retention_days      = 90
+audit_retention_days    = 365
+image_tag               = "latest"
+cpu                     = "1"
+memory                  = "1024Mi"
+min_instances           = 1
+max_instances           = 3
+deletion_protection     = false
+backup_retention_days   = 7
+database_tier           = "db-custom-1-3840"
+availability_type       = "ZONAL"
+database_storage_gb     = 20
+cache_tier              = "BASIC"
+cache_memory_gb         = 4
+domain_name             = "stg.shop.example.com"
+alarm_emails            = []
+monthly_budget          = 150
+service_ports = {
+  api = 8000
+  web = 8080
+}

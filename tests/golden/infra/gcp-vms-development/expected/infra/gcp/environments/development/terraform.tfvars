@@ -1,0 +1,36 @@
+project_id  = "blog-dev"
+region      = "us-central1"
+environment = "development"
+short_name  = "dev"
+labels = {
+  compliance  = "pci_dss"
+  cost-center = "blog"
+  managed-by  = "devops-bot"
+  project     = "blog"
+  repository  = "acme_blog"
+}
+cidr                    = "10.10.0.0/16"
+nat_addresses           = 1
+zone_count              = 2
+flow_log_retention_days = 30
+log_retention_days      = 30
+audit_retention_days    = 90
+image_tag               = "latest"
+machine_type            = "e2-small"
+spot                    = true
+min_instances           = 1
+max_instances           = 2
+deletion_protection     = false
+backup_retention_days   = 1
+database_tier           = "db-f1-micro"
+availability_type       = "ZONAL"
+database_storage_gb     = 20
+cache_tier              = "BASIC"
+cache_memory_gb         = 1
+domain_name             = "dev.blog.example.com"
+health_check_path       = "/"
+alarm_emails            = []
+monthly_budget          = 400
+service_ports = {
+  blog = 8000
+}

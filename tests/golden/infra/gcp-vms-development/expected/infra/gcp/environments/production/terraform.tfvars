@@ -1,0 +1,36 @@
+project_id  = "blog-prod"
+region      = "us-central1"
+environment = "production"
+short_name  = "prod"
+labels = {
+  compliance  = "pci_dss"
+  cost-center = "blog"
+  managed-by  = "devops-bot"
+  project     = "blog"
+  repository  = "acme_blog"
+}
+cidr                    = "10.30.0.0/16"
+nat_addresses           = 3
+zone_count              = 3
+flow_log_retention_days = 365
+log_retention_days      = 365
+audit_retention_days    = 2557
+image_tag               = "latest"
+machine_type            = "n2-standard-2"
+spot                    = false
+min_instances           = 2
+max_instances           = 10
+deletion_protection     = true
+backup_retention_days   = 35
+database_tier           = "db-custom-2-8192"
+availability_type       = "REGIONAL"
+database_storage_gb     = 100
+cache_tier              = "STANDARD_HA"
+cache_memory_gb         = 7
+domain_name             = "blog.example.com"
+health_check_path       = "/"
+alarm_emails            = []
+monthly_budget          = 950
+service_ports = {
+  blog = 8000
+}

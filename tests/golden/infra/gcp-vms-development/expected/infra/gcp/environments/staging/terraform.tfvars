@@ -1,0 +1,36 @@
+project_id  = "blog-stg"
+region      = "us-central1"
+environment = "staging"
+short_name  = "stg"
+labels = {
+  compliance  = "pci_dss"
+  cost-center = "blog"
+  managed-by  = "devops-bot"
+  project     = "blog"
+  repository  = "acme_blog"
+}
+cidr                    = "10.20.0.0/16"
+nat_addresses           = 1
+zone_count              = 2
+flow_log_retention_days = 90
+log_retention_days      = 90
+audit_retention_days    = 365
+image_tag               = "latest"
+machine_type            = "e2-medium"
+spot                    = true
+min_instances           = 1
+max_instances           = 3
+deletion_protection     = false
+backup_retention_days   = 7
+database_tier           = "db-g1-small"
+availability_type       = "ZONAL"
+database_storage_gb     = 20
+cache_tier              = "BASIC"
+cache_memory_gb         = 2
+domain_name             = "stg.blog.example.com"
+health_check_path       = "/"
+alarm_emails            = []
+monthly_budget          = 200
+service_ports = {
+  blog = 8000
+}
