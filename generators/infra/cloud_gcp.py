@@ -11,6 +11,7 @@ from generators.infra import terraform_gcp
 from generators.infra.clouds import DATA
 from generators.infra.clouds import Cloud
 from generators.infra.model import InfraDesign
+from generators.infra.model import Sizing
 
 ORCHESTRATOR_TITLES = {"gke": "GKE", "mig": "Compute Engine managed instance groups", "cloud_run": "Cloud Run"}
 # The design's sizes are named after AWS classes; these are the nearest Google Cloud equivalents (vCPU and memory).
@@ -22,8 +23,18 @@ SIZE_NAMES = {
     "t4g.small": "e2-small", "t4g.medium": "e2-medium", "m7g.large": "n2-standard-2", "c7g.xlarge": "c3-highcpu-4",
 }
 
-# Sizes no Google Cloud compute type uses: a pool is wholly on Spot or not, Google APIs need no endpoints.
-NOT_VMS = ("task_cpu", "task_memory", "on_demand_base", "interface_endpoints")
+# The sizes each compute type's code uses; the others stay out of the differences table (a pool is wholly on Spot
+# or not, Google APIs need no endpoints, Cloud Run is regional and sized per instance).
+SHARED_SIZES = ("nat_gateways", "multi_az", "deletion_protection", "database_class", "database_storage_gb",
+                "backup_retention_days", "cache_node_type", "cache_nodes", "min_tasks", "max_tasks",
+                "log_retention_days", "flow_log_retention_days")
+USED_SIZES = {"gke": (*SHARED_SIZES, "availability_zones", "instance_type", "spot_share"),
+              "mig": (*SHARED_SIZES, "availability_zones", "instance_type", "spot_share"),
+              "cloud_run": (*SHARED_SIZES, "task_cpu", "task_memory")}
+
+
+def _unused(orchestrator: str) -> tuple[str, ...]:
+    return tuple(key for key in Sizing.__dataclass_fields__ if key not in USED_SIZES[orchestrator])
 
 
 def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[str, str]:
@@ -80,9 +91,7 @@ CLOUD = Cloud(
                      "locking,\nprovider with default labels), `bootstrap/` for the state bucket and its key, a "
                      "`Makefile` and a `README.md`."),
     size_names=SIZE_NAMES,
-    unused_sizes={"gke": NOT_VMS, "mig": NOT_VMS,
-                  "cloud_run": ("instance_type", "spot_share", "on_demand_base", "interface_endpoints",
-                                "availability_zones")},
+    unused_sizes={orchestrator: _unused(orchestrator) for orchestrator in USED_SIZES},
     queue_note=("Queues ({queues}) become Pub/Sub topics and subscriptions with dead-letter topics; AMQP clients "
                 "need a Pub/Sub client library."),
     summaries={

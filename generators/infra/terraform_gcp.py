@@ -95,8 +95,8 @@ def module_files(design: InfraDesign, only: str | None = None) -> dict[str, str]
 
 def apis(design: InfraDesign) -> list[str]:
     """The Google APIs the design's resources need."""
-    needed = {"artifactregistry", "billingbudgets", "cloudkms", "cloudresourcemanager", "compute", "dns", "iam",
-              "logging", "monitoring", "secretmanager", "storage",
+    needed = {"artifactregistry", "billingbudgets", "cloudbilling", "cloudkms", "cloudresourcemanager", "compute",
+              "dns", "iam", "logging", "monitoring", "secretmanager", "storage",
               {"gke": "container", "mig": "compute", "cloud_run": "run"}[design.orchestrator]}
     if design.databases:
         needed |= {"sqladmin", "servicenetworking"}
@@ -171,8 +171,7 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
         compute += [("cpu", "var.cpu"), ("memory", "var.memory")]
     modules.append({"name": "compute", "arguments": compute})
     observability = [("source", '"../../modules/observability"'), ("name", "local.name"),
-                     ("project_id", "var.project_id"), ("project_number", "module.security.project_number"),
-                     ("region", "var.region"), ("billing_account", "var.billing_account"),
+                     ("project_id", "var.project_id"), ("region", "var.region"),
                      ("alarm_emails", "var.alarm_emails"), ("monthly_budget", "var.monthly_budget"),
                      ("log_retention_days", "var.log_retention_days"),
                      ("flow_log_retention_days", "var.flow_log_retention_days"),
@@ -261,10 +260,6 @@ def _settings(design: InfraDesign, env: Environment, budget: float) -> list[tupl
     return [(name, kind, description, value) for name, kind, description, value, used in rows if used]
 
 
-BILLING_ACCOUNT = ("billing_account", "string", "Billing account of the budget (XXXXXX-XXXXXX-XXXXXX); set "
-                   "TF_VAR_billing_account, it is not kept in the repository.")
-
-
 def environment_files(design: InfraDesign, budgets: dict[str, float]) -> dict[str, str]:
     """environments/<env>/ main.tf, variables.tf, backend.tf and terraform.tfvars for every environment."""
     main = render("infra/gcp/environment_main.tf.j2", modules=_module_arguments(design))
@@ -275,7 +270,7 @@ def environment_files(design: InfraDesign, budgets: dict[str, float]) -> dict[st
         files[f"{folder}/main.tf"] = main
         files[f"{folder}/variables.tf"] = render(
             "infra/gcp/environment_variables.tf.j2",
-            variables=[(name, kind, description) for name, kind, description, _ in settings] + [BILLING_ACCOUNT])
+            variables=[(name, kind, description) for name, kind, description, _ in settings])
         files[f"{folder}/backend.tf"] = render("infra/gcp/environment_backend.tf.j2",
                                                prefix=f"{design.name}/{env.name}")
         pairs = [(name, literal(value)) for name, _, _, value in settings]

@@ -147,8 +147,3 @@ variable "service_ports" {
   type        = map(number)
   description = "Port of each service, by service name."
 }
-
-variable "billing_account" {
-  type        = string
-  description = "Billing account of the budget (XXXXXX-XXXXXX-XXXXXX); set TF_VAR_billing_account, it is not kept in the repository."
-}

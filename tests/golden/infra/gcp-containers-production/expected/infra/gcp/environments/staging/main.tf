@@ -28,7 +28,7 @@ module "security" {
   source        = "../../modules/security"
   name          = local.name
   region        = var.region
-  apis          = ["artifactregistry.googleapis.com", "billingbudgets.googleapis.com", "cloudkms.googleapis.com", "cloudresourcemanager.googleapis.com", "compute.googleapis.com", "container.googleapis.com", "dns.googleapis.com", "iam.googleapis.com", "logging.googleapis.com", "monitoring.googleapis.com", "redis.googleapis.com", "secretmanager.googleapis.com", "servicenetworking.googleapis.com", "sqladmin.googleapis.com", "storage.googleapis.com"]
+  apis          = ["artifactregistry.googleapis.com", "billingbudgets.googleapis.com", "cloudbilling.googleapis.com", "cloudkms.googleapis.com", "cloudresourcemanager.googleapis.com", "compute.googleapis.com", "container.googleapis.com", "dns.googleapis.com", "iam.googleapis.com", "logging.googleapis.com", "monitoring.googleapis.com", "redis.googleapis.com", "secretmanager.googleapis.com", "servicenetworking.googleapis.com", "sqladmin.googleapis.com", "storage.googleapis.com"]
   service_ports = var.service_ports
   service_roles = ["roles/cloudtrace.agent", "roles/logging.logWriter", "roles/monitoring.metricWriter"]
 }
@@ -96,9 +96,7 @@ module "observability" {
   source                  = "../../modules/observability"
   name                    = local.name
   project_id              = var.project_id
-  project_number          = module.security.project_number
   region                  = var.region
-  billing_account         = var.billing_account
   alarm_emails            = var.alarm_emails
   monthly_budget          = var.monthly_budget
   log_retention_days      = var.log_retention_days

@@ -140,12 +140,17 @@ resource "google_monitoring_alert_policy" "cache" {
   }
 }
 
+data "google_project" "current" {
+  project_id = var.project_id
+}
+
 # The environment's project spends at most the monthly budget: alerts at 50%, 80% and 100%, and at a forecast of 100%.
+# The budget belongs to the billing account the project is linked to.
 resource "google_billing_budget" "monthly" {
-  billing_account = var.billing_account
+  billing_account = data.google_project.current.billing_account
   display_name    = "${var.name} monthly"
   budget_filter {
-    projects = ["projects/${var.project_number}"]
+    projects = ["projects/${data.google_project.current.number}"]
   }
   amount {
     specified_amount {

@@ -8,19 +8,9 @@ variable "project_id" {
   description = "Project the environment lives in."
 }
 
-variable "project_number" {
-  type        = string
-  description = "Project number the budget is filtered on."
-}
-
 variable "region" {
   type        = string
   description = "Region of the environment."
-}
-
-variable "billing_account" {
-  type        = string
-  description = "Billing account the budget belongs to."
 }
 
 variable "alarm_emails" {

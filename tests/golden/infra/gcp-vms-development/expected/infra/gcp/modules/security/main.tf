@@ -4,7 +4,6 @@ locals {
   agents = {
     storage  = "service-${data.google_project.current.number}@gs-project-accounts.iam.gserviceaccount.com"
     secrets  = "service-${data.google_project.current.number}@gcp-sa-secretmanager.iam.gserviceaccount.com"
-    logging  = "service-${data.google_project.current.number}@gcp-sa-logging.iam.gserviceaccount.com"
     sql      = "service-${data.google_project.current.number}@gcp-sa-cloud-sql.iam.gserviceaccount.com"
     redis    = "service-${data.google_project.current.number}@cloud-redis.iam.gserviceaccount.com"
     registry = "service-${data.google_project.current.number}@gcp-sa-artifactregistry.iam.gserviceaccount.com"
