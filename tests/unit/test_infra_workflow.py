@@ -51,7 +51,7 @@ def test_credentials_come_from_oidc_with_id_token_only_where_needed() -> None:
         assert all("secrets." not in str(step) for step in job["steps"])
 
 
-def _with_ci(tmp_path: Path, name: str, text: str) -> dict:
+def _with_ci(tmp_path: Path, name: str, text: str, **inputs: str) -> dict:
     import shutil
 
     from infra_support import REPOS
@@ -59,7 +59,7 @@ def _with_ci(tmp_path: Path, name: str, text: str) -> dict:
     repo = shutil.copytree(REPOS / "python-pip", tmp_path / "repo")
     (repo / name).parent.mkdir(parents=True, exist_ok=True)
     (repo / name).write_text(text, encoding="utf-8")
-    return run_infra("python-pip", project_path=str(repo))["infrastructure_package"]
+    return run_infra("python-pip", project_path=str(repo), **inputs)["infrastructure_package"]
 
 
 def test_a_gitlab_repository_gets_an_included_gitlab_file_and_the_settings_to_make(tmp_path: Path) -> None:
@@ -76,3 +76,12 @@ def test_a_repository_whose_ci_has_no_renderer_is_told_instead(tmp_path: Path) -
     package = _with_ci(tmp_path, ".travis.yml", "language: python\n")
     assert not any(path.startswith((".github/", ".gitlab", "Jenkinsfile")) for path in package["files"])
     assert "This repository's CI is `travis`" in package["pull_request"]["body"]
+
+
+def test_a_jenkins_repository_asking_for_gcp_gets_a_jenkinsfile_with_the_agent_s_identity(tmp_path: Path) -> None:
+    package = _with_ci(tmp_path, "Jenkinsfile", "pipeline { agent any\n stages { stage('t') { steps { sh 'pytest' } } } }\n",
+                       cloud_provider="gcp")
+    jenkinsfile = package["files"]["Jenkinsfile.infrastructure"]
+    assert "dir('infra/gcp')" in jenkinsfile and "GOOGLE_IMPERSONATE_SERVICE_ACCOUNT" in jenkinsfile
+    assert "Jenkinsfile" not in package["files"]  # the repository's own pipeline is left alone
+    assert "`GCP_SERVICE_ACCOUNT_PRODUCTION`" in package["pull_request"]["body"]
