@@ -152,11 +152,12 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
         if design.queues:
             data += [("queues", literal(design.queues)), ("project_number", "module.security.project_number")]
         modules.append({"name": "data", "arguments": data})
-    compute = [("source", '"../../modules/compute"'), *common, ("environment", "var.environment"),
-               ("service_ports", "var.service_ports"), ("image_tag", "var.image_tag"),
+    compute = [("source", '"../../modules/compute"'), *common, ("service_ports", "var.service_ports"),
                ("network_id", "module.network.network_id"), ("subnet_id", "module.network.subnet_id"),
                ("services_tag", "module.network.services_tag"), ("min_instances", "var.min_instances"),
                ("max_instances", "var.max_instances")]
+    if orchestrator != "gke":  # on GKE, Kubernetes deploys the images
+        compute += [("environment", "var.environment"), ("image_tag", "var.image_tag")]
     if orchestrator != "mig":
         compute.append(("deletion_protection", "var.deletion_protection"))
     if orchestrator != "cloud_run":
@@ -221,7 +222,7 @@ def _settings(design: InfraDesign, env: Environment, budget: float) -> list[tupl
          size.flow_log_retention_days, True),
         ("log_retention_days", "number", "Days application logs are kept.", size.log_retention_days, True),
         ("audit_retention_days", "number", "Days audit logs are kept.", AUDIT_RETENTION[env.name], True),
-        ("image_tag", "string", "Image tag every service runs.", "latest", True),
+        ("image_tag", "string", "Image tag every service runs.", "latest", orchestrator != "gke"),
         ("machine_type", "string", "Machine type of the GKE nodes or the VMs.", size.instance_type,
          orchestrator != "cloud_run"),
         ("spot", "bool", "Run the nodes or VMs on Spot VMs.", size.spot_share > 0, orchestrator != "cloud_run"),

@@ -15,7 +15,6 @@ zone_count              = 2
 flow_log_retention_days = 30
 log_retention_days      = 30
 audit_retention_days    = 90
-image_tag               = "latest"
 machine_type            = "e2-small"
 spot                    = true
 min_instances           = 1

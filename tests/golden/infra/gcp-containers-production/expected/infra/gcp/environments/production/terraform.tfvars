@@ -15,7 +15,6 @@ zone_count              = 3
 flow_log_retention_days = 365
 log_retention_days      = 365
 audit_retention_days    = 2557
-image_tag               = "latest"
 machine_type            = "n2-standard-2"
 spot                    = false
 min_instances           = 2

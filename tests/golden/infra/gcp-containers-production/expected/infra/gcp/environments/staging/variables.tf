@@ -53,11 +53,6 @@ variable "audit_retention_days" {
   description = "Days audit logs are kept."
 }
 
-variable "image_tag" {
-  type        = string
-  description = "Image tag every service runs."
-}
-
 variable "machine_type" {
   type        = string
   description = "Machine type of the GKE nodes or the VMs."

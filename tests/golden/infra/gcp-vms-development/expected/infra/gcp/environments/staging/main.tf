@@ -76,14 +76,14 @@ module "compute" {
   labels            = local.labels
   kms_key_id        = module.security.kms_key_id
   service_accounts  = module.security.service_accounts
-  environment       = var.environment
   service_ports     = var.service_ports
-  image_tag         = var.image_tag
   network_id        = module.network.network_id
   subnet_id         = module.network.subnet_id
   services_tag      = module.network.services_tag
   min_instances     = var.min_instances
   max_instances     = var.max_instances
+  environment       = var.environment
+  image_tag         = var.image_tag
   zone_count        = var.zone_count
   machine_type      = var.machine_type
   spot              = var.spot

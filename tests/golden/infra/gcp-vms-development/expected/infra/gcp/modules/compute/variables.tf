@@ -13,11 +13,6 @@ variable "region" {
   description = "Region of the services and the image repository."
 }
 
-variable "environment" {
-  type        = string
-  description = "development, staging or production."
-}
-
 variable "labels" {
   type        = map(string)
   description = "Cost allocation labels."
@@ -36,11 +31,6 @@ variable "service_ports" {
 variable "service_accounts" {
   type        = map(string)
   description = "Service account e-mail of each service."
-}
-
-variable "image_tag" {
-  type        = string
-  description = "Image tag every service runs."
 }
 
 variable "network_id" {
@@ -66,6 +56,16 @@ variable "min_instances" {
 variable "max_instances" {
   type        = number
   description = "Maximum instances of each service."
+}
+
+variable "environment" {
+  type        = string
+  description = "development, staging or production."
+}
+
+variable "image_tag" {
+  type        = string
+  description = "Image tag every service runs."
 }
 
 variable "zone_count" {
