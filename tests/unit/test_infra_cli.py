@@ -59,3 +59,11 @@ def test_bad_options_are_answered_together_with_exit_code_2(tmp_path: Path,
     err = capsys.readouterr().err
     assert "`multi_cloud` infrastructure is not generated yet" in err and "`iso` is not a compliance framework" in err
     assert "`cheap` is not a valid optimization priority" in err
+
+
+def test_setup_infra_azure_production_writes_the_azure_package(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["setup-infra", str(REPOS / "needs-database"), "--cloud", "azure", "--environment", "production",
+                 "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "infra" / "azure" / "modules" / "compute" / "main.tf").is_file()
+    assert "Terraform for Azure" in capsys.readouterr().out

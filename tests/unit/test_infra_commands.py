@@ -86,8 +86,16 @@ def test_every_problem_of_a_setup_infra_command_is_answered_at_once() -> None:
 def test_a_cloud_is_required_and_one_not_generated_yet_is_named() -> None:
     with pytest.raises(InputError, match="`setup infra` needs a cloud"):
         parse_comment("/devops setup infra")
-    with pytest.raises(InputError, match="`multi_cloud` infrastructure is not generated yet; available now: `aws`, "):
+    from generators.infra.clouds import available
+
+    listed = ", ".join(f"`{name}`" for name in available())
+    with pytest.raises(InputError, match=f"`multi_cloud` infrastructure is not generated yet; available now: {listed}"):
         parse_comment("/devops setup infra multi_cloud")
+
+
+def test_setup_infra_azure_production_is_parsed() -> None:
+    command = parse_comment("/devops setup infra azure production")
+    assert (command.options["cloud_provider"], command.options["environment_type"]) == ("azure", "production")
 
 
 def test_unknown_options_and_bad_regions_are_refused() -> None:

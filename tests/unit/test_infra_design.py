@@ -64,7 +64,8 @@ def test_the_pipeline_refuses_a_negative_budget() -> None:
 
 
 def test_the_pipeline_refuses_a_cloud_it_does_not_generate_yet() -> None:
-    with pytest.raises(UserError, match="cloud 'multi_cloud' is not generated yet; available now: aws, "):
+    with pytest.raises(UserError, match=f"cloud 'multi_cloud' is not generated yet; available now: "
+                                        f"{', '.join(clouds.available())}"):
         run_infra("python-pip", cloud_provider="multi_cloud")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra_support import GOLDEN
+from infra_support import case_inputs
 from infra_support import produced
 
 CASES = sorted(path.name for path in GOLDEN.iterdir() if (path / "input.yml").exists())
@@ -34,7 +35,6 @@ def test_generating_twice_gives_identical_bytes(case: str) -> None:
     assert produced(case) == produced(case)
 
 
-def test_there_are_five_aws_and_three_gcp_golden_cases() -> None:
-    assert len([case for case in CASES if not case.startswith("gcp-")]) == 5
-    assert sorted(case for case in CASES if case.startswith("gcp-")) == [
-        "gcp-containers-production", "gcp-serverless-staging", "gcp-vms-development"]
+def test_there_are_five_aws_three_gcp_and_three_azure_golden_cases() -> None:
+    clouds = [case_inputs(case)["inputs"].get("cloud_provider", "aws") for case in CASES]
+    assert (clouds.count("aws"), clouds.count("gcp"), clouds.count("azure")) == (5, 3, 3)

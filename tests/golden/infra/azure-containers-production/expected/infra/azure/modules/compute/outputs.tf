@@ -1,0 +1,33 @@
+output "cluster_id" {
+  value = azurerm_kubernetes_cluster.main.id
+}
+
+output "registry_login_server" {
+  value = azurerm_container_registry.main.login_server
+}
+
+output "backend_addresses" {
+  description = "The internal load balancer address each service's Kubernetes Service claims"
+  value       = { for index, service in sort(keys(var.service_ports)) : service => { ip_addresses = [cidrhost(var.app_subnet_cidr, 4000 + index)], fqdns = [] } }
+}
+
+output "alerts" {
+  value = {
+    node-cpu = {
+      scope       = azurerm_kubernetes_cluster.main.id
+      namespace   = "Microsoft.ContainerService/managedClusters"
+      metric      = "node_cpu_usage_percentage"
+      aggregation = "Average"
+      threshold   = 80
+      description = "Cluster nodes above 80% CPU: the autoscaler is at its maximum or pods lack requests"
+    }
+    node-memory = {
+      scope       = azurerm_kubernetes_cluster.main.id
+      namespace   = "Microsoft.ContainerService/managedClusters"
+      metric      = "node_memory_working_set_percentage"
+      aggregation = "Average"
+      threshold   = 80
+      description = "Cluster nodes above 80% memory"
+    }
+  }
+}

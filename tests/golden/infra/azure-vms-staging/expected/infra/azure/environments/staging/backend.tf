@@ -1,0 +1,8 @@
+terraform {
+  backend "azurerm" {
+    resource_group_name = "rg-shop-tfstate"
+    container_name      = "tfstate"
+    key                 = "shop/staging/terraform.tfstate"
+    use_azuread_auth    = true
+  }
+}
