@@ -21,13 +21,18 @@ SIZE_NAMES = {
     "c7g.xlarge": "Standard_D4ps_v5",
 }
 
+# One NAT gateway serves the app subnet (Azure allows one per subnet) and private endpoints are always used; the
+# Lambda sizes have no counterpart in these compute types.
+UNUSED_EVERYWHERE = ("nat_gateways", "interface_endpoints", "function_memory", "reserved_concurrency",
+                     "provisioned_concurrency", "api_rate_limit", "api_burst_limit")
+
 
 def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[str, str]:
     """Every Terraform file plus the Makefile, README and .checkov.yaml under infra/azure/."""
     from generators.infra.package import checkov_skips
     from generators.infra.package import differences_table
 
-    skips = checkov_skips("azure")
+    skips = checkov_skips("azure", design.orchestrator)
     root = terraform_azure.ROOT
     files = {**terraform_azure.module_files(design), **terraform_azure.environment_files(design, alert_budgets),
              **terraform_azure.bootstrap_files(design)}
@@ -85,10 +90,13 @@ CLOUD = Cloud(
                      "account with\nblob-lease locking, tags merged into every resource), `bootstrap/` for the state "
                      "storage account, a `Makefile`\nand a `README.md`."),
     size_names=SIZE_NAMES,
-    unused_sizes={"aks": ("task_cpu", "task_memory", "nat_gateways", "interface_endpoints"),
-                  "vmss": ("task_cpu", "task_memory", "nat_gateways", "interface_endpoints"),
-                  "functions": ("instance_type", "task_memory", "spot_share", "on_demand_base", "nat_gateways",
-                                "interface_endpoints")},
+    unused_sizes={"aks": ("task_cpu", "task_memory", *UNUSED_EVERYWHERE),
+                  "vmss": ("task_cpu", "task_memory", *UNUSED_EVERYWHERE),
+                  "functions": ("instance_type", "task_memory", "spot_share", "on_demand_base", *UNUSED_EVERYWHERE)},
+    compute_notes={"serverless": ("Each service becomes a function app running its container image on an Elastic "
+                                  "Premium plan: the image must be built on an Azure Functions base image "
+                                  "(mcr.microsoft.com/azure-functions/...) with HTTP triggers, or a custom handler "
+                                  "that forwards to the service's port.")},
     queue_note=("Queues ({queues}) become Service Bus queues with dead-lettering; AMQP 1.0 clients connect "
                 "directly, RabbitMQ (AMQP 0-9-1) clients need a Service Bus client library."),
     summaries={

