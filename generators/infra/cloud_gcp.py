@@ -55,7 +55,7 @@ def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[
     files[f"{root}/README.md"] = render("infra/gcp/README.md.j2", name=design.name, compute=design.compute,
                                         orchestrator=design.orchestrator,
                                         orchestrator_text=ORCHESTRATOR_TITLES[design.orchestrator],
-                                        modules=design.modules, public=design.public,
+                                        modules=design.modules, public=design.public, database=bool(design.databases),
                                         differences=differences_table(design), namespace=terraform_gcp.NAMESPACE)
     return files
 

@@ -223,7 +223,7 @@ resource "google_storage_bucket" "app" {
 
 # Usage logs of the app bucket; Data Access audit logs record who read which object.
 resource "google_storage_bucket" "access_logs" {
-  name                        = "${var.name}-access-logs-${var.project_id}"
+  name                        = "${var.name}-logs-${var.project_id}"
   location                    = var.region
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
