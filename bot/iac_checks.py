@@ -92,7 +92,8 @@ def checkov_binary() -> Path | None:
     return Path(found) if found else None
 
 
-def checkov(folders: Path | list[Path], skips: list[str], label: str = "") -> CheckResult:
+def checkov(folders: Path | list[Path], skips: list[str], label: str = "",
+            frameworks: tuple[str, ...] = ("terraform", "secrets")) -> CheckResult:
     """checkov over folders (their local modules included) with the given skip list; failed checks as findings."""
     name = f"checkov {label}".strip()
     binary = checkov_binary()
@@ -100,7 +101,7 @@ def checkov(folders: Path | list[Path], skips: list[str], label: str = "") -> Ch
         return CheckResult(name, "not run", "checkov is not installed where the bot runs")
     folders = folders if isinstance(folders, list) else [folders]
     args = [str(binary), *[arg for folder in folders for arg in ("-d", str(folder))], "--skip-download",
-            "--framework", "terraform", "secrets", "--compact", "--quiet", "-o", "json"]
+            "--framework", *frameworks, "--compact", "--quiet", "-o", "json"]
     if skips:
         args += ["--skip-check", ",".join(skips)]
     done = subprocess.run([*_with_env(CHECKOV_ENV), *args], capture_output=True, text=True, timeout=600)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.errors import InputError
@@ -10,6 +11,7 @@ from bot.registry import StepContext
 from bot.registry import step_type
 from generators.infra import requirements as found
 from generators.infra.clouds import cloud
+from generators.infra.clouds import for_design
 from generators.infra.model import InfraDesign
 
 HEADING = "The infrastructure request has problems:"
@@ -34,6 +36,7 @@ def requirements_analyzer(inputs: dict[str, Any], config: dict[str, Any], ctx: S
     from generators.analysis.model import Analysis
     from generators.infra.compliance import mapping
     from generators.infra.validate import compute_problems
+    from generators.infra.validate import iac_problems
     from generators.infra.validate import request_problems
 
     budget = dict(inputs.get("budget") or {})
@@ -43,7 +46,9 @@ def requirements_analyzer(inputs: dict[str, Any], config: dict[str, Any], ctx: S
     analysis = Analysis.from_dict(inputs["analysis"])
     merged = found.merge(written, found.from_analysis(analysis, _manifests(ctx, str(inputs["path"]), analysis)))
     summary = found.summarise(merged)
-    problems += compute_problems(summary["compute"], inputs.get("cloud"))
+    iac_tool = str(inputs.get("iac_tool") or "terraform")
+    problems += iac_problems(inputs.get("cloud"), iac_tool)
+    problems += compute_problems(summary["compute"], inputs.get("cloud"), iac_tool)
     if problems:
         raise InputError(problems, heading=HEADING)
     where = cloud(str(inputs["cloud"]))
@@ -66,6 +71,7 @@ def cloud_architect(inputs: dict[str, Any], config: dict[str, Any], ctx: StepCon
                                    compliance=list(inputs.get("compliance") or []),
                                    budget=dict(inputs.get("budget") or {}),
                                    repository=ctx.extras.get("repository"), region=inputs.get("region") or None)
+    design = replace(design, iac_tool=str(inputs.get("iac_tool") or "terraform"))
     data = design.to_dict()
     return {"architecture_design": data,
             "service_selection": {"compute": design.orchestrator, "databases": design.databases,
@@ -78,7 +84,7 @@ def cloud_architect(inputs: dict[str, Any], config: dict[str, Any], ctx: StepCon
 
 
 def _module(design: InfraDesign, name: str) -> dict[str, str]:
-    return cloud(design.cloud).module_files(design, name)
+    return for_design(design).module_files(design, name)
 
 
 @step_type("network_iac_generator")
@@ -152,13 +158,20 @@ def iac_validator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepConte
 
     files = dict(inputs.get("iac_code") or {})
     design = _design(inputs, "design")
-    where = cloud(design.cloud)
-    skips = {section: list(checks) for section, checks in checkov_skips(where.name, design.orchestrator).items()}
-    tools = ctx.extras.get("iac_check_tools") or config.get("tools") or list(TOOLS)
-    results = [result for result in check_terraform(files, where.root, skips, tools=tools)]
+    where = for_design(design)
+    skips = {section: list(checks)
+             for section, checks in checkov_skips(where.name, design.orchestrator, where.iac_tool).items()}
+    if where.iac_tool == "cloudformation":
+        from bot.cfn_checks import TOOLS as CFN_TOOLS
+        from bot.cfn_checks import check_cloudformation
+
+        results = check_cloudformation(files, where.root, skips, tools=ctx.extras.get("iac_check_tools") or CFN_TOOLS)
+    else:
+        tools = ctx.extras.get("iac_check_tools") or config.get("tools") or list(TOOLS)
+        results = check_terraform(files, where.root, skips, tools=tools)
     failed = [result for result in results if result.status == "failed"]
     if failed:
-        raise UserError("The generated Terraform did not pass its checks, so no pull request was opened:\n"
+        raise UserError(f"The generated {where.iac_title} did not pass its checks, so no pull request was opened:\n"
                         + "\n".join(f"- {r.name}: {'; '.join(r.findings)[:500]}" for r in failed))
     from generators.infra.compliance import compliance_controls
 
@@ -179,22 +192,27 @@ def deployment_packager(inputs: dict[str, Any], config: dict[str, Any], ctx: Ste
     design = _design(inputs)
     files = dict(inputs.get("iac") or {})
     analysis = Analysis.from_dict(inputs["analysis"])
-    root = cloud(design.cloud).root
-    ci = infrastructure_ci(design, cloud=design.cloud, root=root,
-                           existing_ci=[(fact.value, fact.evidence.file) for fact in analysis.existing_ci],
-                           default_branch=str(ctx.extras.get("default_branch") or "main"),
-                           read=lambda path: ctx.open_tree(str(inputs["path"])).read([path]).get(path))
+    where = for_design(design)
+    root = where.root
+    existing = [(fact.value, fact.evidence.file) for fact in analysis.existing_ci]
+    branch = str(ctx.extras.get("default_branch") or "main")
+    if where.iac_tool == "cloudformation":
+        from generators.infra.ci_cloudformation import cloudformation_ci
+
+        ci = cloudformation_ci(design, root=root, existing_ci=existing, default_branch=branch)
+    else:
+        ci = infrastructure_ci(design, cloud=design.cloud, root=root, existing_ci=existing, default_branch=branch,
+                               read=lambda path: ctx.open_tree(str(inputs["path"])).read([path]).get(path))
     files.update(ci.files)
 
     package = {"files": files, "cost": inputs["cost"], "compliance": compliance_controls(design)}
     checks = [{"name": check["name"], "status": check["status"], "detail": check["detail"]}
               for check in inputs.get("validation") or []]
     pr = pull_request(design, package, checks, ci.setup)
-    environments = sorted({path.split("/")[3] for path in files if "/environments/" in path})
     return {
         "deployment_package": {"root": root, "makefile": f"{root}/Makefile"},
-        "environment_configs": {env: f"{root}/environments/{env}/terraform.tfvars"
-                                for env in environments},
+        "environment_configs": {env.name: f"{root}/{where.environment_file.format(environment=env.name)}"
+                                for env in design.environments},
         "ci_templates": ci.files,
         "infrastructure_package": {"files": files, "pull_request": pr, "branch": BRANCH},
         "cost_analysis": inputs["cost"],

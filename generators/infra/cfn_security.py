@@ -123,12 +123,17 @@ def _config(rules: list[str], production_rules: list[str]) -> dict[str, Any]:
     }
     # AWS managed Config rules: continuous evidence for the compliance mapping in docs/compliance.md.
     for rule in [*rules, *production_rules]:
-        resources[f"ConfigRule{p.logical_id(rule.lower().replace('_', '-').title())}"] = {
+        resources[config_rule_id(rule)] = {
             "Type": "AWS::Config::ConfigRule", "DependsOn": "ConfigDeliveryChannel",
             **({"Condition": "ProductionRules"} if rule in production_rules else {}), "Properties": {
                 "ConfigRuleName": p.sub(f"${{Name}}-{rule.lower().replace('_', '-')}"),
                 "Source": {"Owner": "AWS", "SourceIdentifier": rule}}}
     return resources
+
+
+def config_rule_id(rule: str) -> str:
+    """Logical id of a managed Config rule: CLOUD_TRAIL_ENABLED -> ConfigRuleCloudTrailEnabled."""
+    return "ConfigRule" + "".join(word.title() for word in rule.split("_"))
 
 
 def _detection() -> dict[str, Any]:

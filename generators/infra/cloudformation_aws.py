@@ -86,6 +86,8 @@ def _wired(design: InfraDesign) -> dict[str, dict[str, Any]]:
 
 # The TemplateURLs are local paths that `make package` (aws cloudformation package) uploads and rewrites.
 PACKAGED = {"cfn-lint": {"config": {"ignore_checks": ["W3002"]}}}
+# A module stack goes with the parent; what it holds follows the module's own policies (keys and data are kept).
+NESTED_POLICY = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
 SECURITY_GROUPS = {"network": None, "data": "DataSecurityGroupId", "compute": "ServicesSecurityGroupId"}
 
 
@@ -147,7 +149,7 @@ def parent_template(design: InfraDesign, modules: dict[str, dict[str, Any]], val
             if value == p.ref(name):
                 parameters[name] = {key: item for key, item in template["Parameters"][name].items()
                                     if key != "Default" or name == "AlarmEmail"}
-        resources[STACKS[module]] = {"Type": "AWS::CloudFormation::Stack", "Metadata": PACKAGED, "Properties": {
+        resources[STACKS[module]] = {"Type": "AWS::CloudFormation::Stack", **NESTED_POLICY, "Metadata": PACKAGED, "Properties": {
             "TemplateURL": f"modules/{module}.yaml", "Parameters": passed}}
     outputs = {"NameServers": p.output(_outputs_of(STACKS["network"], "NameServers"),
                                        "Delegate the domain to these name servers.")} if design.public else {}

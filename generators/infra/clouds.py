@@ -40,7 +40,8 @@ class Cloud:
     price_table: Callable[[], dict[str, Any]]  # must hold "source" and "as_of"
     compliance_file: Path  # {framework: {title, controls: [{id, title, settings, resources}], gaps}}
     # A mapping's resource address -> the address in this design's code, or None when the design has nothing for it
-    compliance_resource: Callable[[InfraDesign, str], str | None]
+    # (CloudFormation names a list of logical ids: one per service where Terraform has a for_each)
+    compliance_resource: Callable[[InfraDesign, str], str | list[str] | None]
     checkov_skips_file: Path  # {everywhere: {check: reason}, non_production: {check: reason}}
     # The pull request's "Plus ..." sentence after the module table: environments, state backend, bootstrap.
     layout_sentence: str
@@ -51,11 +52,15 @@ class Cloud:
     queue_note: str = ""  # how queues are built here, when the design has queues
     compute_notes: dict[str, str] = field(default_factory=dict)  # compute type -> what the team must know about it
     summaries: dict[str, Any] = field(default_factory=dict)  # step outputs: iam_policies, automation_rules...
+    iac_tool: str = "terraform"
+    iac_title: str = "Terraform"
+    folder: str = ""  # under infra/; the cloud's name when empty
+    environment_file: str = "environments/{environment}/terraform.tfvars"  # one environment's values, under root
 
     @property
     def root(self) -> str:
         """The folder of the package in the repository."""
-        return f"infra/{self.name}"
+        return f"infra/{self.folder or self.name}"
 
     def compute_titles(self) -> list[str]:
         """"containers (ECS Fargate)" for every compute type this cloud generates."""
@@ -64,6 +69,8 @@ class Cloud:
 
 
 MODULES = {name: f"generators.infra.cloud_{name}" for name in CLOUDS if name != "multi_cloud"}
+# Other IaC tools a cloud renders the same design with: (cloud, iac_tool) -> module defining CLOUD.
+ALTERNATIVES = {("aws", "cloudformation"): "generators.infra.cloud_aws_cloudformation"}
 
 
 @lru_cache(maxsize=None)
@@ -85,6 +92,23 @@ def cloud(name: str) -> Cloud:
     if found is None:
         raise KeyError(name)
     return found
+
+
+def iac_tools(name: str) -> tuple[str, ...]:
+    """The IaC tools a generated cloud is rendered with: Terraform first, then its alternatives."""
+    return (cloud(name).iac_tool, *sorted(tool for owner, tool in ALTERNATIVES if owner == name))
+
+
+def output(name: str, iac_tool: str = "terraform") -> Cloud:
+    """The cloud as rendered by `iac_tool`; KeyError for a pair that is not generated."""
+    if iac_tool == cloud(name).iac_tool:
+        return cloud(name)
+    return importlib.import_module(ALTERNATIVES[(name, iac_tool)]).CLOUD
+
+
+def for_design(design: InfraDesign) -> Cloud:
+    """The cloud and IaC tool the design is rendered with."""
+    return output(design.cloud, design.iac_tool)
 
 
 def load_yaml(path: Path) -> Any:

@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from generators.infra.clouds import cloud
+from generators.infra.clouds import for_design
 from generators.infra.clouds import load_yaml
 from generators.infra.model import InfraDesign
 
@@ -64,16 +65,21 @@ def terraform_address(address: str) -> str:
     return f"module.{module}.{resource}"
 
 
+def _names(found: str | list[str] | None) -> list[str]:
+    """A cloud names one resource for an address, several (CloudFormation: one per service), or none."""
+    return [] if found is None else [found] if isinstance(found, str) else found
+
+
 def compliance_controls(design: InfraDesign) -> dict[str, Any]:
     """Per requested framework: controls with the resources of this design, and the remaining gaps."""
     result: dict[str, Any] = {}
-    where = cloud(design.cloud)
+    where = for_design(design)
     for framework in design.compliance:
         spec = mapping(design.cloud)[framework]
         controls, gaps = [], list(spec["gaps"])
         for control in spec["controls"]:
-            resources = list(dict.fromkeys(found for address in control["resources"]
-                                           if (found := where.compliance_resource(design, address)) is not None))
+            resources = list(dict.fromkeys(name for address in control["resources"]
+                                           for name in _names(where.compliance_resource(design, address))))
             if resources:
                 controls.append({"id": control["id"], "title": control["title"], "settings": control["settings"],
                                  "resources": resources})

@@ -12,7 +12,7 @@ ENVIRONMENTS = ("development", "staging", "production")
 FRAMEWORKS = ("hipaa", "pci_dss", "sox", "gdpr", "fedramp")
 PRIORITIES = ("cost", "balanced", "performance")
 COMPUTE_TYPES = ("containers", "vms", "serverless")
-IAC_TOOLS = ("terraform",)
+IAC_TOOLS = ("terraform", "cloudformation")
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ class InfraDesign:
     tags: dict[str, str]
     requirements: list[Requirement] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    iac_tool: str = "terraform"  # terraform, or a cloud's alternative output (cloudformation for aws)
 
     @property
     def modules(self) -> list[str]:

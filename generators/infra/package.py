@@ -7,7 +7,8 @@ from functools import lru_cache
 from typing import Any
 
 from bot.templating import render
-from generators.infra.clouds import cloud
+from generators.infra.clouds import for_design
+from generators.infra.clouds import output
 from generators.infra.clouds import load_yaml
 from generators.infra.compliance import compliance_controls
 from generators.infra.design import differences
@@ -15,13 +16,15 @@ from generators.infra.model import InfraDesign
 
 BRANCH = "devops-bot/infra"
 _RESOURCE = re.compile(r'^resource "([a-z0-9_]+)" "([a-z0-9_]+)"', re.MULTILINE)
+_CFN_TYPE = re.compile(r"^    Type: (AWS::[A-Za-z0-9:]+)$", re.MULTILINE)  # a resource's type in a module template
 
 
 @lru_cache(maxsize=None)
-def checkov_skips(cloud_name: str = "aws", orchestrator: str | None = None) -> dict[str, dict[str, str]]:
+def checkov_skips(cloud_name: str = "aws", orchestrator: str | None = None,
+                  iac_tool: str = "terraform") -> dict[str, dict[str, str]]:
     """{"everywhere": {check: reason}, "non_production": {check: reason}} from the cloud's reviewed list; with an
     orchestrator, "everywhere" adds the checks of resources only that compute type creates."""
-    data = load_yaml(cloud(cloud_name).checkov_skips_file)
+    data = load_yaml(output(cloud_name, iac_tool).checkov_skips_file)
     own = (data.get("orchestrators") or {}).get(orchestrator) or {}
     return {"everywhere": dict(sorted({**(data.get("everywhere") or {}), **own}.items())),
             "non_production": dict(sorted((data.get("non_production") or {}).items()))}
@@ -40,22 +43,26 @@ def resources_by_module(files: dict[str, str]) -> list[tuple[str, list[str]]]:
         parts = path.split("/")
         if len(parts) > 3 and parts[2] == "modules" and path.endswith("/main.tf"):
             found.setdefault(parts[3], set()).update(kind for kind, _ in _RESOURCE.findall(text))
+        elif len(parts) == 4 and parts[2] == "modules" and path.endswith(".yaml"):
+            found.setdefault(parts[3].removesuffix(".yaml"), set()).update(_CFN_TYPE.findall(text))
     return [(module, sorted(found[module])) for module in sorted(found)]
 
 
 def infrastructure_package(design: InfraDesign) -> dict[str, Any]:
     """{"files", "cost", "compliance"}: everything but the PR text, which needs the validation results."""
-    cost = cloud(design.cloud).estimate(design)
+    where = for_design(design)
+    cost = where.estimate(design)
     frameworks = compliance_controls(design)
-    files = cloud(design.cloud).package_files(design, cost["alert_budgets"])
-    files["docs/compliance.md"] = render("infra/compliance.md.j2", frameworks=frameworks)
+    files = where.package_files(design, cost["alert_budgets"])
+    files["docs/compliance.md"] = render("infra/compliance.md.j2", frameworks=frameworks, root=where.root,
+                                         iac_title=where.iac_title, iac_tool=where.iac_tool)
     return {"files": dict(sorted(files.items())), "cost": cost, "compliance": frameworks}
 
 
 def pull_request(design: InfraDesign, package: dict[str, Any], checks: list[dict[str, str]],
                  ci_setup: str) -> dict[str, str]:
     """Title and body of the pull request; `ci_setup` is its section on the infrastructure CI (generators.infra.ci)."""
-    where = cloud(design.cloud)
+    where = for_design(design)
     requirements = render("infra/requirements.md.j2", requirements=design.requirements).strip()
     cost = render("infra/cost.md.j2", cost=package["cost"], priority=design.priority,
                   target=design.target_environment).strip()
@@ -64,6 +71,7 @@ def pull_request(design: InfraDesign, package: dict[str, Any], checks: list[dict
                   compliance=design.compliance, requirements=requirements, notes=design.notes,
                   resources=resources_by_module(package["files"]), differences=differences_table(design),
                   cost=cost, frameworks=package["compliance"], checks=checks, ci_setup=ci_setup,
-                  non_production_skips=len(checkov_skips(design.cloud)["non_production"]))
-    title = f"Infrastructure: Terraform for {where.title} ({design.target_environment} and the other environments)"
+                  iac_title=where.iac_title,
+                  non_production_skips=len(checkov_skips(design.cloud, iac_tool=design.iac_tool)["non_production"]))
+    title = f"Infrastructure: {where.iac_title} for {where.title} ({design.target_environment} and the other environments)"
     return {"title": title, "body": body, "branch": BRANCH}

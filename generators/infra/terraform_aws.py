@@ -13,7 +13,7 @@ from generators.infra.model import InfraDesign
 
 ROOT = "infra/aws"
 ENGINES = {
-    "postgres": {"engine": "postgres", "engine_name": "postgres", "version": "16.11", "family": "postgres16",
+    "postgres": {"engine": "postgres", "engine_name": "postgres", "version": "16.4", "family": "postgres16",
                  "tls_parameter": "rds.force_ssl", "tls_value": "1", "port": 5432,
                  "log_exports": ["postgresql", "upgrade"]},
     "mysql": {"engine": "mysql", "engine_name": "mysql", "version": "8.0", "family": "mysql8.0",

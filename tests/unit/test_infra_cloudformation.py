@@ -1,0 +1,182 @@
+"""CloudFormation output of the infrastructure pipeline (`iac_tool: cloudformation`): validators, protections,
+compliance names and refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from bot.cfn_checks import check_cloudformation
+from bot.cfn_checks import cfn_lint_binary
+from bot.errors import InputError
+from bot.iac_checks import checkov_binary
+from generators.infra import cloudformation_aws as cfn
+from generators.infra.cloud_aws_cloudformation import resource_ids
+from generators.infra.compliance import compliance_controls
+from generators.infra.design import design_infrastructure
+from generators.infra.model import FRAMEWORKS
+from generators.infra.package import checkov_skips
+from generators.infra.package import infrastructure_package
+from infra_support import run_infra
+
+ROOT = cfn.ROOT
+
+
+def full_design(compute: str, compliance: tuple[str, ...] = ()):
+    """Every part at once: public services, a database, a cache, queues and a bucket."""
+    requirements = {"compute": compute, "public": True,
+                    "services": [{"name": "api", "port": 8080}, {"name": "web", "port": 3000}],
+                    "databases": ["postgres"], "caches": ["redis"], "queues": ["jobs"], "object_storage": True,
+                    "evidence": [], "unsupported": []}
+    design = design_infrastructure(requirements, cloud="aws", environment="production", compliance=list(compliance),
+                                   budget={}, repository="acme/shop", region="us-east-1")
+    from dataclasses import replace
+
+    return replace(design, iac_tool="cloudformation")
+
+
+def skips() -> dict[str, list[str]]:
+    return {section: list(checks) for section, checks in checkov_skips("aws", iac_tool="cloudformation").items()}
+
+
+def load(text: str) -> dict:
+    return YAML(typ="safe", pure=True).load(text)
+
+
+@pytest.mark.validators
+@pytest.mark.parametrize("compute", ["containers", "vms"])
+def test_cfn_lint_finds_nothing_and_checkov_nothing_beyond_the_reviewed_skips_in_every_environment(compute: str) -> None:
+    if cfn_lint_binary() is None or checkov_binary() is None:
+        pytest.skip("cfn-lint and checkov live in .venv-cfnlint and .venv-checkov (scripts/setup)")
+    files = infrastructure_package(full_design(compute))["files"]
+    results = check_cloudformation(files, ROOT, skips())
+    assert [result.name for result in results] == ["cfn-lint templates, development, staging",
+                                                   "checkov development, staging",
+                                                   "checkov production, parent, bootstrap"]
+    assert [(r.name, r.status, r.findings) for r in results if r.status != "passed"] == []
+
+
+@pytest.mark.validators
+def test_production_fails_the_non_production_checks_if_it_had_development_values(tmp_path: Path) -> None:
+    """The production scan is meaningful: with development's parameters it fails what it may not skip."""
+    if checkov_binary() is None:
+        pytest.skip("checkov lives in .venv-checkov")
+    files = infrastructure_package(full_design("containers"))["files"]
+    files[f"{ROOT}/parameters/production.json"] = files[f"{ROOT}/parameters/development.json"]
+    files = {path: text for path, text in files.items() if not path.endswith("development.json")
+             and not path.endswith("staging.json")}
+    from bot.cfn_checks import environment_variants
+
+    variant = environment_variants(files, ROOT)["production"]
+    results = check_cloudformation({**files, **variant}, ROOT, skips(), tools=["checkov"])
+    failed = {finding.split()[0] for result in results for finding in result.findings}
+    assert failed == set(checkov_skips("aws", iac_tool="cloudformation")["non_production"])
+
+
+def test_every_skip_has_a_reason_and_the_list_stays_short() -> None:
+    everything = {**checkov_skips("aws", iac_tool="cloudformation")["everywhere"],
+                  **checkov_skips("aws", iac_tool="cloudformation")["non_production"]}
+    assert all(len(reason) > 40 for reason in everything.values())
+    assert len(everything) <= 5
+
+
+@pytest.mark.parametrize("compute", ["containers", "vms"])
+def test_production_parameters_carry_the_protections_and_development_does_not(compute: str) -> None:
+    files = infrastructure_package(full_design(compute))["files"]
+    values = {env: {item["ParameterKey"]: item["ParameterValue"]
+                    for item in json.loads(files[f"{ROOT}/parameters/{env}.json"])}
+              for env in ("development", "staging", "production")}
+    for key, production, development in (("MultiAZ", "true", "false"), ("DeletionProtection", "true", "false"),
+                                         ("ZoneCount", "3", "2"), ("LogRetentionDays", "365", "30"),
+                                         ("NatGateways", "3", "1")):
+        assert (values["production"][key], values["development"][key]) == (production, development)
+    data = load(files[f"{ROOT}/modules/data.yaml"])
+    assert data["Transform"] == "AWS::LanguageExtensions"
+    assert data["Resources"]["Database"]["DeletionPolicy"] == {"Fn::If": ["Protected", "Snapshot", "Delete"]}
+    assert data["Resources"]["Database"]["Properties"]["DeletionProtection"] == {"Ref": "DeletionProtection"}
+    # The committed modules default to production's values: a module deployed alone is production-safe.
+    assert data["Parameters"]["MultiAZ"]["Default"] == "true"
+    parent = load(files[f"{ROOT}/main.yaml"])
+    assert sorted(parent["Resources"]) == sorted(f"{m.title()}Stack" for m in ("security", "network", "data",
+                                                                               "compute", "observability"))
+    assert all("Default" not in spec for name, spec in parent["Parameters"].items() if name != "AlarmEmail")
+    assert list(parent["Parameters"]) == [item["ParameterKey"] for item in
+                                          json.loads(files[f"{ROOT}/parameters/production.json"])]
+    kind = {"containers": "AWS::ECS::Service", "vms": "AWS::AutoScaling::AutoScalingGroup"}[compute]
+    compute_types = {resource["Type"] for resource in load(files[f"{ROOT}/modules/compute.yaml"])["Resources"].values()}
+    assert kind in compute_types
+
+
+@pytest.mark.parametrize("compute", ["containers", "vms"])
+def test_every_mapped_control_names_logical_ids_that_exist_in_the_templates(compute: str) -> None:
+    design = full_design(compute, FRAMEWORKS)
+    package = infrastructure_package(design)
+    ids = resource_ids(package["files"])
+    named = 0
+    for framework in compliance_controls(design).values():
+        for control in framework["controls"]:
+            assert control["resources"], control["id"]
+            for resource in control["resources"]:
+                module, _, logical = resource.partition("/")
+                assert logical in ids[module], f"{control['id']}: {resource}"
+                named += 1
+    assert named > 60
+    document = package["files"]["docs/compliance.md"]
+    assert "CloudFormation under `infra/aws-cloudformation/`" in document and "`security/Trail`" in document
+
+
+def test_the_pipeline_writes_cloudformation_and_the_pull_request_says_so() -> None:
+    outputs = run_infra("needs-database", iac_tool="cloudformation")
+    package = outputs["infrastructure_package"]
+    assert package["pull_request"]["title"].startswith("Infrastructure: CloudFormation for AWS")
+    assert not any(path.startswith("infra/aws/") for path in package["files"])
+    assert "`AWS::RDS::DBInstance`, `AWS::RDS::DBParameterGroup`" in package["pull_request"]["body"]
+
+
+@pytest.mark.parametrize(("inputs", "problem"), [
+    ({"iac_tool": "pulumi"}, "`iac_tool` is 'pulumi'; valid values: terraform, cloudformation"),
+    ({"iac_tool": "cloudformation", "cloud_provider": "gcp"},
+     "iac_tool 'cloudformation' does not render gcp; gcp is generated with terraform"),
+])
+def test_bad_tool_requests_are_answered_precisely(inputs: dict, problem: str) -> None:
+    with pytest.raises(InputError) as raised:
+        run_infra("needs-database", **inputs)
+    assert problem in str(raised.value)
+
+
+def test_serverless_is_refused_by_name_for_cloudformation() -> None:
+    with pytest.raises(InputError) as raised:
+        run_infra("needs-database", iac_tool="cloudformation",
+                  application_requirements={"compute": {"type": "serverless"}})
+    assert ("compute type 'serverless' is generated with terraform only on AWS; with cloudformation: "
+            "containers (ECS Fargate), vms (EC2 Auto Scaling)") in str(raised.value)
+
+
+@pytest.mark.validators
+def test_the_cloudformation_workflow_passes_the_github_validators(tmp_path: Path) -> None:
+    from validators import check_github_workflow
+    from validators import check_yaml
+
+    from generators.infra.ci_cloudformation import cloudformation_workflow
+
+    files = cloudformation_workflow(full_design("containers"), ROOT, "main", ".github/workflows/infrastructure.yml")
+    path = tmp_path / "infrastructure.yml"
+    path.write_text(files[".github/workflows/infrastructure.yml"], encoding="utf-8")
+    assert check_github_workflow(path) == []
+    assert check_yaml([path]) == []
+    jobs = load(path.read_text())["jobs"]
+    assert [jobs[f"deploy-{env}"]["environment"] for env in ("development", "staging", "production")] == [
+        "development", "staging", "production"]
+    assert "make change-set" in str(jobs["change-set"]) and jobs["change-set"]["permissions"]["id-token"] == "write"
+
+
+def test_another_ci_platform_gets_a_note_instead_of_a_workflow() -> None:
+    from generators.infra.ci_cloudformation import cloudformation_ci
+
+    ci = cloudformation_ci(full_design("vms"), root=ROOT, existing_ci=[("gitlab_ci", ".gitlab-ci.yml")],
+                           default_branch="main")
+    assert ci.files == {} and ci.platform is None
+    assert "generated\nfor GitHub Actions only" in ci.setup and "`make change-set ENV=...`" in ci.setup
