@@ -82,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     infra.add_argument("--priority", help="cost, balanced (default) or performance")
     infra.add_argument("--region",
                        help="default: infrastructure.region in PATH/.devops.yml, else the cloud's default region")
+    infra.add_argument("--iac", help="terraform (default) or cloudformation (aws only); default: "
+                       "infrastructure.iac_tool in PATH/.devops.yml")
     infra.add_argument("--out", type=Path, help="write the files here instead of committing a branch")
     infra.set_defaults(handler=_setup_infra)
 
@@ -246,7 +248,7 @@ def _setup_infra(args: argparse.Namespace) -> int:
         raise UserError(f"{args.path} is not a directory")
     config = _local_config(root)
     words = [args.cloud or config.infrastructure().get("cloud_provider") or "", args.environment or ""]
-    for option in ("compliance", "budget", "priority", "region"):
+    for option in ("compliance", "budget", "priority", "region", "iac"):
         if getattr(args, option) is not None:
             words += [f"--{option}", getattr(args, option)]
     options, problems = parse_setup_infra([word for word in words if word])  # the comment's grammar and messages

@@ -1,6 +1,6 @@
 """`/devops setup infra`: run pipelines/infrastructure.yml on the default branch and open its pull request.
 
-Inputs, first wins: the command's options; then `infrastructure` in `.devops.yml` (cloud_provider, region,
+Inputs, first wins: the command's options; then `infrastructure` in `.devops.yml` (cloud_provider, iac_tool, region,
 compliance, budget, optimization_priority, application_requirements); then the repository and the pipeline's defaults.
 """
 
@@ -37,6 +37,9 @@ def infra_inputs(project_path: str, options: dict[str, Any], config: RepoConfig)
     region = options.get("region") or section.get("region")
     if region:
         inputs["region"] = region
+    iac_tool = options.get("iac_tool") or section.get("iac_tool")
+    if iac_tool:
+        inputs["iac_tool"] = iac_tool
     compliance = options.get("compliance") if options.get("compliance") is not None else section.get("compliance")
     if compliance:
         inputs["compliance_requirements"] = list(compliance)

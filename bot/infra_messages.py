@@ -7,7 +7,7 @@ from generators.infra.clouds import available as available_clouds
 
 PIPELINE = "infrastructure"
 DEFAULT_ENVIRONMENT = "production"
-OPTIONS = ("--compliance", "--budget", "--priority", "--region")
+OPTIONS = ("--compliance", "--budget", "--priority", "--region", "--iac")
 
 
 def needs_cloud(valid: list[str]) -> str:
@@ -72,5 +72,6 @@ def slack_queued(repository: str, options: dict[str, object]) -> str:
 def slack_usage() -> str:
     """Slack help for /devops setup infra."""
     return ("`/devops setup infra OWNER/REPO CLOUD [ENVIRONMENT] [--compliance hipaa,pci_dss] [--budget USD] "
-            "[--priority cost|balanced|performance] [--region R]` opens a pull request with Terraform for the "
+            "[--priority cost|balanced|performance] [--region R] [--iac terraform|cloudformation]` opens a pull "
+            "request with Terraform (or CloudFormation for aws) for the "
             "environments, a compliance mapping and a cost estimate. CLOUD: aws.")

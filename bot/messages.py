@@ -34,8 +34,9 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
      "open a pull request with CI/CD for this repository."),
     ("setup monitoring", "[STACK]",
      "open a pull request with Prometheus, SLO burn-rate alerts, Alertmanager routing, dashboards and runbooks."),
-    ("setup infra", "CLOUD [ENVIRONMENT] [--compliance F,F] [--budget USD] [--priority P] [--region R]",
-     "open a pull request with Terraform for the environments, a compliance mapping and a cost estimate."),
+    ("setup infra", "CLOUD [ENVIRONMENT] [--compliance F,F] [--budget USD] [--priority P] [--region R] [--iac T]",
+     "open a pull request with Terraform (`--iac cloudformation`: CloudFormation, aws only) for the environments, "
+     "a compliance mapping and a cost estimate."),
     ("status", "", "list the recent runs for this repository, with their outcome and links."),
     ("onboard", "", "open the “Configure devops-bot” pull request again, even after it was closed."),
     ("refresh", "", "regenerate the open devops-bot pull requests from the default branch."),

@@ -3,7 +3,7 @@
     /devops setup ci [PLATFORM] [--type TYPE] [--coverage N] [--branching STRATEGY]
                      [--deploy ENV:PLATFORM[:REGION]]... [--no-security] [--shards N]
     /devops setup monitoring [STACK]
-    /devops setup infra CLOUD [ENVIRONMENT] [--compliance F,F] [--budget USD] [--priority P] [--region R]
+    /devops setup infra CLOUD [ENVIRONMENT] [--compliance F,F] [--budget USD] [--priority P] [--region R] [--iac T]
     /devops help | status | onboard | refresh
 
 The command must start a line of the comment; quoted lines (`> …`), fenced code blocks and

@@ -1,4 +1,4 @@
-"""`/devops setup infra CLOUD [ENVIRONMENT] [--compliance F,F] [--budget USD] [--priority P] [--region R]`.
+"""`/devops setup infra CLOUD [ENVIRONMENT] [--compliance F,F] [--budget USD] [--priority P] [--region R] [--iac T]`.
 
 The arguments after `setup infra`, with every problem at once; valid values come from pipelines/infrastructure.yml.
 """
@@ -21,7 +21,7 @@ def parse_setup_infra(words: list[str]) -> tuple[dict[str, Any], list[str]]:
     """Options and problems; options left None are filled from .devops.yml, then the pipeline's defaults."""
     pipeline = infra_messages.PIPELINE
     options: dict[str, Any] = {"cloud_provider": None, "environment_type": None, "compliance": None, "budget": None,
-                               "priority": None, "region": None}
+                               "priority": None, "region": None, "iac_tool": None}
     problems: list[str] = []
     positional: list[str] = []
     seen: set[str] = set()
@@ -55,6 +55,8 @@ def parse_setup_infra(words: list[str]) -> tuple[dict[str, Any], list[str]]:
         elif name == "--priority":
             options["priority"] = _choice(value, input_enum(pipeline, "budget_constraints.optimization_priority"),
                                           "optimization priority", problems)
+        elif name == "--iac":
+            options["iac_tool"] = _choice(value, input_enum(pipeline, "iac_tool"), "IaC tool", problems)
         elif _REGION.fullmatch(value.lower()):
             options["region"] = value.lower()
         else:
@@ -67,6 +69,10 @@ def parse_setup_infra(words: list[str]) -> tuple[dict[str, Any], list[str]]:
         if cloud is not None and cloud not in infra_messages.available_clouds():
             problems.append(infra_messages.cloud_not_generated(cloud))
         options["cloud_provider"] = cloud
+        if cloud is not None and options["iac_tool"]:
+            from generators.infra.validate import iac_problems
+
+            problems += [f"{problem}." for problem in iac_problems(cloud, options["iac_tool"])]
     if len(positional) > 1:
         options["environment_type"] = _choice(positional[1], input_enum(pipeline, "environment_type"),
                                               "environment", problems)

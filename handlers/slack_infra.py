@@ -1,4 +1,4 @@
-"""Slack `/devops setup infra OWNER/REPO CLOUD [ENVIRONMENT] [--compliance F,F] [--budget USD] [--priority P]`."""
+"""Slack `/devops setup infra OWNER/REPO CLOUD [ENVIRONMENT] [--compliance F,F] [--budget USD] [--priority P] [--iac T]`."""
 
 from __future__ import annotations
 

@@ -64,7 +64,7 @@ def test_a_setup_infra_command_is_queued_once_and_opens_the_pull_request(web: An
     assert job.func_name == JOB
     request = job.args[0]
     assert request["options"] == {"cloud_provider": "aws", "environment_type": "staging", "compliance": ["gdpr"],
-                                  "budget": 900, "priority": None, "region": None}
+                                  "budget": 900, "priority": None, "region": None, "iac_tool": None}
 
     repo = fake_github.add_repo("acme/blog", read_directory(REPOS / "needs-database"))
     summary = setup_infra_from_slack(

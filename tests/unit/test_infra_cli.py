@@ -67,3 +67,12 @@ def test_setup_infra_azure_production_writes_the_azure_package(tmp_path: Path,
                  "--out", str(tmp_path)]) == 0
     assert (tmp_path / "infra" / "azure" / "modules" / "compute" / "main.tf").is_file()
     assert "Terraform for Azure" in capsys.readouterr().out
+
+
+def test_setup_infra_iac_cloudformation_writes_the_cloudformation_package(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["setup-infra", str(REPOS / "needs-database"), "--cloud", "aws", "--iac", "cloudformation",
+                 "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "infra" / "aws-cloudformation" / "modules" / "data.yaml").is_file()
+    assert not (tmp_path / "infra" / "aws").exists()
+    assert "CloudFormation for AWS" in capsys.readouterr().out

@@ -66,7 +66,7 @@ def test_setup_infra_parses_cloud_environment_and_options() -> None:
     assert command.kind == "setup_infra"
     assert command.options == {"cloud_provider": "aws", "environment_type": "staging",
                                "compliance": ["hipaa", "pci_dss"], "budget": 2000, "priority": "cost",
-                               "region": None}
+                               "region": None, "iac_tool": None}
     assert parse_comment("/devops setup infra aws --budget=$1,500.50").options["budget"] == 1500.5
 
 
@@ -103,7 +103,7 @@ def test_unknown_options_and_bad_regions_are_refused() -> None:
         parse_comment("/devops setup infra aws --fast --region mars")
     assert caught.value.problems == [
         "`--fast` is not an option of `setup infra`; the options are `--compliance`, `--budget`, `--priority`, "
-        "`--region`.",
+        "`--region`, `--iac`.",
         "`mars` is not a region name such as `us-east-1` or `eu-west-1`."]
 
 
@@ -155,3 +155,20 @@ def test_someone_without_write_access_is_refused(fake_github: FakeGitHub, payloa
     repo.grant(payload["comment"]["user"]["login"], "read")
     summary = run_github_command(command_request(payload, "setup_infra", **OPTIONS), deps=deps(fake_github))
     assert summary["outcome"] == "not_allowed" and repo.open_pulls() == []
+
+
+def test_iac_cloudformation_is_parsed_and_refused_for_another_cloud_or_tool() -> None:
+    assert parse_comment("/devops setup infra aws --iac CloudFormation").options["iac_tool"] == "cloudformation"
+    with pytest.raises(InputError) as caught:
+        parse_comment("/devops setup infra aws --iac pulumi")
+    assert caught.value.problems == [messages.invalid_choice("IaC tool", "pulumi", ["terraform", "cloudformation"])]
+    with pytest.raises(InputError) as caught:
+        parse_comment("/devops setup infra gcp staging --iac cloudformation")
+    assert caught.value.problems == ["iac_tool 'cloudformation' does not render gcp; gcp is generated with terraform."]
+
+
+def test_the_iac_tool_comes_from_the_command_then_devops_yml() -> None:
+    config = load_config("infrastructure:\n  cloud_provider: aws\n  iac_tool: cloudformation\n")
+    assert infra_inputs("p", dict(OPTIONS), config)["iac_tool"] == "cloudformation"
+    assert infra_inputs("p", {**OPTIONS, "iac_tool": "terraform"}, config)["iac_tool"] == "terraform"
+    assert "iac_tool" not in infra_inputs("p", dict(OPTIONS), load_config("infrastructure:\n  cloud_provider: aws\n"))
