@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -184,10 +185,7 @@ def recommend(design: InfraDesign) -> list[dict[str, Any]]:
     prices, hours = price_table(), price_table()["hours_per_month"]
     hourly, savings = prices["hourly"], prices["savings"]
     found: list[dict[str, Any]] = []
-
-    def add(env: str, kind: str, text: str, amount: float) -> None:
-        if amount > 0.005:
-            found.append({"environment": env, "kind": kind, "text": text, "monthly_savings": money(amount)})
+    add = recorder(found)
 
     production = design.environment("production")
     size = production.sizing
@@ -255,6 +253,15 @@ def recommend(design: InfraDesign) -> list[dict[str, Any]]:
                 "this amount.",
                 stored * (prices["monthly"]["s3_standard_gb"] - prices["monthly"]["s3_glacier_ir_gb"]))
     return in_order(found)
+
+
+def recorder(found: list[dict[str, Any]]) -> Callable[[str, str, str, float], None]:
+    """add(environment, kind, text, monthly saving): appends the recommendation to found when it saves a cent."""
+    def add(env: str, kind: str, text: str, amount: float) -> None:
+        if amount > 0.005:
+            found.append({"environment": env, "kind": kind, "text": text, "monthly_savings": money(amount)})
+
+    return add
 
 
 def in_order(recommendations: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -171,10 +171,7 @@ def recommend(design: InfraDesign) -> list[dict[str, Any]]:
     prices = price_table()
     hourly, savings, hours = prices["hourly"], prices["savings"], prices["hours_per_month"]
     found: list[dict[str, Any]] = []
-
-    def add(env: str, kind: str, text: str, amount: float) -> None:
-        if amount > 0.005:
-            found.append({"environment": env, "kind": kind, "text": text, "monthly_savings": cost.money(amount)})
+    add = cost.recorder(found)
 
     production = design.environment("production")
     size = production.sizing

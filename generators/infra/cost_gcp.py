@@ -15,6 +15,7 @@ from generators.infra.cost import OFF_HOURS_SHARE
 from generators.infra.cost import OLD_OBJECT_SHARE
 from generators.infra.cost import in_order
 from generators.infra.cost import money
+from generators.infra.cost import recorder
 from generators.infra.cost import summarise
 from generators.infra.model import Environment
 from generators.infra.model import InfraDesign
@@ -154,10 +155,7 @@ def recommend(design: InfraDesign) -> list[dict[str, Any]]:
     prices = price_table()
     hours, savings = prices["hours_per_month"], prices["savings"]
     found: list[dict[str, Any]] = []
-
-    def add(env: str, kind: str, text: str, amount: float) -> None:
-        if amount > 0.005:
-            found.append({"environment": env, "kind": kind, "text": text, "monthly_savings": money(amount)})
+    add = recorder(found)
 
     production = design.environment("production")
     size = production.sizing

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from bot.templating import hcl_string
+from bot.templating import render
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -55,3 +57,29 @@ def aligned(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
             run.append((key, value))
     flush()
     return result
+
+
+def tidy(text: str) -> str:
+    """Drop blank-line runs and trailing blank lines that conditional sections leave behind."""
+    lines = text.rstrip("\n").split("\n")
+    result: list[str] = []
+    for line in lines:
+        if line.strip() == "" and (not result or result[-1].strip() == ""):
+            continue
+        result.append(line)
+    return "\n".join(result).strip("\n") + "\n"
+
+
+def module_files(root: str, modules: list[str], templates: Callable[[str], tuple[str, str, str]],
+                 values: dict[str, Any], only: str | None = None) -> dict[str, str]:
+    """<root>/modules/<name>/{main,variables,outputs}.tf for each module (or just `only`); `templates(module)` names
+    its main, variables and outputs templates. A file a design leaves empty is not written."""
+    files = {}
+    for module in modules:
+        if only is not None and module != only:
+            continue
+        for part, template in zip(("main", "variables", "outputs"), templates(module)):
+            text = tidy(render(template, **values))
+            if text.strip():
+                files[f"{root}/modules/{module}/{part}.tf"] = text
+    return files

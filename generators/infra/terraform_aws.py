@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.templating import hcl_string
 from bot.templating import render
+from generators.infra import hcl
 from generators.infra.hcl import aligned
 from generators.infra.hcl import literal
 from generators.infra.model import Environment
@@ -40,31 +41,13 @@ def _flags(design: InfraDesign) -> dict[str, Any]:
             "serverless": design.orchestrator == "lambda"}
 
 
-def _tidy(text: str) -> str:
-    """Drop blank-line runs and trailing blank lines that conditional sections leave behind."""
-    lines = text.rstrip("\n").split("\n")
-    result: list[str] = []
-    for line in lines:
-        if line.strip() == "" and (not result or result[-1].strip() == ""):
-            continue
-        result.append(line)
-    return "\n".join(result).strip("\n") + "\n"
-
-
 def module_files(design: InfraDesign, only: str | None = None) -> dict[str, str]:
     """modules/<name>/{main,variables,outputs}.tf for every module the design needs (or just `only`)."""
-    flags = _flags(design)
-    files = {}
-    for module in design.modules:
-        if only is not None and module != only:
-            continue
+    def templates(module: str) -> tuple[str, str, str]:
         stem = COMPUTE_TEMPLATES[design.orchestrator] if module == "compute" else module
-        for part, template in (("main", f"{stem}.tf.j2"), ("variables", f"{stem}_variables.tf.j2"),
-                               ("outputs", f"{stem}_outputs.tf.j2")):
-            text = _tidy(render(f"infra/aws/{template}", **flags))
-            if text.strip():
-                files[f"{ROOT}/modules/{module}/{part}.tf"] = text
-    return files
+        return f"infra/aws/{stem}.tf.j2", f"infra/aws/{stem}_variables.tf.j2", f"infra/aws/{stem}_outputs.tf.j2"
+
+    return hcl.module_files(ROOT, design.modules, templates, _flags(design), only)
 
 
 def _data_ports(design: InfraDesign) -> list[int]:

@@ -6,13 +6,13 @@ from typing import Any
 
 from bot.templating import hcl_string
 from bot.templating import render
+from generators.infra import hcl
 from generators.infra.hcl import aligned
 from generators.infra.hcl import literal
 from generators.infra.model import Environment
 from generators.infra.model import InfraDesign
 from generators.infra.terraform_aws import HEALTH_CHECK_PATH
 from generators.infra.terraform_aws import SHORT
-from generators.infra.terraform_aws import _tidy
 
 ROOT = "infra/azure"
 ENGINES = {
@@ -49,19 +49,11 @@ def _flags(design: InfraDesign) -> dict[str, Any]:
 
 def module_files(design: InfraDesign, only: str | None = None) -> dict[str, str]:
     """modules/<name>/{main,variables,outputs}.tf for every module the design needs (or just `only`)."""
-    flags = _flags(design)
-    files = {}
-    for module in design.modules:
-        if only is not None and module != only:
-            continue
+    def templates(module: str) -> tuple[str, str, str]:
         stem = COMPUTE_TEMPLATES[design.orchestrator] if module == "compute" else module
-        variables = "compute_variables" if module == "compute" else f"{module}_variables"
-        for part, template in (("main", f"{stem}.tf.j2"), ("variables", f"{variables}.tf.j2"),
-                               ("outputs", f"{stem}_outputs.tf.j2")):
-            text = _tidy(render(f"infra/azure/{template}", **flags))
-            if text.strip():
-                files[f"{ROOT}/modules/{module}/{part}.tf"] = text
-    return files
+        return f"infra/azure/{stem}.tf.j2", f"infra/azure/{module}_variables.tf.j2", f"infra/azure/{stem}_outputs.tf.j2"
+
+    return hcl.module_files(ROOT, design.modules, templates, _flags(design), only)
 
 
 def private_zones(design: InfraDesign) -> dict[str, str]:

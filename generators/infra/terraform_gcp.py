@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.templating import hcl_string
 from bot.templating import render
+from generators.infra import hcl
 from generators.infra.hcl import aligned
 from generators.infra.hcl import literal
 from generators.infra.model import Environment
@@ -14,7 +15,6 @@ from generators.infra.model import InfraDesign
 from generators.infra.terraform_aws import AUDIT_RETENTION
 from generators.infra.terraform_aws import HEALTH_CHECK_PATH
 from generators.infra.terraform_aws import SHORT
-from generators.infra.terraform_aws import _tidy
 
 ROOT = "infra/gcp"
 ENGINES = {
@@ -78,19 +78,11 @@ def _data_ports(design: InfraDesign) -> list[int]:
 
 def module_files(design: InfraDesign, only: str | None = None) -> dict[str, str]:
     """modules/<name>/{main,variables,outputs}.tf for every module the design needs (or just `only`)."""
-    flags = _flags(design)
-    files = {}
-    for module in design.modules:
-        if only is not None and module != only:
-            continue
+    def templates(module: str) -> tuple[str, str, str]:
         stem = COMPUTE_TEMPLATES[design.orchestrator] if module == "compute" else module
-        variables = "compute" if module == "compute" else module
-        for part, template in (("main", f"{stem}.tf.j2"), ("variables", f"{variables}_variables.tf.j2"),
-                               ("outputs", f"{variables}_outputs.tf.j2")):
-            text = _tidy(render(f"infra/gcp/{template}", **flags))
-            if text.strip():
-                files[f"{ROOT}/modules/{module}/{part}.tf"] = text
-    return files
+        return f"infra/gcp/{stem}.tf.j2", f"infra/gcp/{module}_variables.tf.j2", f"infra/gcp/{module}_outputs.tf.j2"
+
+    return hcl.module_files(ROOT, design.modules, templates, _flags(design), only)
 
 
 def apis(design: InfraDesign) -> list[str]:
