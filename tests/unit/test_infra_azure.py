@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
 from bot.iac_checks import check_terraform
 from bot.iac_checks import checkov_binary
+from bot.jobs import run_github_command
 from generators.infra.cost_azure import price_table
 from generators.infra.design import design_infrastructure
 from generators.infra.model import FRAMEWORKS
 from generators.infra.package import checkov_skips
 from generators.infra.package import infrastructure_package
 from infra_support import run_infra
+from test_infra_commands import OPTIONS
+from test_infra_commands import deps
+from test_infra_commands import payload  # noqa: F401  (a fixture)
+from test_infra_commands import seed
+from tests.fakes.github_server import FakeGitHub
+from tests.fakes.job_kit import command_request
 
 ROOT = "infra/azure"
 REQUIREMENTS = {"compute": "containers", "public": True,
@@ -132,3 +140,19 @@ def test_setup_infra_azure_production_opens_a_pull_request_through_the_pipeline(
     assert f"{ROOT}/environments/production/terraform.tfvars" in package["files"]
     assert not any(path.startswith("infra/aws/") for path in package["files"])
     assert 'location                = "eastus"' in package["files"][f"{ROOT}/environments/production/terraform.tfvars"]
+
+
+def test_the_comment_job_opens_a_pull_request_for_azure(fake_github: FakeGitHub, payload: dict[str, Any],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.iac_checks.checkov_binary", lambda: None)
+    repo = seed(fake_github, payload, "/devops setup infra azure production --compliance sox")
+    summary = run_github_command(command_request(payload, "setup_infra", **{**OPTIONS, "cloud_provider": "azure",
+                                                                           "compliance": ["sox"], "budget": None}),
+                                 deps=deps(fake_github))
+    assert summary["outcome"] == "opened"
+    [pull] = repo.open_pulls()
+    assert pull["title"].startswith("Infrastructure: Terraform for Azure (production")
+    assert "| cache\\_node\\_type | `Basic_C0` | `Standard_C1` | `Premium_P1` |" in pull["body"]
+    files = repo.files_on("devops-bot/infra")
+    assert "azurerm_postgresql_flexible_server" in files["infra/azure/modules/data/main.tf"]
+    assert "## SOX IT general controls" in files["docs/compliance.md"]
