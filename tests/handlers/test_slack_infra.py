@@ -48,6 +48,17 @@ def web(redis_url: str) -> Any:
     conn.close()
 
 
+def run_the_queued_job(web: Any, fake_github: FakeGitHub, fixture: str = "needs-database") -> tuple[Any, ...]:
+    """Run the one queued setup-infra job on a fake acme/blog holding the fixture: (request, summary, repository)."""
+    _, conn, _, settings = web
+    [job] = get_queue(conn).get_jobs()
+    repo = fake_github.add_repo("acme/blog", read_directory(REPOS / fixture))
+    summary = setup_infra_from_slack(
+        job.args[0], client=slack_client(settings), runner=run_pipeline,
+        repository_for=lambda name: make_github("ghs_test", fake_github.base_url, policy=FAST).get_repo(name))
+    return job.args[0], summary, repo
+
+
 @pytest.fixture(autouse=True)
 def no_checkov(monkeypatch: pytest.MonkeyPatch) -> None:
     """checkov takes about 20 s a run here; tests/unit/test_infra_terraform.py runs it on the same code."""
