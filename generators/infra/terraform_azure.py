@@ -11,6 +11,7 @@ from generators.infra.hcl import aligned
 from generators.infra.hcl import literal
 from generators.infra.model import Environment
 from generators.infra.model import InfraDesign
+from generators.infra.terraform_aws import AUDIT_RETENTION
 from generators.infra.terraform_aws import HEALTH_CHECK_PATH
 from generators.infra.terraform_aws import SHORT
 
@@ -33,7 +34,6 @@ COMPUTE_TEMPLATES = {"aks": "compute_aks", "vmss": "compute_vmss", "functions": 
 SCALING_UNITS = {"aks": "User nodes", "vmss": "Instances per service", "functions": "Instances of the plan"}
 # Elastic Premium plan with at least the vCPUs the design asks per task (1024 units = 1 vCPU).
 FUNCTION_PLANS = ((1024, "EP1"), (2048, "EP2"))
-AUDIT_RETENTION = {"development": 90, "staging": 365, "production": 2557}  # production: seven years
 PRIVATE_ZONES = {"vault": "privatelink.vaultcore.azure.net", "blob": "privatelink.blob.core.windows.net",
                  "registry": "privatelink.azurecr.io", "cache": "privatelink.redis.cache.windows.net",
                  "servicebus": "privatelink.servicebus.windows.net", "sites": "privatelink.azurewebsites.net",
