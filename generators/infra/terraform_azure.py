@@ -136,7 +136,7 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
     network.append(("tags", "local.tags"))
     security = [("source", '"../../modules/security"'), *_shared(design), ("services", "keys(var.service_ports)"),
                 ("platform_identities", literal(platform_identities(design))),
-                ("purge_protection", "var.deletion_protection"), ("admin_ip_ranges", "var.admin_ip_ranges"),
+                ("admin_ip_ranges", "var.admin_ip_ranges"),
                 *_endpoints(), ("storage_replication", "var.storage_replication"),
                 ("audit_retention_days", "var.audit_retention_days"),
                 ("log_analytics_workspace_id", "module.observability.workspace_id"),
@@ -163,8 +163,7 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
     if orchestrator == "aks":
         compute += [("app_subnet_cidr", "module.network.app_subnet_cidr"),
                     ("cluster_sku_tier", "var.cluster_sku_tier"),
-                    ("cluster_identity", 'module.security.platform_identities["cluster"]'),
-                    ("key_version_id", "module.security.key_version_id")]
+                    ("cluster_identity", 'module.security.platform_identities["cluster"]')]
     if orchestrator == "vmss":
         compute += [("ssh_public_key", "var.ssh_public_key"), ("health_check_path", "var.health_check_path"),
                     ("backend_pool_ids", "module.network.backend_pool_ids" if design.public else "{}")]
@@ -239,12 +238,12 @@ def _values(design: InfraDesign, env: Environment, budget: float) -> list[tuple[
     if design.orchestrator == "aks":
         values.append(("cluster_sku_tier", "Standard" if production else "Free", "string",
                        "AKS tier: Standard has the uptime SLA"))
-    values += [("deletion_protection", size.deletion_protection, "bool",
-                "Purge protection on the vault and a delete lock on the database"),
-               ("backup_retention_days", size.backup_retention_days, "number",
-                "Days of database restore and of deleted blobs")]
+    if design.databases or design.object_storage:
+        values.append(("backup_retention_days", size.backup_retention_days, "number",
+                       "Days of database restore and of deleted blobs"))
     if design.databases:
-        values += [("geo_redundant_backup", size.multi_az, "bool", "Copy database backups to the paired region"),
+        values += [("deletion_protection", size.deletion_protection, "bool", "A delete lock on the database"),
+                   ("geo_redundant_backup", size.multi_az, "bool", "Copy database backups to the paired region"),
                    ("database_sku", size.database_class, "string", "Flexible Server SKU"),
                    ("database_storage_gb", size.database_storage_gb, "number", "Database storage")]
         if design.databases[0] == "postgres":

@@ -54,7 +54,6 @@ module "security" {
   resource_group_name        = module.network.resource_group_name
   services                   = keys(var.service_ports)
   platform_identities        = ["encryption", "cluster", "gateway"]
-  purge_protection           = var.deletion_protection
   admin_ip_ranges            = var.admin_ip_ranges
   private_endpoint_subnet_id = module.network.data_subnet_id
   private_dns_zone_ids       = module.network.private_dns_zone_ids
@@ -88,7 +87,6 @@ module "compute" {
   app_subnet_cidr               = module.network.app_subnet_cidr
   cluster_sku_tier              = var.cluster_sku_tier
   cluster_identity              = module.security.platform_identities["cluster"]
-  key_version_id                = module.security.key_version_id
   service_identities            = module.security.service_identities
   key_vault_id                  = module.security.key_vault_id
   key_id                        = module.security.key_id

@@ -59,19 +59,15 @@ locals {
   regular_min = local.spot ? min(var.on_demand_base, var.min_tasks) : var.min_tasks
 }
 
-# The cluster identity manages the subnet's load balancers and encrypts etcd secrets with the vault key (KMS).
+# The cluster identity manages the subnet's load balancers and internal load balancer addresses.
 resource "azurerm_role_assignment" "cluster_network" {
   scope                = var.app_subnet_id
   role_definition_name = "Network Contributor"
   principal_id         = var.cluster_identity.principal_id
 }
 
-resource "azurerm_role_assignment" "cluster_kms" {
-  scope                = var.key_vault_id
-  role_definition_name = "Key Vault Crypto User"
-  principal_id         = var.cluster_identity.principal_id
-}
-
+# Node OS disks use the vault key. etcd keeps platform-managed encryption: KMS with a firewalled vault needs API
+# Server VNet Integration, which azurerm 4.x cannot set (terraform-provider-azurerm#30505).
 resource "azurerm_kubernetes_cluster" "main" {
   name                              = "aks-${var.name}"
   location                          = var.location
@@ -119,11 +115,6 @@ resource "azurerm_kubernetes_cluster" "main" {
     tenant_id          = data.azurerm_client_config.current.tenant_id
   }
 
-  key_management_service {
-    key_vault_key_id         = var.key_version_id
-    key_vault_network_access = "Public" # through the vault firewall's trusted-service bypass
-  }
-
   key_vault_secrets_provider {
     secret_rotation_enabled = true
   }
@@ -148,7 +139,7 @@ resource "azurerm_kubernetes_cluster" "main" {
     dns_service_ip      = "172.16.0.10"
   }
 
-  depends_on = [azurerm_role_assignment.cluster_network, azurerm_role_assignment.cluster_kms]
+  depends_on = [azurerm_role_assignment.cluster_network]
 }
 
 # On-demand nodes for the services; in development and staging only the on-demand base runs here.

@@ -88,11 +88,6 @@ variable "cluster_identity" {
   type        = object({ id = string, client_id = string, principal_id = string })
 }
 
-variable "key_version_id" {
-  description = "Versioned ID of the vault key (KMS etcd encryption needs the version)"
-  type        = string
-}
-
 variable "service_identities" {
   description = "Managed identity of each service"
   type        = map(object({ id = string, client_id = string, principal_id = string }))

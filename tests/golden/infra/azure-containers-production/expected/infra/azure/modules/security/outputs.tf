@@ -10,10 +10,6 @@ output "key_id" {
   value = azurerm_key_vault_key.main.versionless_id
 }
 
-output "key_version_id" {
-  value = azurerm_key_vault_key.main.id
-}
-
 output "key_name" {
   value = azurerm_key_vault_key.main.name
 }

@@ -63,14 +63,14 @@ variable "max_tasks" {
   type        = number
 }
 
-variable "deletion_protection" {
-  description = "Purge protection on the vault and a delete lock on the database"
-  type        = bool
-}
-
 variable "backup_retention_days" {
   description = "Days of database restore and of deleted blobs"
   type        = number
+}
+
+variable "deletion_protection" {
+  description = "A delete lock on the database"
+  type        = bool
 }
 
 variable "geo_redundant_backup" {

@@ -23,11 +23,6 @@ variable "platform_identities" {
   type        = list(string)
 }
 
-variable "purge_protection" {
-  description = "Key Vault purge protection: deleted keys stay recoverable for 90 days and cannot be purged"
-  type        = bool
-}
-
 variable "admin_ip_ranges" {
   description = "Addresses that may reach the Key Vault data plane, such as the Terraform runner's"
   type        = list(string)

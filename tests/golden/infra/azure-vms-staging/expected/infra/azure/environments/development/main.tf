@@ -54,7 +54,6 @@ module "security" {
   resource_group_name        = module.network.resource_group_name
   services                   = keys(var.service_ports)
   platform_identities        = ["encryption", "gateway"]
-  purge_protection           = var.deletion_protection
   admin_ip_ranges            = var.admin_ip_ranges
   private_endpoint_subnet_id = module.network.data_subnet_id
   private_dns_zone_ids       = module.network.private_dns_zone_ids

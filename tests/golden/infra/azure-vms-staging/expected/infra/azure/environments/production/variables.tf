@@ -73,16 +73,6 @@ variable "max_tasks" {
   type        = number
 }
 
-variable "deletion_protection" {
-  description = "Purge protection on the vault and a delete lock on the database"
-  type        = bool
-}
-
-variable "backup_retention_days" {
-  description = "Days of database restore and of deleted blobs"
-  type        = number
-}
-
 variable "storage_replication" {
   description = "Replication of the storage accounts"
   type        = string

@@ -31,7 +31,7 @@ resource "azurerm_key_vault" "main" {
   tenant_id                     = data.azurerm_client_config.current.tenant_id
   sku_name                      = "premium" # HSM-backed keys
   rbac_authorization_enabled    = true
-  purge_protection_enabled      = var.purge_protection
+  purge_protection_enabled      = true # disk encryption sets and customer-managed keys require it
   soft_delete_retention_days    = 90
   public_network_access_enabled = true # the firewall below admits only admin_ip_ranges; apps use the private endpoint
   tags                          = var.tags
