@@ -11,6 +11,7 @@ from bot.registry import StepContext
 from bot.registry import step_type
 from generators.infra import requirements as found
 from generators.infra.clouds import cloud
+from generators.infra.clouds import output
 from generators.infra.clouds import for_design
 from generators.infra.model import InfraDesign
 
@@ -48,10 +49,12 @@ def requirements_analyzer(inputs: dict[str, Any], config: dict[str, Any], ctx: S
     summary = found.summarise(merged)
     iac_tool = str(inputs.get("iac_tool") or "terraform")
     problems += iac_problems(inputs.get("cloud"), iac_tool)
-    problems += compute_problems(summary["compute"], inputs.get("cloud"), iac_tool)
+    asked = summary["orchestrator"] if summary["orchestrator_written"] else None
+    problems += compute_problems(summary["compute"], inputs.get("cloud"), iac_tool, asked)
     if problems:
         raise InputError(problems, heading=HEADING)
     where = cloud(str(inputs["cloud"]))
+    summary = found.settle_orchestrator(summary, output(where.name, iac_tool).choices(summary["compute"]))
     controls = {name: [control["id"] for control in mapping(where.name)[name]["controls"]]
                 for name in sorted(inputs.get("compliance") or [])}
     prices = where.price_table()

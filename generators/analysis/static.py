@@ -16,6 +16,8 @@ from generators.analysis.versions import choose
 
 HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.json", "config.toml")
 MAX_INFRA_FACTS = 20
+KUBERNETES_DIRS = re.compile(r"(^|/)(k8s|kubernetes|kube)/")
+KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml")
 
 
 def detect_hugo(record: Record, directory: str) -> Unit:
@@ -41,10 +43,17 @@ def detect_hugo(record: Record, directory: str) -> Unit:
 
 
 def infrastructure_facts(record: Record) -> None:
-    """Helm charts and Terraform root modules, recorded as facts for the deploy and infrastructure steps."""
+    """Helm charts, Kubernetes manifest folders and Terraform root modules, recorded as facts for the deploy and
+    infrastructure steps."""
     charts = [p for p in record.layout.paths if base(p) == "Chart.yaml" and is_project_file(p)][:MAX_INFRA_FACTS]
     for path in charts:
         record.fact("", "helm_chart", parent(path) or ".", path, "Chart.yaml present")
+    manifests = sorted(p for p in record.layout.paths if is_project_file(p) and "/templates/" not in f"/{p}"
+                       and (base(p) in KUSTOMIZATIONS or (p.endswith((".yaml", ".yml")) and KUBERNETES_DIRS.search(p))))
+    for directory in sorted({parent(p) for p in manifests})[:MAX_INFRA_FACTS]:
+        first = next(p for p in manifests if parent(p) == directory)
+        rule = "kustomization.yaml present" if base(first) in KUSTOMIZATIONS else "YAML in a Kubernetes folder"
+        record.fact("", "kubernetes_manifest", directory or ".", first, rule)
     modules = sorted({parent(p) for p in record.layout.paths if p.endswith(".tf") and is_project_file(p)})
     for directory in modules[:MAX_INFRA_FACTS]:
         first = next(p for p in record.layout.paths if p.endswith(".tf") and parent(p) == directory)

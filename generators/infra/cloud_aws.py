@@ -11,7 +11,9 @@ from generators.infra.model import InfraDesign
 
 SERVERLESS_SIZES = ("function_memory", "reserved_concurrency", "provisioned_concurrency", "api_rate_limit",
                     "api_burst_limit")
-ORCHESTRATOR_TITLES = {"ecs": "ECS Fargate", "asg": "EC2 Auto Scaling",
+NODE_SIZES = ("node_instance_type", "min_nodes", "max_nodes")
+TASK_SIZES = ("task_cpu", "task_memory", "min_tasks", "max_tasks", "on_demand_base")
+ORCHESTRATOR_TITLES = {"ecs": "ECS Fargate", "eks": "EKS managed node groups", "asg": "EC2 Auto Scaling",
                        "lambda": "Lambda container images behind API Gateway REST APIs"}
 
 
@@ -32,6 +34,7 @@ def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[
                                             non_production=list(skips["non_production"].items()))
     files[f"{root}/README.md"] = render("infra/README.md.j2", name=design.name, compute=design.compute,
                                         orchestrator_text=ORCHESTRATOR_TITLES[design.orchestrator],
+                                        orchestrator=design.orchestrator, namespace=design.name, public=design.public,
                                         modules=design.modules, lock_table=terraform_aws.lock_table(design),
                                         differences=differences_table(design))
     return files
@@ -60,11 +63,13 @@ CLOUD = Cloud(
     layout_sentence=("Plus `environments/{development,staging,production}` (tfvars, S3 backend with DynamoDB locking, "
                      "provider with\ndefault tags), `bootstrap/` for the state bucket and lock table, a `Makefile` and "
                      "a `README.md`."),
-    unused_sizes={"ecs": ("instance_type", *SERVERLESS_SIZES), "asg": ("task_cpu", "task_memory", *SERVERLESS_SIZES),
-                  "lambda": ("task_cpu", "task_memory", "instance_type", "min_tasks", "max_tasks", "spot_share",
-                             "on_demand_base")},
+    unused_sizes={"ecs": ("instance_type", *SERVERLESS_SIZES, *NODE_SIZES),
+                  "asg": ("task_cpu", "task_memory", *SERVERLESS_SIZES, *NODE_SIZES),
+                  "eks": ("instance_type", *TASK_SIZES, *SERVERLESS_SIZES),
+                  "lambda": ("instance_type", *TASK_SIZES, "spot_share", *NODE_SIZES)},
     queue_note=("Queues ({queues}) become SQS queues with dead-letter queues; AMQP clients need an SQS client "
                 "library (Amazon MQ is not generated)."),
+    orchestrator_choices={"containers": ("ecs", "eks")},
     compute_notes={"serverless": ("Each service becomes a Lambda function running its container image: the image "
                                   "needs the AWS Lambda Web Adapter so its HTTP server answers invocations, and a "
                                   "request may take 28 seconds at most.")},

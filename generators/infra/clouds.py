@@ -51,6 +51,9 @@ class Cloud:
     unused_sizes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     queue_note: str = ""  # how queues are built here, when the design has queues
     compute_notes: dict[str, str] = field(default_factory=dict)  # compute type -> what the team must know about it
+    # compute type -> every orchestrator a request may choose for it (compute.orchestrator); `orchestrators` holds
+    # the one used when nothing chooses
+    orchestrator_choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     summaries: dict[str, Any] = field(default_factory=dict)  # step outputs: iam_policies, automation_rules...
     iac_tool: str = "terraform"
     iac_title: str = "Terraform"
@@ -63,9 +66,17 @@ class Cloud:
         return f"infra/{self.folder or self.name}"
 
     def compute_titles(self) -> list[str]:
-        """"containers (ECS Fargate)" for every compute type this cloud generates."""
-        return [f"{compute} ({self.orchestrator_titles[orchestrator]})"
-                for compute, orchestrator in self.orchestrators.items()]
+        """"containers (ECS Fargate)" for every compute type this cloud generates, its choices joined by "or"."""
+        return [f"{compute} ({' or '.join(self.orchestrator_titles[name] for name in self.choices(compute))})"
+                for compute in self.orchestrators]
+
+    def choices(self, compute: str) -> tuple[str, ...]:
+        """The orchestrators of a compute type, the default first."""
+        return self.orchestrator_choices.get(compute) or (self.orchestrators[compute],)
+
+    def orchestrator_for(self, compute: str, requested: str | None) -> str:
+        """The requested orchestrator when the compute type offers it, else the compute type's default."""
+        return requested if requested in self.choices(compute) else self.orchestrators[compute]
 
 
 MODULES = {name: f"generators.infra.cloud_{name}" for name in CLOUDS if name != "multi_cloud"}

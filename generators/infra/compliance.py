@@ -41,7 +41,11 @@ ON_LAMBDA = {"compute/aws_iam_role_policy.task": "compute/aws_iam_role_policy.fu
                  "compute/aws_wafv2_web_acl_logging_configuration.main",
              "observability/aws_cloudwatch_metric_alarm.service_cpu":
                  "observability/aws_cloudwatch_metric_alarm.function_errors"}
-SUBSTITUTES = {"asg": ON_VMS, "lambda": ON_LAMBDA}
+# EKS: a Pod Identity role per service, the node groups' scaling range; image pulls are the nodes' managed policy.
+ON_EKS = {"compute/aws_iam_role_policy.task": "compute/aws_iam_role_policy.service",
+          "compute/aws_iam_role_policy.execution": None,
+          "compute/aws_appautoscaling_policy.cpu": "compute/aws_eks_node_group.main"}
+SUBSTITUTES = {"asg": ON_VMS, "eks": ON_EKS, "lambda": ON_LAMBDA}
 
 
 def aws_resource(design: InfraDesign, address: str) -> str | None:

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from generators.infra import cost_eks
 from generators.infra import cost_serverless
 from generators.infra.model import Environment
 from generators.infra.model import InfraDesign
@@ -47,6 +48,8 @@ def _compute(env: Environment, services: int, orchestrator: str = "ecs") -> tupl
     """(on-demand, spot) monthly cost of the services' minimum task (or instance) count."""
     prices, size = price_table(), env.sizing
     hours, hourly = prices["hours_per_month"], prices["hourly"]
+    if orchestrator == "eks":  # the nodes, shared by every service
+        return cost_eks.nodes_cost(env, prices)
     if orchestrator == "asg":
         per_task = hourly[size.instance_type] * hours
         discount = hourly["ec2_spot_discount"]
@@ -87,6 +90,8 @@ def line_items(design: InfraDesign, env: Environment) -> list[dict[str, Any]]:
     base = min(size.on_demand_base, size.min_tasks)
     if design.orchestrator == "lambda":
         items += cost_serverless.line_items(design, env, prices)
+    elif design.orchestrator == "eks":
+        items += cost_eks.line_items(env, prices)
     elif design.orchestrator == "asg":
         volumes = len(design.services) * size.min_tasks * ROOT_VOLUME_GB * monthly["ebs_gp3_gb"]
         items.append(("aws_autoscaling_group", f"{len(design.services)} service(s) x {size.min_tasks} "
@@ -114,7 +119,7 @@ def line_items(design: InfraDesign, env: Environment) -> list[dict[str, Any]]:
     items.append(("aws_cloudwatch_log_group", f"{size.monthly_log_gb} GB ingested, about {stored:g} GB kept",
                   size.monthly_log_gb * monthly["cloudwatch_logs_ingest_gb"]
                   + stored * monthly["cloudwatch_logs_storage_gb"]))
-    per_service = {"ecs": 2, "asg": 1, "lambda": 4 if design.public else 2}[design.orchestrator]
+    per_service = {"ecs": 2, "eks": 2, "asg": 1, "lambda": 4 if design.public else 2}[design.orchestrator]
     alarms = (per_service * len(design.services) + (2 if design.public and design.orchestrator != "lambda" else 0)
               + (2 if design.databases else 0) + len(design.caches))
     items.append(("aws_cloudwatch_metric_alarm", f"{alarms} alarms", alarms * monthly["cloudwatch_alarm"]))
@@ -204,7 +209,7 @@ def recommend(design: InfraDesign) -> list[dict[str, Any]]:
             add(env_name, kind, text, amount)
     else:
         on_demand, _ = _compute(production, len(design.services), design.orchestrator)
-        what = "instances" if design.orchestrator == "asg" else "Fargate tasks"
+        what = {"asg": "instances", "eks": "nodes"}.get(design.orchestrator, "Fargate tasks")
         add("production", "savings_plan", f"Cover the always-on {what} with a one-year Compute Savings Plan "
             f"(about {savings['compute_savings_plan_1yr_no_upfront_fargate']:.0%} off).",
             on_demand * savings["compute_savings_plan_1yr_no_upfront_fargate"])
@@ -214,6 +219,9 @@ def recommend(design: InfraDesign) -> list[dict[str, Any]]:
             add("production", "right_size_database", f"If database CPU stays under 40%, move from "
                 f"{size.database_class} to {cheaper.database_class}.",
                 copies * hours * (hourly[size.database_class] - hourly[cheaper.database_class]))
+        if design.orchestrator == "eks":
+            for env_name, kind, text, amount in cost_eks.right_size(design, cheaper, prices):
+                add(env_name, kind, text, amount)
         if design.orchestrator == "asg" and cheaper.instance_type != size.instance_type:
             smaller = Environment(production.name, production.cidr, replace(size, instance_type=cheaper.instance_type))
             add("production", "right_size_instances", f"If instances stay under 40% CPU, move from "
@@ -234,8 +242,9 @@ def recommend(design: InfraDesign) -> list[dict[str, Any]]:
             continue
         od, spot = (0.0, 0.0) if serverless else _compute(env, len(design.services), design.orchestrator)
         if env.sizing.spot_share < 100 and od > 0:
-            asg = design.orchestrator == "asg"
-            add(env.name, "spot", f"Run every {env.name} {'instance' if asg else 'task'} on "
+            asg = design.orchestrator in ("asg", "eks")  # EC2 either way
+            noun = {"asg": "instance", "eks": "node"}.get(design.orchestrator, "task")
+            add(env.name, "spot", f"Run every {env.name} {noun} on "
                 f"{'EC2' if asg else 'Fargate'} Spot (interruptions are acceptable there).",
                 od * hourly["ec2_spot_discount" if asg else "fargate_spot_discount"])
         add(env.name, "scheduled_scaling", f"Scale {env.name} services to zero outside working hours "

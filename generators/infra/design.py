@@ -24,6 +24,7 @@ BALANCED = {
         availability_zones=2, nat_gateways=1, multi_az=False, deletion_protection=False,
         database_class="db.t4g.micro", database_storage_gb=20, backup_retention_days=1,
         cache_node_type="cache.t4g.micro", cache_nodes=1, task_cpu=256, task_memory=512, instance_type="t4g.small",
+        node_instance_type="t4g.medium", min_nodes=2, max_nodes=3,
         min_tasks=1, max_tasks=2, spot_share=50, log_retention_days=30, flow_log_retention_days=30,
         interface_endpoints=True, on_demand_base=0, function_memory=512, reserved_concurrency=10,
         provisioned_concurrency=0, api_rate_limit=50, api_burst_limit=100, monthly_log_gb=5, storage_gb=10,
@@ -32,6 +33,7 @@ BALANCED = {
         availability_zones=2, nat_gateways=1, multi_az=False, deletion_protection=False,
         database_class="db.t4g.small", database_storage_gb=20, backup_retention_days=7,
         cache_node_type="cache.t4g.small", cache_nodes=1, task_cpu=512, task_memory=1024, instance_type="t4g.medium",
+        node_instance_type="t4g.large", min_nodes=2, max_nodes=4,
         min_tasks=1, max_tasks=3, spot_share=50, log_retention_days=90, flow_log_retention_days=90,
         interface_endpoints=True, on_demand_base=1, function_memory=1024, reserved_concurrency=25,
         provisioned_concurrency=0, api_rate_limit=100, api_burst_limit=200, monthly_log_gb=10, storage_gb=50,
@@ -40,6 +42,7 @@ BALANCED = {
         availability_zones=3, nat_gateways=3, multi_az=True, deletion_protection=True,
         database_class="db.m6g.large", database_storage_gb=100, backup_retention_days=30,
         cache_node_type="cache.m6g.large", cache_nodes=2, task_cpu=1024, task_memory=2048, instance_type="m7g.large",
+        node_instance_type="m7g.large", min_nodes=3, max_nodes=10,
         min_tasks=2, max_tasks=10, spot_share=0, log_retention_days=365, flow_log_retention_days=365,
         interface_endpoints=True, on_demand_base=2, function_memory=1024, reserved_concurrency=200,
         provisioned_concurrency=2, api_rate_limit=1000, api_burst_limit=2000, monthly_log_gb=50, storage_gb=500,
@@ -52,7 +55,8 @@ PRIORITY_CHANGES: dict[str, dict[str, dict[str, Any]]] = {
                     "database_class": "db.t4g.micro", "cache_node_type": "cache.t4g.micro"},
         "production": {"nat_gateways": 1, "database_class": "db.t4g.medium", "cache_node_type": "cache.t4g.medium",
                        "task_cpu": 512, "task_memory": 1024, "max_tasks": 6,
-                       "instance_type": "t4g.medium", "function_memory": 512, "provisioned_concurrency": 0},
+                       "instance_type": "t4g.medium", "function_memory": 512, "provisioned_concurrency": 0,
+                       "node_instance_type": "t4g.large", "max_nodes": 6},
     },
     "balanced": {},
     "performance": {
@@ -61,7 +65,7 @@ PRIORITY_CHANGES: dict[str, dict[str, dict[str, Any]]] = {
         "production": {"database_class": "db.r6g.xlarge", "cache_node_type": "cache.r6g.large", "task_cpu": 2048,
                        "task_memory": 4096, "min_tasks": 3, "on_demand_base": 3, "max_tasks": 20,
                        "instance_type": "c7g.xlarge", "function_memory": 2048, "provisioned_concurrency": 5,
-                       "reserved_concurrency": 500},
+                       "reserved_concurrency": 500, "node_instance_type": "m7g.xlarge", "max_nodes": 20},
     },
 }
 SIZE_NAMES = ("database_class", "cache_node_type", "instance_type")  # the values a cloud's size_names translate
@@ -115,7 +119,7 @@ def design_infrastructure(requirements: dict[str, Any], *, cloud: str, environme
         region=region or where.default_region,
         name=name,
         compute=compute,
-        orchestrator=where.orchestrators[compute],
+        orchestrator=where.orchestrator_for(compute, requirements.get("orchestrator")),
         services=sorted(services, key=lambda service: service.name),
         databases=list(requirements["databases"])[:1],  # one primary database engine per environment
         caches=list(requirements["caches"])[:1],

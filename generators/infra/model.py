@@ -50,6 +50,9 @@ class Sizing:
     task_cpu: int  # Fargate CPU units (1024 = 1 vCPU)
     task_memory: int  # MiB
     instance_type: str  # vms: the EC2 type of every service's instances
+    node_instance_type: str  # eks: the EC2 type of the cluster's nodes
+    min_nodes: int  # eks: nodes at the least (on-demand and Spot by spot_share)
+    max_nodes: int  # eks: nodes at the most
     min_tasks: int
     max_tasks: int
     spot_share: int  # percent of tasks on Fargate Spot

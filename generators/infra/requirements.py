@@ -18,6 +18,9 @@ OBJECT_STORAGE = re.compile(r"""(?x)(?<![\w-])(
     boto3 | django-storages | s3fs | aioboto3 | google-cloud-storage | minio
   | @aws-sdk/client-s3 | aws-sdk/service/s3 | aws-sdk-go-v2/service/s3 | azure-storage-blob
 )(?![\w-])""")
+WRITTEN_ORCHESTRATOR = "compute.orchestrator"
+# Repository facts that show the application already runs on Kubernetes: containers then default to a cluster.
+KUBERNETES_FACTS = {"helm_chart": "a Helm chart", "kubernetes_manifest": "Kubernetes manifests"}
 STORAGE_TYPES = {"object": "object_storage", "relational": "database", "cache": "cache", "queue": "queue"}
 
 
@@ -27,6 +30,8 @@ def from_input(requirements: dict[str, Any], source: str) -> list[Requirement]:
     compute = requirements.get("compute") or {}
     if compute.get("type"):
         found.append(Requirement("compute", str(compute["type"]), source, "compute.type"))
+    if compute.get("orchestrator"):
+        found.append(Requirement("orchestrator", str(compute["orchestrator"]), source, WRITTEN_ORCHESTRATOR))
     storage = requirements.get("storage") or {}
     for kind in storage.get("types") or []:
         text = str(kind)
@@ -63,6 +68,11 @@ def from_analysis(analysis: Analysis, manifests: dict[str, str]) -> list[Require
                                  "long-running service" + (" with a Dockerfile" if services[0].dockerfile else "")))
         found.append(Requirement("public_endpoint", "yes", services[0].manifest,
                                  f"{services[0].name} serves HTTP ({', '.join(services[0].frameworks) or 'server'})"))
+    kubernetes = next((fact for fact in analysis.facts if fact.kind in KUBERNETES_FACTS), None)
+    if kubernetes:
+        found.append(Requirement("orchestrator", "eks", kubernetes.evidence.file,
+                                 f"{KUBERNETES_FACTS[kubernetes.kind]} ({kubernetes.evidence.rule}): the application "
+                                 "already deploys to Kubernetes"))
     seen: set[tuple[str, str]] = set()
     for fact in analysis.facts:
         if fact.kind != "service_dependency":
@@ -95,6 +105,11 @@ def summarise(requirements: list[Requirement]) -> dict[str, Any]:
         return sorted({item.value for item in requirements if item.topic == topic})
 
     compute = values("compute")
+    chosen = compute[0] if compute else "containers"
+    # A cluster found in the repository matters to containers only; a written orchestrator is always checked.
+    requirements = [item for item in requirements if item.topic != "orchestrator" or chosen == "containers"
+                    or item.rule == WRITTEN_ORCHESTRATOR]
+    orchestrator = values("orchestrator")
     public = values("public_endpoint")
     services = []
     for item in requirements:
@@ -102,7 +117,9 @@ def summarise(requirements: list[Requirement]) -> dict[str, Any]:
             name, _, port = item.value.rpartition(":")
             services.append({"name": name, "port": int(port)})
     return {
-        "compute": compute[0] if compute else "containers",
+        "compute": chosen,
+        "orchestrator": orchestrator[0] if orchestrator else None,
+        "orchestrator_written": any(item.rule == WRITTEN_ORCHESTRATOR for item in requirements),
         "services": sorted(services, key=lambda service: service["name"]),
         "databases": values("database"),
         "caches": values("cache"),
@@ -114,3 +131,12 @@ def summarise(requirements: list[Requirement]) -> dict[str, Any]:
         "evidence": [{"topic": item.topic, "value": item.value, "source": item.source, "rule": item.rule}
                      for item in requirements],
     }
+
+
+def settle_orchestrator(summary: dict[str, Any], offered: tuple[str, ...]) -> dict[str, Any]:
+    """The summary without an orchestrator the repository suggested but the chosen output does not render (EKS for
+    a CloudFormation package): the compute type's default applies, and the evidence no longer claims it."""
+    if summary["orchestrator"] is None or summary["orchestrator"] in offered:
+        return summary
+    evidence = [item for item in summary["evidence"] if item["topic"] != "orchestrator"]
+    return {**summary, "orchestrator": None, "evidence": evidence}

@@ -30,15 +30,17 @@ CONFIG_RULES = ["CLOUD_TRAIL_ENABLED", "CLOUDTRAIL_LOG_FILE_VALIDATION_ENABLED",
 PRODUCTION_RULES = ["RDS_MULTI_AZ_SUPPORT", "DB_INSTANCE_BACKUP_ENABLED"]
 AUDIT_RETENTION = {"development": 90, "staging": 365, "production": 2557}  # production: seven years
 HEALTH_CHECK_PATH = "/"
-COMPUTE_TEMPLATES = {"ecs": "compute", "asg": "compute_asg", "lambda": "compute_lambda"}  # stem of modules/compute
-TARGET_TYPES = {"ecs": "ip", "asg": "instance"}
+COMPUTE_TEMPLATES = {"ecs": "compute", "eks": "compute_eks", "asg": "compute_asg",
+                     "lambda": "compute_lambda"}  # orchestrator -> template stem of modules/compute
+TARGET_TYPES = {"ecs": "ip", "eks": "ip", "asg": "instance"}  # EKS: the controller registers pod IPs
+KUBERNETES_VERSION = "1.31"
 
 
 def _flags(design: InfraDesign) -> dict[str, Any]:
     database = ENGINES[design.databases[0]] if design.databases else None
     return {"public": design.public, "database": database, "cache": bool(design.caches),
             "object_storage": design.object_storage, "queues": design.queues,
-            "serverless": design.orchestrator == "lambda"}
+            "serverless": design.orchestrator == "lambda", "eks": design.orchestrator == "eks"}
 
 
 def module_files(design: InfraDesign, only: str | None = None) -> dict[str, str]:
@@ -98,11 +100,14 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
         modules.append({"name": "data", "arguments": data})
     database_secret = ", module.data.database_secret_arn" if flags["database"] else ""
     secrets = f"[module.security.app_secret_arn{database_secret}]"
+    # EKS: images and their environment reach the cluster with the application's manifests, not through Terraform.
+    release = ([("kubernetes_version", hcl_string(KUBERNETES_VERSION)), ("namespace", hcl_string(design.name))]
+               if flags["eks"] else [("image_tag", "var.image_tag"), ("environment", "{ APP_ENV = var.environment }")])
     compute = [("source", '"../../modules/compute"'), ("name", "local.name"), ("service_ports", "var.service_ports"),
-               ("image_tag", "var.image_tag"), ("environment", "{ APP_ENV = var.environment }"),
-               *_compute_sizes(design.orchestrator),
+               *release, *_compute_sizes(design.orchestrator),
                ("log_retention_days", "var.log_retention_days"), ("kms_key_arn", "module.security.kms_key_arn"),
-               ("secret_arns", secrets), ("private_subnet_ids", "module.network.private_subnet_ids"),
+               ("secret_arns", secrets), *([("vpc_id", "module.network.vpc_id")] if flags["eks"] else []),
+               ("private_subnet_ids", "module.network.private_subnet_ids"),
                ("security_group_id", "module.network.services_security_group_id")]
     if design.public and flags["serverless"]:
         compute += [("api_rate_limit", "var.api_rate_limit"), ("api_burst_limit", "var.api_burst_limit"),
@@ -140,6 +145,8 @@ def _compute_sizes(orchestrator: str) -> list[tuple[str, str]]:
     """The sizing arguments of modules/compute: what each compute type is sized by."""
     if orchestrator == "lambda":
         return [(key, f"var.{key}") for key in ("function_memory", "reserved_concurrency", "provisioned_concurrency")]
+    if orchestrator == "eks":
+        return [(key, f"var.{key}") for key in ("node_instance_type", "min_nodes", "max_nodes", "spot_share")]
     size = ["instance_type"] if orchestrator == "asg" else ["task_cpu", "task_memory"]
     return [(key, f"var.{key}") for key in (*size, "min_tasks", "on_demand_base", "max_tasks", "spot_share")]
 
@@ -160,6 +167,8 @@ def _tfvars(design: InfraDesign, env: Environment, budget: float) -> str:
         *([("function_memory", size.function_memory), ("reserved_concurrency", size.reserved_concurrency),
            ("provisioned_concurrency", size.provisioned_concurrency), ("api_rate_limit", size.api_rate_limit),
            ("api_burst_limit", size.api_burst_limit)] if design.orchestrator == "lambda" else []),
+        *([("node_instance_type", size.node_instance_type), ("min_nodes", size.min_nodes),
+           ("max_nodes", size.max_nodes)] if design.orchestrator == "eks" else []),
         ("backup_retention_days", size.backup_retention_days), ("deletion_protection", size.deletion_protection),
         ("multi_az", size.multi_az), ("database_class", size.database_class),
         ("database_storage_gb", size.database_storage_gb), ("cache_node_type", size.cache_node_type),
@@ -214,6 +223,11 @@ def compute_summary(design: InfraDesign) -> tuple[dict[str, Any], dict[str, Any]
                             "api_rate_limit": env.sizing.api_rate_limit} for env in design.environments},
                 {env.name: {"memory_mb": env.sizing.function_memory, "architecture": "arm64",
                             "subnets": "private"} for env in design.environments})
+    if design.orchestrator == "eks":
+        return ({env.name: {"min_nodes": env.sizing.min_nodes, "max_nodes": env.sizing.max_nodes}
+                 for env in design.environments},
+                {env.name: {"node_instance_type": env.sizing.node_instance_type, "spot_share": env.sizing.spot_share}
+                 for env in design.environments})
     return ({env.name: {"min": env.sizing.min_tasks, "max": env.sizing.max_tasks, "target_cpu_percent": 60}
              for env in design.environments},
             {env.name: {"spot_share": env.sizing.spot_share, "on_demand_base": env.sizing.on_demand_base}

@@ -41,29 +41,30 @@ def request_problems(cloud: Any, environment: Any, compliance: Any, budget: Any)
     return problems
 
 
-def iac_problems(cloud: Any, iac_tool: Any) -> list[str]:
-    """The IaC tool must be one the cloud is rendered with (cloudformation is AWS's own)."""
-    if iac_tool not in IAC_TOOLS:
-        return [f"iac_tool {iac_tool!r} is not generated; valid tools: {', '.join(IAC_TOOLS)}"]
-    if cloud in clouds.available() and iac_tool not in clouds.iac_tools(cloud):
-        return [f"iac_tool {iac_tool!r} does not render {cloud}; {cloud} is generated with "
-                f"{', '.join(clouds.iac_tools(cloud))}"]
-    if cloud in CLOUDS and cloud not in clouds.available() and iac_tool != "terraform":
-        return [f"iac_tool {iac_tool!r} does not render {cloud}; CloudFormation describes AWS resources only"]
-    return []
-
-
-def compute_problems(compute: Any, cloud_name: Any = "aws", iac_tool: str = "terraform") -> list[str]:
-    """The compute type must be one the cloud's renderers build (no answer for a cloud that is not generated)."""
+def compute_problems(compute: Any, cloud_name: Any = "aws", iac_tool: str = "terraform",
+                     orchestrator: Any = None) -> list[str]:
+    """The compute type, and the orchestrator someone wrote down, must be ones the cloud's renderers build (no
+    answer for a cloud that is not generated)."""
     if cloud_name not in clouds.available() or iac_tool not in clouds.iac_tools(cloud_name):
         return []
     where = clouds.output(cloud_name, iac_tool)
-    if compute in where.orchestrators:
+    if compute not in where.orchestrators:
+        available = ", ".join(where.compute_titles())
+        if iac_tool != "terraform" and compute in clouds.cloud(cloud_name).orchestrators:
+            return [f"compute type {compute!r} is generated with terraform only on {where.title}; with {iac_tool}: "
+                    f"{available}"]
+        if compute in COMPUTE_TYPES:
+            return [f"compute type {compute!r} is not generated yet on {where.title}; available now: {available}"]
+        return [f"compute type {compute!r} is not generated; available: {available}"]
+    choices = where.choices(compute)
+    if orchestrator is None or orchestrator in choices:
         return []
-    available = ", ".join(where.compute_titles())
-    if iac_tool != "terraform" and compute in clouds.cloud(cloud_name).orchestrators:
-        return [f"compute type {compute!r} is generated with terraform only on {where.title}; with {iac_tool}: "
-                f"{available}"]
-    if compute in COMPUTE_TYPES:
-        return [f"compute type {compute!r} is not generated yet on {where.title}; available now: {available}"]
-    return [f"compute type {compute!r} is not generated; available: {available}"]
+    named = ", ".join(f"{name} ({where.orchestrator_titles[name]})" for name in choices)
+    tool = f" with {iac_tool}" if iac_tool != "terraform" else ""
+    if orchestrator in clouds.cloud(cloud_name).choices(compute):
+        return [f"orchestrator {orchestrator!r} is generated with terraform only on {where.title}; "
+                f"compute type {compute!r}{tool} runs on {named}"]
+    if len(choices) == 1 and compute not in clouds.cloud(cloud_name).orchestrator_choices:
+        return [f"orchestrator {orchestrator!r} does not apply to compute type {compute!r}, which runs on {named}"]
+    return [f"orchestrator {orchestrator!r} is not generated for compute type {compute!r} on {where.title}{tool}; "
+            f"choose one of: {named}"]

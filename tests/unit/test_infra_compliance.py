@@ -38,9 +38,10 @@ def declared(files: dict[str, str]) -> set[str]:
 
 
 @pytest.mark.parametrize("requirements", [FULL, BARE, {**FULL, "compute": "vms"}, {**FULL, "compute": "serverless"},
-                                          {**BARE, "compute": "serverless"}],
+                                          {**BARE, "compute": "serverless"}, {**FULL, "orchestrator": "eks"},
+                                          {**BARE, "orchestrator": "eks"}],
                          ids=["everything", "no-data-nothing-public", "virtual-machines", "serverless-public",
-                              "serverless-private"])
+                              "serverless-private", "eks-public", "eks-private"])
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_each_mapped_control_names_resources_that_exist_in_the_generated_code(requirements: dict,
                                                                               framework: str) -> None:

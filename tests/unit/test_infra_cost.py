@@ -133,3 +133,30 @@ def test_serverless_advice_fits_functions_and_never_suggests_spot_or_schedules()
             + 2 * 0.5 * 730 * 3600 / 1e6 * usage["lambda_provisioned_million_gb_seconds_arm"])
     assert by_kind["right_size_functions"] == round(half, 2)
     assert estimate(serverless("cost"))["totals"]["production"] < report["totals"]["production"]
+
+
+def eks(priority: str = "balanced"):
+    return design_infrastructure({**REQUIREMENTS, "orchestrator": "eks"}, cloud="aws", environment="production",
+                                 compliance=[], budget={"optimization_priority": priority}, repository="acme/shop",
+                                 region=None)
+
+
+def test_eks_prices_the_control_plane_and_the_nodes_split_by_the_spot_share() -> None:
+    subject, hourly, hours = eks(), price_table()["hourly"], price_table()["hours_per_month"]
+    volume = 20 * price_table()["monthly"]["ebs_gp3_gb"]
+    development = {i["resource"]: i for i in line_items(subject, subject.environment("development"))}
+    production = {i["resource"]: i for i in line_items(subject, subject.environment("production"))}
+    assert production["aws_eks_cluster"]["monthly"] == round(hours * hourly["eks_cluster"], 2)
+    # production: 3 on-demand m7g.large; development: 2 t4g.medium, half of them on Spot
+    assert production["aws_eks_node_group"]["monthly"] == round(3 * (hours * hourly["m7g.large"] + volume), 2)
+    spot = hours * hourly["t4g.medium"] * (1 - hourly["ec2_spot_discount"])
+    assert development["aws_eks_node_group"]["monthly"] == round(hours * hourly["t4g.medium"] + spot + 2 * volume, 2)
+    assert "1 on-demand + 1 Spot t4g.medium nodes" in development["aws_eks_node_group"]["detail"]
+    assert "aws_ecs_service" not in production
+
+
+def test_eks_advice_names_nodes() -> None:
+    kinds = {(r["environment"], r["kind"]) for r in estimate(eks())["recommendations"]}
+    assert {("production", "right_size_nodes"), ("production", "savings_plan"), ("development", "spot")} <= kinds
+    assert ("production", "right_size_tasks") not in kinds
+    assert all("node" in r["text"] for r in estimate(eks())["recommendations"] if r["kind"] in ("spot", "savings_plan"))

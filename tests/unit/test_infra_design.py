@@ -10,6 +10,7 @@ from generators.infra import clouds
 from generators.infra import requirements as found
 from generators.infra.design import design_infrastructure
 from generators.infra.design import differences
+from generators.infra.validate import compute_problems
 from generators.infra.validate import request_problems
 from infra_support import produced
 from infra_support import run_infra
@@ -71,7 +72,8 @@ def test_the_pipeline_refuses_a_cloud_it_does_not_generate_yet() -> None:
 
 def test_compute_types_not_generated_are_refused_by_name() -> None:
     with pytest.raises(InputError, match="compute type 'hybrid' is not generated; available: containers "
-                                         r"\(ECS Fargate\), vms \(EC2 Auto Scaling\), serverless \(Lambda"):
+                                         r"\(ECS Fargate or EKS managed node groups\), vms \(EC2 Auto Scaling\), "
+                                         r"serverless \(Lambda"):
         run_infra("python-pip", application_requirements={"compute": {"type": "hybrid"}})
 
 
@@ -164,6 +166,49 @@ def test_serverless_without_a_public_endpoint_has_no_api_and_no_load_balancer() 
     assert 'resource "aws_lambda_function" "service"' in compute and "aws_api_gateway" not in compute
     assert "aws_lb" not in files["infra/aws/modules/network/main.tf"]
     assert "aws_wafv2" not in "".join(files.values())
+
+
+def test_kubernetes_manifests_in_the_repository_choose_eks_with_their_evidence() -> None:
+    files = produced("eks-from-kubernetes-manifests")
+    assert ("| orchestrator | `eks` | `k8s/checkout.yaml`: Kubernetes manifests (YAML in a Kubernetes folder)"
+            in files["PULL_REQUEST.md"].replace("\\", ""))
+    compute = files["infra/aws/modules/compute/main.tf"]
+    for setting in ("endpoint_private_access = true", "endpoint_public_access  = false", 'resources = ["secrets"]',
+                    "key_arn = var.kms_key_arn", "enabled_cluster_log_types = local.logs",
+                    'ami_type        = "AL2023_ARM_64_STANDARD"', 'capacity_type = "SPOT"',
+                    'http_tokens                 = "required"', '"vpc-cni", "coredns", "kube-proxy"',
+                    'addon_name                  = "aws-ebs-csi-driver"', 'resource "aws_eks_pod_identity_association" "service"',
+                    'service_account = "aws-load-balancer-controller"', "resources = values(var.target_group_arns)"):
+        assert setting in compute, setting
+    assert "aws_ecs_" not in compute
+    assert 'target_type             = "ip"' in files["infra/aws/environments/staging/main.tf"]
+    assert 'node_instance_type      = "t4g.large"' in files["infra/aws/environments/production/terraform.tfvars"]
+    assert "| spot\\_share | `100` | `100` | `0` |" in files["PULL_REQUEST.md"]
+    assert "task\\_cpu" not in files["PULL_REQUEST.md"]
+
+
+def test_a_written_orchestrator_wins_over_the_repository_and_a_wrong_one_is_refused() -> None:
+    def cluster(fixture: str, **compute: str) -> str:
+        package = run_infra(fixture, application_requirements={"compute": compute})["infrastructure_package"]
+        return package["files"]["infra/aws/modules/compute/main.tf"] + package["pull_request"]["body"]
+
+    ecs = cluster("monitoring-shop", orchestrator="ecs")
+    assert 'resource "aws_ecs_cluster"' in ecs and "| orchestrator | `ecs` | `input`: compute.orchestrator |" in ecs
+    assert 'resource "aws_eks_cluster"' in cluster("python-pip", orchestrator="eks")
+    assert 'resource "aws_ecs_cluster"' in cluster("python-pip")  # no manifests: ECS
+    with pytest.raises(InputError, match=r"orchestrator 'eks' does not apply to compute type 'serverless', which runs "
+                                         r"on lambda \(Lambda"):
+        run_infra("python-pip", application_requirements={"compute": {"type": "serverless", "orchestrator": "eks"}})
+    # Manifests in the repository do not stop a serverless design: they only choose among container orchestrators.
+    serverless = cluster("monitoring-shop", type="serverless")
+    assert 'resource "aws_lambda_function"' in serverless and "| orchestrator |" not in serverless
+
+
+def test_an_orchestrator_the_cloud_does_not_offer_is_named_with_the_choices() -> None:
+    assert compute_problems("containers", "aws", "nomad") == [
+        "orchestrator 'nomad' is not generated for compute type 'containers' on AWS; choose one of: ecs (ECS Fargate), "
+        "eks (EKS managed node groups)"]
+    assert compute_problems("containers", "aws", "eks") == []
 
 
 def test_production_tfvars_carry_the_production_protections() -> None:

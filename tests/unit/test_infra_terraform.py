@@ -16,7 +16,8 @@ from generators.infra.package import checkov_skips
 from infra_support import produced
 
 CASES = {"needs-database-production": "ecs", "python-pip-cost": "ecs", "monorepo-written-requirements": "ecs",
-         "vms-development": "asg", "serverless-production": "lambda"}  # case -> orchestrator
+         "vms-development": "asg", "serverless-production": "lambda",
+         "eks-from-kubernetes-manifests": "eks"}  # case -> orchestrator
 ROOT = "infra/aws"
 
 

@@ -1,0 +1,8 @@
+terraform {
+  backend "s3" {
+    key            = "shop/production/terraform.tfstate"
+    region         = "us-east-1"
+    encrypt        = true
+    dynamodb_table = "shop-terraform-locks"
+  }
+}
