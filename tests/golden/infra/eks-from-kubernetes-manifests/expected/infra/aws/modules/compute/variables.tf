@@ -45,7 +45,7 @@ variable "log_retention_days" {
 
 variable "kms_key_arn" {
   type        = string
-  description = "Key for images, logs, volumes and Kubernetes secrets."
+  description = "Key for images, logs and Kubernetes secrets."
 }
 
 variable "secret_arns" {
