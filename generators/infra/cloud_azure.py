@@ -24,7 +24,8 @@ SIZE_NAMES = {
 # One NAT gateway serves the app subnet (Azure allows one per subnet) and private endpoints are always used; the
 # Lambda sizes have no counterpart in these compute types.
 UNUSED_EVERYWHERE = ("nat_gateways", "interface_endpoints", "function_memory", "reserved_concurrency",
-                     "provisioned_concurrency", "api_rate_limit", "api_burst_limit")
+                     "provisioned_concurrency", "api_rate_limit", "api_burst_limit", "node_instance_type", "min_nodes",
+                     "max_nodes")  # the EKS node sizes: AKS sizes its pool by instance_type
 
 
 def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[str, str]:
