@@ -91,6 +91,7 @@ CLOUD = replace(
                      "production}.json`,\n`bootstrap.yaml` for the bucket of packaged templates, a `Makefile` (lint, "
                      "checkov, package, change sets, deploy)\nand a `README.md`. The stacks hold the state."),
     orchestrators={"containers": "ecs", "vms": "asg"},  # serverless (Lambda + API Gateway) is Terraform only
+    orchestrator_choices={},  # and so is EKS
     iac_tool="cloudformation",
     iac_title="CloudFormation",
     folder="aws-cloudformation",

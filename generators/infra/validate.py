@@ -41,6 +41,18 @@ def request_problems(cloud: Any, environment: Any, compliance: Any, budget: Any)
     return problems
 
 
+def iac_problems(cloud: Any, iac_tool: Any) -> list[str]:
+    """The IaC tool must be one the cloud is rendered with (cloudformation is AWS's own)."""
+    if iac_tool not in IAC_TOOLS:
+        return [f"iac_tool {iac_tool!r} is not generated; valid tools: {', '.join(IAC_TOOLS)}"]
+    if cloud in clouds.available() and iac_tool not in clouds.iac_tools(cloud):
+        return [f"iac_tool {iac_tool!r} does not render {cloud}; {cloud} is generated with "
+                f"{', '.join(clouds.iac_tools(cloud))}"]
+    if cloud in CLOUDS and cloud not in clouds.available() and iac_tool != "terraform":
+        return [f"iac_tool {iac_tool!r} does not render {cloud}; CloudFormation describes AWS resources only"]
+    return []
+
+
 def compute_problems(compute: Any, cloud_name: Any = "aws", iac_tool: str = "terraform",
                      orchestrator: Any = None) -> list[str]:
     """The compute type, and the orchestrator someone wrote down, must be ones the cloud's renderers build (no
