@@ -99,6 +99,21 @@ def apis(design: InfraDesign) -> list[str]:
     return sorted(f"{api}.googleapis.com" for api in needed)
 
 
+def agent_apis(design: InfraDesign) -> list[str]:
+    """The APIs whose service agents the key is granted to, apart from Cloud Storage's (read into being)."""
+    needed = {"artifactregistry", "secretmanager",
+              {"gke": "container", "mig": "compute", "cloud_run": "run"}[design.orchestrator]}
+    if design.orchestrator == "gke":
+        needed.add("compute")  # boot disks
+    if design.databases:
+        needed.add("sqladmin")
+    if design.caches:
+        needed.add("redis")
+    if design.queues:
+        needed.add("pubsub")
+    return sorted(f"{api}.googleapis.com" for api in needed)
+
+
 def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
     flags = _flags(design)
     orchestrator = design.orchestrator
@@ -122,6 +137,7 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
     modules = [
         {"name": "security", "arguments": [("source", '"../../modules/security"'), ("name", "local.name"),
                                            ("region", "var.region"), ("apis", literal(apis(design))),
+                                           ("agent_apis", literal(agent_apis(design))),
                                            ("service_ports", "var.service_ports"),
                                            ("service_roles", literal(SERVICE_ROLES))]},
         {"name": "network", "arguments": network},

@@ -5,6 +5,10 @@ terraform {
       source  = "hashicorp/google"
       version = "~> 6.10"
     }
+    google-beta = {
+      source  = "hashicorp/google-beta"
+      version = "~> 6.10"
+    }
     random = {
       source  = "hashicorp/random"
       version = "~> 3.6"
@@ -19,6 +23,12 @@ provider "google" {
   default_labels = merge(var.labels, { environment = var.environment })
 }
 
+# Only for the service identities (google_project_service_identity), which the GA provider lacks.
+provider "google-beta" {
+  project = var.project_id
+  region  = var.region
+}
+
 locals {
   name   = "${var.labels["project"]}-${var.short_name}"
   labels = merge(var.labels, { environment = var.environment })
@@ -29,6 +39,7 @@ module "security" {
   name          = local.name
   region        = var.region
   apis          = ["artifactregistry.googleapis.com", "billingbudgets.googleapis.com", "cloudbilling.googleapis.com", "cloudkms.googleapis.com", "cloudresourcemanager.googleapis.com", "compute.googleapis.com", "dns.googleapis.com", "iam.googleapis.com", "logging.googleapis.com", "monitoring.googleapis.com", "pubsub.googleapis.com", "redis.googleapis.com", "run.googleapis.com", "secretmanager.googleapis.com", "servicenetworking.googleapis.com", "sqladmin.googleapis.com", "storage.googleapis.com"]
+  agent_apis    = ["artifactregistry.googleapis.com", "pubsub.googleapis.com", "redis.googleapis.com", "run.googleapis.com", "secretmanager.googleapis.com", "sqladmin.googleapis.com"]
   service_ports = var.service_ports
   service_roles = ["roles/cloudtrace.agent", "roles/logging.logWriter", "roles/monitoring.metricWriter"]
 }

@@ -1,8 +1,13 @@
 data "google_project" "current" {}
 
+# Reading the Cloud Storage service agent creates it.
+data "google_storage_project_service_account" "main" {
+  depends_on = [google_project_service.apis]
+}
+
 locals {
   agents = {
-    storage  = "service-${data.google_project.current.number}@gs-project-accounts.iam.gserviceaccount.com"
+    storage  = data.google_storage_project_service_account.main.email_address
     secrets  = "service-${data.google_project.current.number}@gcp-sa-secretmanager.iam.gserviceaccount.com"
     sql      = "service-${data.google_project.current.number}@gcp-sa-cloud-sql.iam.gserviceaccount.com"
     redis    = "service-${data.google_project.current.number}@cloud-redis.iam.gserviceaccount.com"
@@ -17,6 +22,15 @@ resource "google_project_service" "apis" {
   for_each           = toset(var.apis)
   service            = each.key
   disable_on_destroy = false
+}
+
+# Some service agents exist only once requested (Cloud SQL, Secret Manager, Artifact Registry...): request them all
+# before the key grants name them.
+resource "google_project_service_identity" "agents" {
+  provider   = google-beta
+  for_each   = toset(var.agent_apis)
+  service    = each.key
+  depends_on = [google_project_service.apis]
 }
 
 resource "google_kms_key_ring" "main" {
@@ -41,7 +55,7 @@ resource "google_kms_crypto_key_iam_member" "agents" {
   crypto_key_id = google_kms_crypto_key.main.id
   role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
   member        = "serviceAccount:${each.value}"
-  depends_on    = [google_project_service.apis]
+  depends_on    = [google_project_service_identity.agents]
 }
 
 # One identity per service: it writes its own logs, metrics and traces and reads its own secrets, nothing else here.

@@ -13,6 +13,11 @@ variable "apis" {
   description = "APIs the modules use."
 }
 
+variable "agent_apis" {
+  type        = list(string)
+  description = "APIs whose service agents use the key."
+}
+
 variable "service_ports" {
   type        = map(number)
   description = "Port of each service, by service name."
