@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.iac_checks import CheckResult
 from bot.iac_checks import checkov
 from bot.iac_checks import checkov_binary
+from bot.iac_checks import tool_binary
 from bot.iac_checks import write_tree
 
 TOOLS = ("cfn_lint", "checkov")
@@ -22,13 +23,7 @@ FRAMEWORKS = ("cloudformation", "secrets")
 
 def cfn_lint_binary() -> Path | None:
     """cfn-lint from the project's .venv-cfnlint, else from PATH."""
-    local = Path(__file__).resolve().parent.parent / ".venv-cfnlint" / "bin" / "cfn-lint"
-    if local.exists():
-        return local
-    from shutil import which
-
-    found = which("cfn-lint")
-    return Path(found) if found else None
+    return tool_binary(".venv-cfnlint", "cfn-lint")
 
 
 def cfn_lint(paths: list[Path], label: str = "") -> CheckResult:

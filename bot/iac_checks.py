@@ -81,15 +81,20 @@ def terraform_fmt(folder: Path) -> CheckResult:
     return CheckResult("terraform fmt", "failed", f"exit {done.returncode}", [(done.stdout + done.stderr).strip()])
 
 
-def checkov_binary() -> Path | None:
-    """checkov from the project's .venv-checkov (its pins clash with the main venv), else from PATH."""
-    local = Path(__file__).resolve().parent.parent / ".venv-checkov" / "bin" / "checkov"
+def tool_binary(venv: str, name: str) -> Path | None:
+    """A validator from the project's own venv for it (its pins clash with the main venv), else from PATH."""
+    local = Path(__file__).resolve().parent.parent / venv / "bin" / name
     if local.exists():
         return local
     from shutil import which
 
-    found = which("checkov")
+    found = which(name)
     return Path(found) if found else None
+
+
+def checkov_binary() -> Path | None:
+    """checkov from .venv-checkov, else from PATH."""
+    return tool_binary(".venv-checkov", "checkov")
 
 
 def checkov(folders: Path | list[Path], skips: list[str], label: str = "",

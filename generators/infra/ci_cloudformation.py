@@ -68,21 +68,13 @@ def _deploy_job(root: str, region: str, environment: str, previous: str | None) 
 def cloudformation_workflow(design: InfraDesign, root: str, default_branch: str, path: str) -> dict[str, str]:
     """{path: workflow text}: environments deployed in order development -> production."""
     environments = [env.name for env in design.environments]
-    paths = [f"{root}/**", path]
     jobs: dict[str, Any] = {"check": _check_job(root),
                             "change-set": _change_set_job(root, design.region, environments)}
     previous = None
     for environment in environments:
         jobs[f"deploy-{environment}"] = _deploy_job(root, design.region, environment, previous)
         previous = f"deploy-{environment}"
-    document = {
-        "name": "Infrastructure",
-        "on": {"pull_request": {"paths": paths}, "push": {"branches": [default_branch], "paths": paths}},
-        "permissions": {"contents": "read"},
-        "concurrency": {"group": "infrastructure-${{ github.ref }}", "cancel-in-progress": False},
-        "jobs": jobs,
-    }
-    return {path: dump(document, HEADER.format(root=root))}
+    return {path: dump(workflow.document(root, path, default_branch, jobs), HEADER.format(root=root))}
 
 
 def cloudformation_ci(design: InfraDesign, *, root: str, existing_ci: list[tuple[str, str]],
@@ -97,7 +89,8 @@ def cloudformation_ci(design: InfraDesign, *, root: str, existing_ci: list[tuple
         return InfraCI(None, {}, text.strip())
     files = {file for _, file in existing_ci}
     path = workflow.ALTERNATE_PATH if workflow.PATH in files else workflow.PATH
-    variables = [(name, MEANINGS[name]) for name in ("AWS_ROLE_ARN", "AWS_PLAN_ROLE_ARN")]
+    variables = [("AWS_ROLE_ARN", MEANINGS["AWS_ROLE_ARN"]),
+                 ("AWS_PLAN_ROLE_ARN", "the ARN of the change-set role pull requests assume")]
     text = render("infra/aws_cfn/ci_setup.md.j2", platform=platform, path=path, root=root, branch=default_branch,
                   environments=environments, region=design.region, variables=variables, others=others)
     return InfraCI(platform, cloudformation_workflow(design, root, default_branch, path), text.strip())

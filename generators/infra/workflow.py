@@ -95,18 +95,22 @@ def infrastructure_workflow(design: InfraDesign, root: str, default_branch: str,
                             cloud: str = "aws") -> dict[str, str]:
     """{path: workflow text} for the design's environments, applied in order development -> production."""
     environments = [env.name for env in design.environments]
-    paths = [f"{root}/**", path]
     jobs: dict[str, Any] = {"check": _check_job(root, environments),
                             "plan": _plan_job(root, cloud, design.region, environments)}
     previous = None
     for environment in environments:
         jobs[f"apply-{environment}"] = _apply_job(root, cloud, design.region, environment, previous)
         previous = f"apply-{environment}"
-    workflow = {
+    return {path: dump(document(root, path, default_branch, jobs), header(root, cloud))}
+
+
+def document(root: str, path: str, default_branch: str, jobs: dict[str, Any]) -> dict[str, Any]:
+    """The workflow around its jobs: runs for changes under `root` (or to itself), on PRs and on the default branch."""
+    paths = [f"{root}/**", path]
+    return {
         "name": "Infrastructure",
         "on": {"pull_request": {"paths": paths}, "push": {"branches": [default_branch], "paths": paths}},
         "permissions": {"contents": "read"},
         "concurrency": {"group": "infrastructure-${{ github.ref }}", "cancel-in-progress": False},
         "jobs": jobs,
     }
-    return {path: dump(workflow, header(root, cloud))}

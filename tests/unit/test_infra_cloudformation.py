@@ -180,3 +180,15 @@ def test_another_ci_platform_gets_a_note_instead_of_a_workflow() -> None:
                            default_branch="main")
     assert ci.files == {} and ci.platform is None
     assert "generated\nfor GitHub Actions only" in ci.setup and "`make change-set ENV=...`" in ci.setup
+
+
+@pytest.mark.validators
+@pytest.mark.parametrize("case", ["cloudformation-production", "cloudformation-vms-development"])
+def test_the_golden_cloudformation_packages_pass_cfn_lint_and_checkov(case: str) -> None:
+    """The goldens too: one NAT gateway for three zones (cost priority), no cache or bucket, a single service."""
+    if cfn_lint_binary() is None or checkov_binary() is None:
+        pytest.skip("cfn-lint and checkov live in .venv-cfnlint and .venv-checkov (scripts/setup)")
+    from infra_support import produced
+
+    results = check_cloudformation(produced(case), ROOT, skips())
+    assert len(results) == 3 and [(r.name, r.findings) for r in results if r.status != "passed"] == []
