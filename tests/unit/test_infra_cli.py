@@ -39,6 +39,15 @@ def test_setup_infra_reads_devops_yml_of_the_checkout(tmp_path: Path, capsys: py
     assert "## SOX IT general controls" in (tmp_path / "out" / "docs" / "compliance.md").read_text()
 
 
+def test_devops_yml_chooses_eks_for_containers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = shutil.copytree(REPOS / "python-pip", tmp_path / "repo")
+    (repo / ".devops.yml").write_text("infrastructure:\n  cloud_provider: aws\n  application_requirements:\n"
+                                      "    compute:\n      orchestrator: eks\n", encoding="utf-8")
+    assert main(["setup-infra", str(repo), "--out", str(tmp_path / "out")]) == 0
+    assert "| orchestrator | `eks` | `.devops.yml`: compute.orchestrator |" in capsys.readouterr().out
+    assert 'resource "aws_eks_cluster" "main"' in (tmp_path / "out" / "infra/aws/modules/compute/main.tf").read_text()
+
+
 def test_setup_infra_commits_a_branch_in_a_local_git_repository(tmp_path: Path) -> None:
     import subprocess
 
