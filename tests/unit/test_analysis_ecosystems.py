@@ -136,6 +136,16 @@ def test_helm_charts_and_terraform_are_recorded_as_repository_facts() -> None:
     assert cited(analysis, "terraform", "infra") == [("infra/main.tf", "*.tf files present")]
 
 
+def test_kubernetes_manifest_folders_and_kustomizations_are_recorded_but_chart_templates_are_not() -> None:
+    paths = ["k8s/api.yaml", "k8s/worker.yml", "deploy/overlays/prod/kustomization.yaml", "charts/api/Chart.yaml",
+             "charts/api/templates/k8s/deployment.yaml", "config/app.yaml", "go.mod"]
+    analysis = analyze_snapshot(paths, {"go.mod": "module example.org/x\n\ngo 1.26\n"})
+    assert cited(analysis, "kubernetes_manifest", "k8s") == [("k8s/api.yaml", "YAML in a Kubernetes folder")]
+    assert cited(analysis, "kubernetes_manifest", "deploy/overlays/prod") == [
+        ("deploy/overlays/prod/kustomization.yaml", "kustomization.yaml present")]
+    assert {f.value for f in analysis.facts if f.kind == "kubernetes_manifest"} == {"k8s", "deploy/overlays/prod"}
+
+
 def test_maven_modules_and_dotnet_projects_under_a_root_build_are_not_separate_units() -> None:
     paths = ["pom.xml", "api/pom.xml", "core/pom.xml", "api/src/test/java/ApiTest.java",
              "Shop.sln", "src/Shop/Shop.csproj", "tests/Shop.Tests/Shop.Tests.csproj"]
