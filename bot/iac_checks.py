@@ -100,26 +100,59 @@ def checkov_binary() -> Path | None:
 def checkov(folders: Path | list[Path], skips: list[str], label: str = "",
             frameworks: tuple[str, ...] = ("terraform", "secrets")) -> CheckResult:
     """checkov over folders (their local modules included) with the given skip list; failed checks as findings."""
+    everything = Path("/")
+    return checkov_by_package({everything: folders if isinstance(folders, list) else [folders]}, skips, label,
+                              frameworks)[everything]
+
+
+def checkov_by_package(folders: dict[Path, list[Path]], skips: list[str], label: str = "",
+                       frameworks: tuple[str, ...] = ("terraform", "secrets")) -> dict[Path, CheckResult]:
+    """One checkov run over the folders of several packages, each finding reported against the package it is in.
+
+    Keys are the packages' root folders. checkov takes seconds to start, so packages that share a skip list
+    share one run; a package's result holds only the failed checks in files under its own root.
+    """
     name = f"checkov {label}".strip()
     binary = checkov_binary()
     if binary is None:
-        return CheckResult(name, "not run", "checkov is not installed where the bot runs")
-    folders = folders if isinstance(folders, list) else [folders]
-    args = [str(binary), *[arg for folder in folders for arg in ("-d", str(folder))], "--skip-download",
-            "--framework", *frameworks, "--compact", "--quiet", "-o", "json"]
+        return {package: CheckResult(name, "not run", "checkov is not installed where the bot runs")
+                for package in folders}
+    args = [str(binary), *[arg for group in folders.values() for folder in group for arg in ("-d", str(folder))],
+            "--skip-download", "--framework", *frameworks, "--compact", "--quiet", "-o", "json"]
     if skips:
         args += ["--skip-check", ",".join(skips)]
     done = subprocess.run([*_with_env(CHECKOV_ENV), *args], capture_output=True, text=True, timeout=600)
     try:
         reports = _json_documents(done.stdout)
     except json.JSONDecodeError:
-        return CheckResult(name, "failed", f"exit {done.returncode}", [done.stderr[-2000:]])
-    failed = [f"{check['check_id']} {check['resource']} ({check['file_path']})"
-              for report in reports for check in report.get("results", {}).get("failed_checks", [])]
-    passed = sum(report.get("summary", {}).get("passed", 0) for report in reports)
-    if failed or done.returncode not in (0,):
-        return CheckResult(name, "failed", f"{len(failed)} failed, {passed} passed", failed or [done.stderr[-2000:]])
-    return CheckResult(name, "passed", f"{passed} checks passed")
+        return {package: CheckResult(name, "failed", f"exit {done.returncode}", [done.stderr[-2000:]])
+                for package in folders}
+    # checkov 3 prints a report per -d folder that repeats the earlier folders' results: keep each finding once,
+    # and count passed checks from each framework's largest report, which covers the whole run.
+    failed = {(check.get("file_abs_path", ""), f"{check['check_id']} {check['resource']} ({check['file_path']})"): None
+              for report in reports for check in report.get("results", {}).get("failed_checks", [])}
+    summaries = [report.get("summary", {}) for report in reports]
+    largest: dict[object, int] = {}
+    for report in reports:
+        kind = report.get("check_type", "")
+        largest[kind] = max(largest.get(kind, 0), report.get("summary", {}).get("passed", 0))
+    passed = sum(largest.values())
+    scope = f" over {len(folders)} packages" if len(folders) > 1 else ""
+    # Exit 1 means failed checks; any other failure (a parse error, a crash) belongs to no one package.
+    unexplained = done.returncode != 0 and (done.returncode != 1 or not failed
+                                            or any(summary.get("parsing_errors") for summary in summaries))
+    owners = {path: [package for package in folders if path and Path(path).is_relative_to(package)]
+              for path, _ in failed}
+    results = {}
+    for package in folders:
+        # A finding in no package's folder (no path, a path checkov resolved elsewhere) counts against all.
+        own = [finding for path, finding in failed if package in owners[path] or not owners[path]]
+        if own or unexplained:
+            results[package] = CheckResult(name, "failed", f"{len(own)} failed, {passed} passed{scope}",
+                                           own or [done.stderr[-2000:]])
+        else:
+            results[package] = CheckResult(name, "passed", f"{passed} checks passed{scope}")
+    return results
 
 
 def _json_documents(text: str) -> list[dict[str, object]]:
@@ -140,25 +173,48 @@ TOOLS = ("python_hcl2", "terraform_fmt", "checkov")
 def check_terraform(files: dict[str, str], root: str, skips: dict[str, list[str]],
                     tools: list[str] | tuple[str, ...] = TOOLS) -> list[CheckResult]:
     """Parse, fmt and checkov every environment (production without the non-production skips) and the bootstrap."""
-    results = [parse_hcl(files)] if "python_hcl2" in tools else []
+    return check_terraform_packages({"": files}, root, skips, tools)[""]
+
+
+def check_terraform_packages(packages: dict[str, dict[str, str]], root: str, skips: dict[str, list[str]],
+                             tools: list[str] | tuple[str, ...] = TOOLS) -> dict[str, list[CheckResult]]:
+    """check_terraform for several packages of one cloud, with one checkov run per skip list for all of them."""
+    results: dict[str, list[CheckResult]] = {name: [] for name in packages}
+    # checkov runs keyed by (label, skip list): the package roots and the folders each one has scanned.
+    runs: dict[tuple[str, tuple[str, ...]], dict[Path, list[Path]]] = {}
+    order: dict[str, list[tuple[str, tuple[str, ...]]]] = {name: [] for name in packages}
     with tempfile.TemporaryDirectory(prefix="devops-bot-iac-") as temp:
-        folder = Path(temp)
-        write_tree(files, folder)
-        if "terraform_fmt" in tools:
-            results.append(terraform_fmt(folder / root))
-        if "checkov" not in tools:
-            return results
-        environments = sorted({path.split("/")[3] for path in files if path.startswith(f"{root}/environments/")})
-        # One checkov run per skip list: it starts slowly, and the folders of one run share the list.
-        relaxed = [env for env in environments if env != "production"]
-        strict = [env for env in environments if env == "production"]
-        if relaxed:
-            results.append(checkov([folder / root / "environments" / env for env in relaxed],
-                                   skips["everywhere"] + skips["non_production"], ", ".join(relaxed)))
-        strict_folders = [folder / root / "environments" / env for env in strict]
-        if any(path.startswith(f"{root}/bootstrap/") for path in files):
-            strict += ["bootstrap"]
-            strict_folders.append(folder / root / "bootstrap")
-        if strict_folders:
-            results.append(checkov(strict_folders, skips["everywhere"], ", ".join(strict)))
+        roots = {name: Path(temp) / str(index) for index, name in enumerate(packages)}
+        for name, files in packages.items():
+            if "python_hcl2" in tools:
+                results[name].append(parse_hcl(files))
+            write_tree(files, roots[name])
+            if "terraform_fmt" in tools:
+                results[name].append(terraform_fmt(roots[name] / root))
+            if "checkov" in tools:
+                for label, folders, skip_list in _checkov_groups(files, roots[name] / root, root, skips):
+                    runs.setdefault((label, tuple(skip_list)), {})[roots[name]] = folders
+                    order[name].append((label, tuple(skip_list)))
+        found = {key: checkov_by_package(folders, list(key[1]), key[0]) for key, folders in runs.items()}
+        for name in packages:
+            results[name] += [found[key][roots[name]] for key in order[name]]
     return results
+
+
+def _checkov_groups(files: dict[str, str], folder: Path, root: str,
+                    skips: dict[str, list[str]]) -> list[tuple[str, list[Path], list[str]]]:
+    """(label, folders, skip list) per checkov run of one package: non-production, then production and bootstrap."""
+    environments = sorted({path.split("/")[3] for path in files if path.startswith(f"{root}/environments/")})
+    relaxed = [env for env in environments if env != "production"]
+    strict = [env for env in environments if env == "production"]
+    groups = []
+    if relaxed:
+        groups.append((", ".join(relaxed), [folder / "environments" / env for env in relaxed],
+                       skips["everywhere"] + skips["non_production"]))
+    strict_folders = [folder / "environments" / env for env in strict]
+    if any(path.startswith(f"{root}/bootstrap/") for path in files):
+        strict += ["bootstrap"]
+        strict_folders.append(folder / "bootstrap")
+    if strict_folders:
+        groups.append((", ".join(strict), strict_folders, skips["everywhere"]))
+    return groups

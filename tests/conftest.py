@@ -15,14 +15,33 @@ ROOT = Path(__file__).resolve().parent.parent
 # kept in the repository so that a clean clone anywhere has them.
 FIXTURES = ROOT / "tests" / "fixtures" / "shared"
 REPOS = ROOT / "tests" / "fixtures" / "repos"
-# TEST_REDIS_URL names a server to use; without it each pytest run starts its own redis-server on first
-# use, so two suite runs on one machine never flush each other's databases.
+# TEST_REDIS_URL names a server to use; without it each pytest process (each pytest-xdist worker too) starts
+# its own redis-server on first use, so two suite runs or two workers never flush each other's databases.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
-_run_redis: list[Any] = []  # the run's own server: [context manager, base URL]
+_run_redis: list[Any] = []  # the run's own server: [context manager, base URL, owner pid]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from current output")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests use fixed database numbers and global RQ queue names: workers sharing one server would collide.
+    if TEST_REDIS_URL and (getattr(config.option, "numprocesses", None) or 0) > 1:
+        raise pytest.UsageError("TEST_REDIS_URL is one server for every pytest-xdist worker: run it with -n 0")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _stop_run_redis()
+
+
+def _stop_run_redis() -> None:
+    """Stop the run's redis-server, only in the process that started it and only once."""
+    # A forked child (an RQ work horse, a multiprocessing worker) inherits the atexit hook too.
+    if _run_redis and _run_redis[2] == os.getpid():
+        server = _run_redis[0]
+        _run_redis.clear()
+        server.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -39,11 +58,8 @@ def redis_url_for(db: int) -> str:
         from tests.fakes.private_redis import private_redis_url
 
         server = private_redis_url()
-        _run_redis.extend([server, server.__enter__().rsplit("/", 1)[0]])
-        owner = os.getpid()
-        # A forked child (an RQ work horse, a multiprocessing worker) inherits atexit hooks: only the
-        # pytest process that started the server may stop it.
-        atexit.register(lambda: os.getpid() == owner and server.__exit__(None, None, None))
+        _run_redis.extend([server, server.__enter__().rsplit("/", 1)[0], os.getpid()])
+        atexit.register(_stop_run_redis)  # redis_url_for used outside a pytest session
     return f"{_run_redis[1]}/{db}"
 
 

