@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.templating import markdown_code
 from generators.infra.clouds import available as available_clouds
+from generators.infra.validate import iac_problems
 
 PIPELINE = "infrastructure"
 DEFAULT_ENVIRONMENT = "production"
@@ -19,6 +20,11 @@ def cloud_not_generated(cloud: str) -> str:
     """A problem line: a cloud the pipeline knows but does not generate yet."""
     return (f"{markdown_code(cloud)} infrastructure is not generated yet; available now: "
             f"{_list(list(available_clouds()))}.")
+
+
+def iac_tool_problems(cloud: str, iac_tool: str) -> list[str]:
+    """Problem lines: an IaC tool that does not render the cloud."""
+    return [f"{problem}." for problem in iac_problems(cloud, iac_tool)]
 
 
 def unknown_framework(value: str, valid: list[str]) -> str:

@@ -70,9 +70,7 @@ def parse_setup_infra(words: list[str]) -> tuple[dict[str, Any], list[str]]:
             problems.append(infra_messages.cloud_not_generated(cloud))
         options["cloud_provider"] = cloud
         if cloud is not None and options["iac_tool"]:
-            from generators.infra.validate import iac_problems
-
-            problems += [f"{problem}." for problem in iac_problems(cloud, options["iac_tool"])]
+            problems += infra_messages.iac_tool_problems(cloud, options["iac_tool"])
     if len(positional) > 1:
         options["environment_type"] = _choice(positional[1], input_enum(pipeline, "environment_type"),
                                               "environment", problems)
