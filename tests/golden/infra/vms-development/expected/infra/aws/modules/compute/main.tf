@@ -145,13 +145,14 @@ resource "aws_launch_template" "service" {
   monitoring {
     enabled = true
   }
+  # Encrypted with the account's aws/ebs key: a customer key would need a key-policy grant to the Auto Scaling
+  # service-linked role, which does not exist in a new account when the key is created, and no instance would start.
   block_device_mappings {
     device_name = "/dev/xvda"
     ebs {
       volume_size           = 20
       volume_type           = "gp3"
       encrypted             = true
-      kms_key_id            = var.kms_key_arn
       delete_on_termination = true
     }
   }
