@@ -219,6 +219,7 @@ class LoadGenerator:
         self.threads = threads
         self.pause = 1 / per_thread_rps
         self.counts: Counter[tuple[str, int]] = Counter()
+        self._generation = 0  # bumped by reset(): an answer counts only if its request was sent after the reset
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._workers = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
@@ -236,14 +237,16 @@ class LoadGenerator:
             worker.join(10)
 
     def reset(self) -> Counter[tuple[str, int]]:
-        """The counts so far, and start counting again."""
+        """The counts so far, and start counting again; answers to requests sent before now are not counted."""
         with self._lock:
             counts, self.counts = self.counts, Counter()
+            self._generation += 1
         return counts
 
     def _run(self) -> None:
         conn = http.client.HTTPConnection(self.url.hostname, self.url.port, timeout=5)
         while not self._stop.is_set():
+            generation = self._generation
             try:
                 conn.request("GET", "/")
                 response = conn.getresponse()
@@ -254,6 +257,7 @@ class LoadGenerator:
                 conn = http.client.HTTPConnection(self.url.hostname, self.url.port, timeout=5)
                 key = ("", 0)
             with self._lock:
-                self.counts[key] += 1
+                if generation == self._generation:  # a slow answer to a request sent before reset() is dropped
+                    self.counts[key] += 1
             self._stop.wait(self.pause)
         conn.close()
