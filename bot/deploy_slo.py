@@ -2,8 +2,9 @@
 
 Every deploy path calls `with_repository_slo` before the deployment pipeline runs (today Slack `/deploy`,
 bot/slack_jobs.py). When the app's repository selects an SLO, every canary stage is judged by the burn
-of that SLO's error budget instead of the apps file's fixed error rate; otherwise the apps file's criteria stand. A file that is invalid, or that names a service
-with no SLO, stops the deploy: a canary must never run on criteria the repository did not mean.
+of that SLO's error budget instead of the apps file's fixed error rate; otherwise the apps file's criteria stand.
+A file that is invalid, or that names a service with no SLO, stops the deploy: a canary must never run on
+criteria the repository did not mean.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def with_repository_slo(inputs: dict[str, Any],
         raise UserError(f"I could not reach GitHub to read {repository}'s `.devops.yml` ({type(error).__name__}); "
                         "its deploy rules are unknown, so the deploy did not start. Deploy again.") from None
     settings = slo_rollout_settings(inputs.get("rollout_settings") or {}, criteria)
-    return {**inputs, "rollout_settings": settings}, slo_source(config, app, environment, repository)
+    source = slo_source(criteria, _slo_key(config, app, environment), repository)
+    return {**inputs, "rollout_settings": settings}, source
 
 
 def slo_rollout_settings(settings: dict[str, Any], criteria: dict[str, Any]) -> dict[str, Any]:
@@ -61,10 +63,9 @@ def slo_rollout_settings(settings: dict[str, Any], criteria: dict[str, Any]) -> 
                               for stage in stages]}
 
 
-def slo_source(config: RepoConfig, app: str, environment: str, repository: str) -> str:
-    """Where the SLO was selected and what it is, for the rollout's thread."""
-    burn = slo_success_criteria(config, app, environment)["error_budget_burn"]  # type: ignore[index]
-    key = _slo_key(config, app, environment)
+def slo_source(criteria: dict[str, Any], key: str, repository: str) -> str:
+    """Where the SLO was selected (`key`) and what it is, for the rollout's thread."""
+    burn = criteria["error_budget_burn"]
     limit = burn.get("max_burn_rate", 14.4)
     return (f"Success criteria: the error budget burn of `{burn['service']}`'s SLO ({burn['availability']:g} % "
             f"availability; fail above {limit:g}x), from `{key}` in {repository}'s `.devops.yml`.")

@@ -31,8 +31,8 @@ def _check_job(root: str) -> dict[str, Any]:
     install = f"pip install cfn-lint=={CFN_LINT_VERSION} checkov=={CHECKOV_VERSION}"
     return {
         "name": "cfn-lint, checkov", "runs-on": "ubuntu-latest", "defaults": {"run": {"working-directory": root}},
-        "steps": [workflow._checkout(), uses("actions/setup-python", "Set up Python", {"python-version": "3.12"}),
-                  workflow._run("cfn-lint and checkov", f"{install}\nmake lint\nmake checkov")],
+        "steps": [workflow.checkout_step(), uses("actions/setup-python", "Set up Python", {"python-version": "3.12"}),
+                  workflow.run_step("cfn-lint and checkov", f"{install}\nmake lint\nmake checkov")],
     }
 
 
@@ -44,8 +44,8 @@ def _change_set_job(root: str, region: str, environments: list[str]) -> dict[str
         "needs": "check", "runs-on": "ubuntu-latest", "permissions": {"contents": "read", "id-token": "write"},
         "strategy": {"fail-fast": False, "matrix": {"environment": environments}},
         "defaults": {"run": {"working-directory": root}},
-        "steps": [workflow._checkout(), *credentials.steps,
-                  workflow._run("create the change set", command,
+        "steps": [workflow.checkout_step(), *credentials.steps,
+                  workflow.run_step("create the change set", command,
                                 {"ENVIRONMENT": "${{ matrix.environment }}", **BUCKET, **credentials.env})],
     }
 
@@ -59,8 +59,8 @@ def _deploy_job(root: str, region: str, environment: str, previous: str | None) 
         "concurrency": {"group": f"cloudformation-{environment}", "cancel-in-progress": False},
         "permissions": {"contents": "read", "id-token": "write"},
         "defaults": {"run": {"working-directory": root}},
-        "steps": [workflow._checkout(), *credentials.steps,
-                  workflow._run("execute a change set", f'make deploy ENV={environment} ARTIFACT_BUCKET="$ARTIFACT_BUCKET"',
+        "steps": [workflow.checkout_step(), *credentials.steps,
+                  workflow.run_step("execute a change set", f'make deploy ENV={environment} ARTIFACT_BUCKET="$ARTIFACT_BUCKET"',
                                 {**BUCKET, **credentials.env})],
     }
 

@@ -24,7 +24,7 @@ def header(root: str, cloud: str) -> str:
             f"# environment's required reviewers. Credentials come from OIDC; no {TITLES[cloud]} keys are stored.\n")
 
 
-def _checkout() -> Any:
+def checkout_step() -> Any:
     return uses("actions/checkout", "Check out", {"persist-credentials": False})
 
 
@@ -33,7 +33,7 @@ def _terraform() -> Any:
                 {"terraform_version": ci_jobs.TERRAFORM_VERSION, "terraform_wrapper": False})
 
 
-def _run(name: str, command: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+def run_step(name: str, command: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     step: dict[str, Any] = {"name": name, "run": shell(command)}
     if env:
         step["env"] = env
@@ -51,11 +51,11 @@ def _check_job(root: str, environments: list[str]) -> dict[str, Any]:
         "runs-on": "ubuntu-latest",
         "defaults": {"run": {"working-directory": root}},
         "steps": [
-            _checkout(),
+            checkout_step(),
             _terraform(),
-            _run("terraform fmt and validate", ci_jobs.validate(environments)),
+            run_step("terraform fmt and validate", ci_jobs.validate(environments)),
             uses("actions/setup-python", "Set up Python", {"python-version": "3.12"}),
-            _run("checkov", ci_jobs.checkov(environments)),
+            run_step("checkov", ci_jobs.checkov(environments)),
         ],
     }
 
@@ -71,7 +71,7 @@ def _plan_job(root: str, cloud: str, region: str, environments: list[str]) -> di
         "permissions": {"contents": "read", "id-token": "write"},
         "strategy": {"fail-fast": False, "matrix": {"environment": environments}},
         "defaults": {"run": {"working-directory": root}},
-        "steps": [_checkout(), _terraform(), *credentials.steps, _run("terraform plan", ci_jobs.plan(cloud), env)],
+        "steps": [checkout_step(), _terraform(), *credentials.steps, run_step("terraform plan", ci_jobs.plan(cloud), env)],
     }
 
 
@@ -86,8 +86,8 @@ def _apply_job(root: str, cloud: str, region: str, environment: str, previous: s
         "concurrency": {"group": f"terraform-{environment}", "cancel-in-progress": False},
         "permissions": {"contents": "read", "id-token": "write"},
         "defaults": {"run": {"working-directory": root}},
-        "steps": [_checkout(), _terraform(), *credentials.steps,
-                  _run("terraform apply", ci_jobs.apply(cloud, environment), {**_state(cloud), **credentials.env})],
+        "steps": [checkout_step(), _terraform(), *credentials.steps,
+                  run_step("terraform apply", ci_jobs.apply(cloud, environment), {**_state(cloud), **credentials.env})],
     }
 
 
