@@ -13,7 +13,8 @@ AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-
 ACCESS = {"bucket": "HasBucket", "queues": "HasQueues", "cache": "HasCache"}
 
 
-def _service_ids(design: InfraDesign) -> list[tuple[str, str, int]]:
+def service_ids(design: InfraDesign) -> list[tuple[str, str, int]]:
+    """(logical id, name, port) of every service."""
     return [(p.logical_id(service.name), service.name, service.port) for service in design.services]
 
 
@@ -40,8 +41,14 @@ def _parameters(design: InfraDesign, wiring: dict[str, bool]) -> dict[str, Any]:
         parameters["TaskMemory"] = p.number("MiB of memory per task.", 512)
         parameters["OnDemandWeight"] = p.number("Weight of on-demand Fargate above the base.", 0, 100)
         parameters["SpotWeight"] = p.number("Weight of Fargate Spot above the base.", 0, 100)
+    return {**parameters, **wired_parameters(design, wiring)}
+
+
+def wired_parameters(design: InfraDesign, wiring: dict[str, bool]) -> dict[str, Any]:
+    """The target groups and data stores the compute module receives from the other modules."""
+    parameters: dict[str, Any] = {}
     if design.public:
-        for ident, name, _ in _service_ids(design):
+        for ident, name, _ in service_ids(design):
             parameters[f"TargetGroup{ident}"] = p.text(f"Target group of {name}.")
     if wiring["bucket"]:
         parameters["BucketArn"] = p.text("The application's bucket.")
@@ -53,24 +60,36 @@ def _parameters(design: InfraDesign, wiring: dict[str, bool]) -> dict[str, Any]:
     return parameters
 
 
-def _images_and_logs(design: InfraDesign) -> dict[str, Any]:
+def repositories(design: InfraDesign) -> dict[str, Any]:
+    """One immutable, scanned, KMS-encrypted ECR repository per service that keeps its last 50 images."""
     lifecycle = ('{"rules": [{"rulePriority": 1, "description": "Keep the last 50 images", "selection": '
                  '{"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 50}, '
                  '"action": {"type": "expire"}}]}')
+    return {f"Repository{ident}": {"Type": "AWS::ECR::Repository", **p.RETAIN, "Properties": {
+        "RepositoryName": p.sub(f"${{Name}}/{name}"), "ImageTagMutability": "IMMUTABLE",
+        "ImageScanningConfiguration": {"ScanOnPush": True},
+        "EncryptionConfiguration": {"EncryptionType": "KMS", "KmsKey": p.ref("KmsKeyArn")},
+        "LifecyclePolicy": {"LifecyclePolicyText": lifecycle}}} for ident, name, _ in service_ids(design)}
+
+
+def repository_outputs(design: InfraDesign) -> dict[str, Any]:
+    """RepositoryUri<service> outputs (the parent stack passes them on)."""
+    return {f"RepositoryUri{ident}": p.output(p.get_att(f"Repository{ident}", "RepositoryUri"),
+                                              f"Push {name}'s images here.") for ident, name, _ in service_ids(design)}
+
+
+def _images_and_logs(design: InfraDesign) -> dict[str, Any]:
+    images = repositories(design)
+    prefix = "/ecs" if design.orchestrator == "ecs" else "/ec2"
     resources: dict[str, Any] = {}
-    for ident, name, _ in _service_ids(design):
-        resources[f"Repository{ident}"] = {"Type": "AWS::ECR::Repository", **p.RETAIN, "Properties": {
-            "RepositoryName": p.sub(f"${{Name}}/{name}"), "ImageTagMutability": "IMMUTABLE",
-            "ImageScanningConfiguration": {"ScanOnPush": True},
-            "EncryptionConfiguration": {"EncryptionType": "KMS", "KmsKey": p.ref("KmsKeyArn")},
-            "LifecyclePolicy": {"LifecyclePolicyText": lifecycle}}}
-        prefix = "/ecs" if design.orchestrator == "ecs" else "/ec2"
+    for ident, name, _ in service_ids(design):
+        resources[f"Repository{ident}"] = images[f"Repository{ident}"]
         resources[f"LogGroup{ident}"] = p.log_group(p.sub(f"{prefix}/${{Name}}/{name}"), p.ref("LogRetentionDays"),
                                                     p.ref("KmsKeyArn"))
     return resources
 
 
-def _application_statements(design: InfraDesign, wiring: dict[str, bool]) -> list[Any]:
+def application_statements(design: InfraDesign, wiring: dict[str, bool]) -> list[Any]:
     """What the application code may do: its own bucket, queues and cache, through the key."""
     statements: list[Any] = [p.allow("UseKey", ["kms:Decrypt", "kms:GenerateDataKey"], p.ref("KmsKeyArn"))]
     if wiring["bucket"]:
@@ -88,7 +107,7 @@ def _application_statements(design: InfraDesign, wiring: dict[str, bool]) -> lis
 
 def _runtime_statements(design: InfraDesign) -> list[Any]:
     """Pull the services' own images, write their own logs, read their own secrets."""
-    ids = [ident for ident, _, _ in _service_ids(design)]
+    ids = [ident for ident, _, _ in service_ids(design)]
     return [p.allow("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
             p.allow("PullImages", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
                                    "ecr:GetDownloadUrlForLayer"], [p.get_att(f"Repository{i}", "Arn") for i in ids]),
@@ -115,9 +134,9 @@ def _ecs(design: InfraDesign, wiring: dict[str, bool]) -> dict[str, Any]:
                 *_runtime_statements(design), p.allow("Decrypt", ["kms:Decrypt"], p.ref("KmsKeyArn"))])]}},
         "TaskRole": {"Type": "AWS::IAM::Role", "Properties": {
             "AssumeRolePolicyDocument": tasks_trust,
-            "Policies": [p.policy("application", _application_statements(design, wiring))]}},
+            "Policies": [p.policy("application", application_statements(design, wiring))]}},
     }
-    for ident, name, port in _service_ids(design):
+    for ident, name, port in service_ids(design):
         container = {
             "Name": name, "Image": p.sub(f"${{Repository{ident}.RepositoryUri}}:${{ImageTag}}"), "Essential": True,
             "ReadonlyRootFilesystem": True, "PortMappings": [{"ContainerPort": port, "Protocol": "tcp"}],
@@ -178,10 +197,10 @@ def _vms(design: InfraDesign, wiring: dict[str, bool]) -> dict[str, Any]:
             "AssumeRolePolicyDocument": p.trust("ec2.amazonaws.com"),
             "ManagedPolicyArns": [p.sub("arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore")],
             "Policies": [p.policy("application", [*_runtime_statements(design),
-                                                  *_application_statements(design, wiring)])]}},
+                                                  *application_statements(design, wiring)])]}},
         "InstanceProfile": {"Type": "AWS::IAM::InstanceProfile", "Properties": {"Roles": [p.ref("InstanceRole")]}},
     }
-    for ident, name, port in _service_ids(design):
+    for ident, name, port in service_ids(design):
         resources[f"LaunchTemplate{ident}"] = {"Type": "AWS::EC2::LaunchTemplate", "Properties": {
             "LaunchTemplateData": {
                 "ImageId": p.ref("ImageId"), "InstanceType": p.ref("InstanceType"),
@@ -223,9 +242,12 @@ def _vms(design: InfraDesign, wiring: dict[str, bool]) -> dict[str, Any]:
 
 def compute_template(design: InfraDesign, wiring: dict[str, bool]) -> dict[str, Any]:
     """The compute module's template; `wiring` says which data stores the roles may reach."""
+    if design.orchestrator == "eks":
+        from generators.infra.cfn_eks import eks_template  # imported here: cfn_eks builds on this module's parts
+
+        return eks_template(design, wiring)
     body = _ecs(design, wiring) if design.orchestrator == "ecs" else _vms(design, wiring)
     what = "ECS on Fargate" if design.orchestrator == "ecs" else "EC2 Auto Scaling groups"
-    outputs = {f"RepositoryUri{ident}": p.output(p.get_att(f"Repository{ident}", "RepositoryUri"),
-                                                 f"Push {name}'s images here.") for ident, name, _ in _service_ids(design)}
     return p.template(f"{design.name} compute: {what}, ECR, logs, least-privilege roles, CPU target tracking",
-                      _parameters(design, wiring), {**_images_and_logs(design), **body}, outputs=outputs)
+                      _parameters(design, wiring), {**_images_and_logs(design), **body},
+                      outputs=repository_outputs(design))

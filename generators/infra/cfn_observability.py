@@ -10,25 +10,33 @@ from generators.infra.model import InfraDesign
 GB5 = 5368709120
 
 
+def _service_metrics(design: InfraDesign, service: str) -> tuple[str, tuple[str, str | None], list[Any]]:
+    """(namespace, (CPU metric, memory metric or None), dimensions) of one service's compute."""
+    if design.orchestrator == "ecs":
+        return "AWS/ECS", ("CPUUtilization", "MemoryUtilization"), [
+            {"Name": "ClusterName", "Value": p.ref("Name")}, {"Name": "ServiceName", "Value": service}]
+    if design.orchestrator == "eks":  # the cluster's amazon-cloudwatch-observability add-on reports per service
+        return "ContainerInsights", ("pod_cpu_utilization", "pod_memory_utilization"), [
+            {"Name": "ClusterName", "Value": p.ref("Name")}, {"Name": "Namespace", "Value": design.name},
+            {"Name": "Service", "Value": service}]
+    return "AWS/EC2", ("CPUUtilization", None), [
+        {"Name": "AutoScalingGroupName", "Value": p.sub(f"${{Name}}-{service}")}]
+
+
 def _service_alarms(design: InfraDesign) -> dict[str, Any]:
     topic = p.ref("AlarmTopic")
     resources: dict[str, Any] = {}
     for service in design.services:
         ident = p.logical_id(service.name)
-        if design.orchestrator == "ecs":
-            namespace = "AWS/ECS"
-            dimensions = [{"Name": "ClusterName", "Value": p.ref("Name")}, {"Name": "ServiceName", "Value": service.name}]
-        else:
-            namespace = "AWS/EC2"
-            dimensions = [{"Name": "AutoScalingGroupName", "Value": p.sub(f"${{Name}}-{service.name}")}]
+        namespace, (cpu, memory), dimensions = _service_metrics(design, service.name)
         resources[f"CpuAlarm{ident}"] = p.alarm(
             p.sub(f"${{Name}}-{service.name}-cpu-high"), f"The {service.name} service has used over 85% CPU for "
-            "15 minutes", namespace, "CPUUtilization", "Average", 300, 3, 85, "GreaterThanThreshold", dimensions, topic)
-        # Memory is a built-in metric for ECS only; EC2 instances would need the CloudWatch agent.
-        if design.orchestrator == "ecs":
+            "15 minutes", namespace, cpu, "Average", 300, 3, 85, "GreaterThanThreshold", dimensions, topic)
+        # Memory is a built-in metric of ECS and of EKS's Container Insights; EC2 would need the CloudWatch agent.
+        if memory:
             resources[f"MemoryAlarm{ident}"] = p.alarm(
                 p.sub(f"${{Name}}-{service.name}-memory-high"), f"The {service.name} service has used over 85% "
-                "memory for 15 minutes", namespace, "MemoryUtilization", "Average", 300, 3, 85,
+                "memory for 15 minutes", namespace, memory, "Average", 300, 3, 85,
                 "GreaterThanThreshold", dimensions, topic)
     return resources
 

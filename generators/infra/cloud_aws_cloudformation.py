@@ -36,6 +36,7 @@ def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[
                                             non_production=list(skips["non_production"].items()))
     files[f"{root}/README.md"] = render("infra/aws_cfn/README.md.j2", name=design.name, compute=design.compute,
                                         orchestrator_text=ORCHESTRATOR_TITLES[design.orchestrator],
+                                        orchestrator=design.orchestrator, namespace=design.name,
                                         modules=design.modules, parent=cfn.PARENT, bootstrap=cfn.BOOTSTRAP,
                                         public=design.public, differences=differences_table(design))
     return files
@@ -91,7 +92,7 @@ CLOUD = replace(
                      "production}.json`,\n`bootstrap.yaml` for the bucket of packaged templates, a `Makefile` (lint, "
                      "checkov, package, change sets, deploy)\nand a `README.md`. The stacks hold the state."),
     orchestrators={"containers": "ecs", "vms": "asg"},  # serverless (Lambda + API Gateway) is Terraform only
-    orchestrator_choices={},  # and so is EKS
+    orchestrator_choices=TERRAFORM.orchestrator_choices,  # containers: ECS or EKS
     iac_tool="cloudformation",
     iac_title="CloudFormation",
     folder="aws-cloudformation",

@@ -16,6 +16,8 @@ from generators.infra import cfn_parts as p
 from generators.infra import terraform_aws
 from generators.infra.cfn_compute import compute_template
 from generators.infra.cfn_data import data_template
+from generators.infra.cfn_eks import node_values
+from generators.infra.cfn_eks import parent_outputs
 from generators.infra.cfn_network import network_template
 from generators.infra.cfn_network import target_group
 from generators.infra.cfn_observability import observability_template
@@ -69,7 +71,8 @@ def _wired(design: InfraDesign) -> dict[str, dict[str, Any]]:
     if design.databases:
         secrets.append(_outputs_of(data, "DatabaseSecretArn"))
     wired = {
-        "KmsKeyArn": _outputs_of(security, "KmsKeyArn"), "AccessLogBucket": _outputs_of(security, "AuditBucket"),
+        "KmsKeyArn": _outputs_of(security, "KmsKeyArn"), "VpcId": _outputs_of(network, "VpcId"),
+        "AccessLogBucket": _outputs_of(security, "AuditBucket"),
         "PrivateSubnetIds": {"Fn::Split": [",", _outputs_of(network, "PrivateSubnetIds")]},
         "DatabaseSubnetIds": {"Fn::Split": [",", _outputs_of(network, "DatabaseSubnetIds")]},
         "SecretArns": secrets, "LoadBalancerFullName": _outputs_of(network, "LoadBalancerFullName"),
@@ -106,7 +109,7 @@ def environment_values(design: InfraDesign, env: Environment, budget: float) -> 
         "TaskCpu": size.task_cpu, "TaskMemory": size.task_memory, "OnDemandWeight": on_demand_share,
         "SpotWeight": size.spot_share, "InstanceType": size.instance_type, "OnDemandPercentage": on_demand_share,
         "MinTasks": size.min_tasks, "MaxTasks": size.max_tasks,
-        "OnDemandBase": min(size.on_demand_base, size.min_tasks),
+        "OnDemandBase": min(size.on_demand_base, size.min_tasks), **node_values(size),
         "BackupRetentionDays": size.backup_retention_days, "DeletionProtection": size.deletion_protection,
         "MultiAZ": size.multi_az, "DatabaseClass": size.database_class, "DatabaseStorageGb": size.database_storage_gb,
         "DatabaseMaxStorageGb": size.database_storage_gb * 4, "CacheNodeType": size.cache_node_type,
@@ -156,6 +159,8 @@ def parent_template(design: InfraDesign, modules: dict[str, dict[str, Any]], val
     outputs.update({f"RepositoryUri{p.logical_id(s.name)}": p.output(
         _outputs_of(STACKS["compute"], f"RepositoryUri{p.logical_id(s.name)}"), f"Push {s.name}'s images here.")
         for s in design.services})
+    if design.orchestrator == "eks":
+        outputs.update(parent_outputs(design, STACKS["compute"], STACKS["network"]))
     return p.template(f"{design.name}: the environment's stacks (run `make package` first: it uploads the modules)",
                       dict(sorted(parameters.items())), resources, outputs=outputs)
 

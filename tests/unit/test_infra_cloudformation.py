@@ -25,9 +25,13 @@ from infra_support import run_infra
 ROOT = cfn.ROOT
 
 
-def full_design(compute: str, compliance: tuple[str, ...] = ()):
+KINDS = ["containers", "vms", "eks"]  # the compute types, and containers on EKS
+
+
+def full_design(kind: str, compliance: tuple[str, ...] = ()):
     """Every part at once: public services, a database, a cache, queues and a bucket."""
-    requirements = {"compute": compute, "public": True,
+    compute = "containers" if kind == "eks" else kind
+    requirements = {"compute": compute, **({"orchestrator": "eks"} if kind == "eks" else {}), "public": True,
                     "services": [{"name": "api", "port": 8080}, {"name": "web", "port": 3000}],
                     "databases": ["postgres"], "caches": ["redis"], "queues": ["jobs"], "object_storage": True,
                     "evidence": [], "unsupported": []}
@@ -47,7 +51,7 @@ def load(text: str) -> dict:
 
 
 @pytest.mark.validators
-@pytest.mark.parametrize("compute", ["containers", "vms"])
+@pytest.mark.parametrize("compute", KINDS)
 def test_cfn_lint_finds_nothing_and_checkov_nothing_beyond_the_reviewed_skips_in_every_environment(compute: str) -> None:
     if cfn_lint_binary() is None or checkov_binary() is None:
         pytest.skip("cfn-lint and checkov live in .venv-cfnlint and .venv-checkov (scripts/setup)")
@@ -60,11 +64,12 @@ def test_cfn_lint_finds_nothing_and_checkov_nothing_beyond_the_reviewed_skips_in
 
 
 @pytest.mark.validators
-def test_production_fails_the_non_production_checks_if_it_had_development_values(tmp_path: Path) -> None:
+@pytest.mark.parametrize("compute", ["containers", "eks"])
+def test_production_fails_the_non_production_checks_if_it_had_development_values(compute: str) -> None:
     """The production scan is meaningful: with development's parameters it fails what it may not skip."""
     if checkov_binary() is None:
         pytest.skip("checkov lives in .venv-checkov")
-    files = infrastructure_package(full_design("containers"))["files"]
+    files = infrastructure_package(full_design(compute))["files"]
     files[f"{ROOT}/parameters/production.json"] = files[f"{ROOT}/parameters/development.json"]
     files = {path: text for path, text in files.items() if not path.endswith("development.json")
              and not path.endswith("staging.json")}
@@ -83,7 +88,7 @@ def test_every_skip_has_a_reason_and_the_list_stays_short() -> None:
     assert len(everything) <= 5
 
 
-@pytest.mark.parametrize("compute", ["containers", "vms"])
+@pytest.mark.parametrize("compute", KINDS)
 def test_production_parameters_carry_the_protections_and_development_does_not(compute: str) -> None:
     files = infrastructure_package(full_design(compute))["files"]
     values = {env: {item["ParameterKey"]: item["ParameterValue"]
@@ -105,12 +110,13 @@ def test_production_parameters_carry_the_protections_and_development_does_not(co
     assert all("Default" not in spec for name, spec in parent["Parameters"].items() if name != "AlarmEmail")
     assert list(parent["Parameters"]) == [item["ParameterKey"] for item in
                                           json.loads(files[f"{ROOT}/parameters/production.json"])]
-    kind = {"containers": "AWS::ECS::Service", "vms": "AWS::AutoScaling::AutoScalingGroup"}[compute]
+    kind = {"containers": "AWS::ECS::Service", "vms": "AWS::AutoScaling::AutoScalingGroup",
+            "eks": "AWS::EKS::Cluster"}[compute]
     compute_types = {resource["Type"] for resource in load(files[f"{ROOT}/modules/compute.yaml"])["Resources"].values()}
     assert kind in compute_types
 
 
-@pytest.mark.parametrize("compute", ["containers", "vms"])
+@pytest.mark.parametrize("compute", KINDS)
 def test_every_mapped_control_names_logical_ids_that_exist_in_the_templates(compute: str) -> None:
     design = full_design(compute, FRAMEWORKS)
     package = infrastructure_package(design)
@@ -152,7 +158,7 @@ def test_serverless_is_refused_by_name_for_cloudformation() -> None:
         run_infra("needs-database", iac_tool="cloudformation",
                   application_requirements={"compute": {"type": "serverless"}})
     assert ("compute type 'serverless' is generated with terraform only on AWS; with cloudformation: "
-            "containers (ECS Fargate), vms (EC2 Auto Scaling)") in str(raised.value)
+            "containers (ECS Fargate or EKS managed node groups), vms (EC2 Auto Scaling)") in str(raised.value)
 
 
 @pytest.mark.validators
@@ -183,9 +189,11 @@ def test_another_ci_platform_gets_a_note_instead_of_a_workflow() -> None:
 
 
 @pytest.mark.validators
-@pytest.mark.parametrize("case", ["cloudformation-production", "cloudformation-vms-development"])
+@pytest.mark.parametrize("case", ["cloudformation-production", "cloudformation-vms-development",
+                                  "cloudformation-eks-production"])
 def test_the_golden_cloudformation_packages_pass_cfn_lint_and_checkov(case: str) -> None:
-    """The goldens too: one NAT gateway for three zones (cost priority), no cache or bucket, a single service."""
+    """The goldens too: one NAT gateway for three zones (cost priority), no cache or bucket, a single service, EKS
+    chosen by the repository's Kubernetes manifests."""
     if cfn_lint_binary() is None or checkov_binary() is None:
         pytest.skip("cfn-lint and checkov live in .venv-cfnlint and .venv-checkov (scripts/setup)")
     from infra_support import produced

@@ -209,9 +209,9 @@ def test_an_orchestrator_the_cloud_does_not_offer_is_named_with_the_choices() ->
         "orchestrator 'nomad' is not generated for compute type 'containers' on AWS; choose one of: ecs (ECS Fargate), "
         "eks (EKS managed node groups)"]
     assert compute_problems("containers", "aws", orchestrator="eks") == []
-    assert compute_problems("containers", "aws", "cloudformation", "eks") == [
-        "orchestrator 'eks' is generated with terraform only on AWS; compute type 'containers' with cloudformation "
-        "runs on ecs (ECS Fargate)"]
+    assert compute_problems("containers", "aws", "cloudformation", "nomad") == [
+        "orchestrator 'nomad' is not generated for compute type 'containers' on AWS with cloudformation; choose one "
+        "of: ecs (ECS Fargate), eks (EKS managed node groups)"]
 
 
 def test_production_tfvars_carry_the_production_protections() -> None:
@@ -239,8 +239,9 @@ def test_service_names_that_collide_once_cleaned_stay_distinct() -> None:
     assert [(s.name, s.port) for s in subject.services] == [("my-api", 8000), ("my-api-2", 9000), ("shop", 80)]
 
 
-def test_manifests_do_not_stop_a_cloudformation_package_which_renders_ecs() -> None:
-    package = run_infra("monitoring-shop", iac_tool="cloudformation")["infrastructure_package"]
-    assert "| orchestrator |" not in package["pull_request"]["body"]
+def test_a_written_ecs_wins_over_the_manifests_in_a_cloudformation_package_too() -> None:
+    package = run_infra("monitoring-shop", iac_tool="cloudformation",
+                        application_requirements={"compute": {"orchestrator": "ecs"}})["infrastructure_package"]
+    assert "| orchestrator | `ecs` | `input`: compute.orchestrator |" in package["pull_request"]["body"]
     assert any("AWS::ECS::Cluster" in text for text in package["files"].values())
     assert not any("AWS::EKS::" in text for text in package["files"].values())
