@@ -155,8 +155,11 @@ def _detection() -> dict[str, Any]:
 def security_template(design: InfraDesign, rules: list[str], production_rules: list[str]) -> dict[str, Any]:
     """The security module's template; `production_rules` are created only where ProductionRules is true."""
     parameters = {"Name": p.text("Prefix of every resource name."),
-                  "AuditRetentionDays": p.number("Days the audit trail, Config history and access logs are kept.", 1),
-                  "ProductionRules": p.flag("Whether the production-only Config rules are evaluated.")}
+                  "AuditRetentionDays": p.number("Days the audit trail, Config history and access logs are kept.", 1)}
+    # Without production-only rules (no database) the flag would be an unused parameter and condition.
+    conditions = {"ProductionRules": p.is_true("ProductionRules")} if production_rules else {}
+    if production_rules:
+        parameters["ProductionRules"] = p.flag("Whether the production-only Config rules are evaluated.")
     resources = {**_key(), **_audit_bucket(design), **_trail(), **_config(rules, production_rules), **_detection()}
     outputs = {"KmsKeyArn": p.output(p.get_att("Key", "Arn"), "The key of every encrypted resource."),
                "AuditBucket": p.output(p.ref("AuditBucket"), "The audit and access-log bucket."),
@@ -164,4 +167,4 @@ def security_template(design: InfraDesign, rules: list[str], production_rules: l
                "SecurityTopicArn": p.output(p.ref("SecurityTopic"), "Security notifications.")}
     return p.template(f"{design.name} security: KMS, CloudTrail, AWS Config rules, GuardDuty, Security Hub, "
                       "Access Analyzer, the application's secret", parameters, resources,
-                      conditions={"ProductionRules": p.is_true("ProductionRules")}, outputs=outputs)
+                      conditions=conditions, outputs=outputs)

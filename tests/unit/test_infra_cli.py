@@ -48,6 +48,18 @@ def test_devops_yml_chooses_eks_for_containers(tmp_path: Path, capsys: pytest.Ca
     assert 'resource "aws_eks_cluster" "main"' in (tmp_path / "out" / "infra/aws/modules/compute/main.tf").read_text()
 
 
+def test_devops_yml_chooses_eks_for_a_cloudformation_package_too(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    repo = shutil.copytree(REPOS / "python-pip", tmp_path / "repo")
+    (repo / ".devops.yml").write_text("infrastructure:\n  cloud_provider: aws\n  iac_tool: cloudformation\n"
+                                      "  application_requirements:\n    compute:\n      orchestrator: eks\n",
+                                      encoding="utf-8")
+    assert main(["setup-infra", str(repo), "--out", str(tmp_path / "out")]) == 0
+    assert "| orchestrator | `eks` | `.devops.yml`: compute.orchestrator |" in capsys.readouterr().out
+    compute = (tmp_path / "out" / "infra/aws-cloudformation/modules/compute.yaml").read_text()
+    assert "Type: AWS::EKS::Cluster" in compute and "AWS::ECS::" not in compute
+
+
 def test_setup_infra_commits_a_branch_in_a_local_git_repository(tmp_path: Path) -> None:
     import subprocess
 

@@ -65,6 +65,21 @@ def test_cfn_lint_finds_nothing_and_checkov_nothing_beyond_the_reviewed_skips_in
 
 @pytest.mark.validators
 @pytest.mark.parametrize("compute", ["containers", "eks"])
+def test_a_private_design_without_data_stores_passes_the_validators_too(compute: str) -> None:
+    """No load balancer, no database (so no production-only Config rules), no cache, queues or bucket."""
+    if cfn_lint_binary() is None or checkov_binary() is None:
+        pytest.skip("cfn-lint and checkov live in .venv-cfnlint and .venv-checkov (scripts/setup)")
+    from dataclasses import replace
+
+    bare = replace(full_design(compute), public=False, databases=[], caches=[], queues=[], object_storage=False)
+    files = infrastructure_package(bare)["files"]
+    assert "ProductionRules" not in load(files[f"{ROOT}/modules/security.yaml"])["Parameters"]
+    results = check_cloudformation(files, ROOT, skips())
+    assert len(results) == 3 and [(r.name, r.findings) for r in results if r.status != "passed"] == []
+
+
+@pytest.mark.validators
+@pytest.mark.parametrize("compute", ["containers", "eks"])
 def test_production_fails_the_non_production_checks_if_it_had_development_values(compute: str) -> None:
     """The production scan is meaningful: with development's parameters it fails what it may not skip."""
     if checkov_binary() is None:
