@@ -30,6 +30,7 @@ PLUGINS = [
     ("github-branch-source", "GitHub Branch Source: multibranch builds of branches and pull requests"),
 ]
 TOOLS_IMAGE = "python:3.13-slim"
+OIDC_TOKEN = "OIDC_TOKEN"  # the variable an id-token credential is bound to; the clouds' exchanges read it
 PIPELINE_TIMEOUT = 120  # minutes; covers a production approval that waits
 # Tools installed for the user (pip --user, npm prefix, go install) land here; HOME is under WORKSPACE@tmp.
 PATH_LINE = 'export PATH="$HOME/.local/bin:$GOPATH/bin:$PATH"'
@@ -62,6 +63,11 @@ def _identifier(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
+def oidc_credential(cloud: str, scope: str) -> str:
+    """The OpenID Connect Provider plugin's id-token credential of a cloud and scope (oidc-aws-production)."""
+    return f"oidc-{cloud}-{scope}"
+
+
 def credential_id(secret: str, environment: str | None) -> str:
     """The Jenkins credential that holds a secret the neutral steps name (KUBE_CONFIG -> kubeconfig-<env>)."""
     base = "kubeconfig" if secret == "KUBE_CONFIG" else secret.lower().replace("_", "-")
@@ -76,7 +82,7 @@ def _credentials(job: dict[str, Any], body: list[dict[str, Any]]) -> list[dict[s
         if item["kind"] == "kubeconfig":
             bound["KUBECONFIG"] = {"kind": "file", "id": item["credentials"], "variable": "KUBECONFIG"}
         if item["kind"] == "oidc":
-            bound["OIDC_TOKEN"] = {"kind": "string", "id": item["credentials"], "variable": "OIDC_TOKEN"}
+            bound[OIDC_TOKEN] = {"kind": "string", "id": item["credentials"], "variable": OIDC_TOKEN}
     for step in job["steps"]:
         for value in (step.get("env") or {}).values():
             if isinstance(value, dict) and "secret" in value:
@@ -133,7 +139,7 @@ def _steps(job: dict[str, Any], images: dict[str, str]) -> tuple[list[dict[str, 
         elif kind == "cloud_login":
             # Jenkins has no OIDC issuer of its own: the OpenID Connect Provider plugin's id-token credential
             # is exchanged by every later step (exports do not outlive one `sh`).
-            body.append({"kind": "oidc", "credentials": f"oidc-{step['provider']}-{env_name}",
+            body.append({"kind": "oidc", "credentials": oidc_credential(step["provider"], str(env_name)),
                          "exchange": str(step.get("exchange") or ""), "variables": list(step.get("variables") or []),
                          "region": step.get("region")})
         elif kind == "registry_login":

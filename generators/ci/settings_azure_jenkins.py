@@ -90,6 +90,7 @@ def jenkins_settings(design: dict[str, Any], deployment: dict[str, Any]) -> list
 def jenkins_requirements(design: dict[str, Any], deployment: dict[str, Any]) -> tuple[list[Requirement], list[Requirement]]:
     """Jenkins credentials and global environment variables the Jenkinsfile reads."""
     from generators.ci.jenkins import credential_id
+    from generators.ci.jenkins import oidc_credential
 
     secrets: list[Requirement] = []
     variables: list[Requirement] = []
@@ -105,7 +106,7 @@ def jenkins_requirements(design: dict[str, Any], deployment: dict[str, Any]) -> 
             secrets.append({"name": credential_id(secret, name), "scope": f"Jenkins credential ({kind})",
                             "description": _HELP.get(secret, f"{secret} for {name}")})
         if env.get("oidc"):
-            secrets.append({"name": f"oidc-{env['oidc']}-{name}", "scope": "Jenkins credential (OpenID Connect id token)",
+            secrets.append({"name": oidc_credential(env["oidc"], name), "scope": "Jenkins credential (OpenID Connect id token)",
                             "description": f"id token the {env['oidc']} role trusts (OpenID Connect Provider plugin)"})
         for variable in env.get("variables") or []:
             variables.append({"name": f"{variable}_{name.upper()}", "scope": "Jenkins global property",

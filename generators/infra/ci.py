@@ -19,6 +19,7 @@ from generators.infra import workflow
 from generators.infra.ci_credentials import MEANINGS
 from generators.infra.ci_credentials import PLATFORMS
 from generators.infra.ci_credentials import TITLES
+from generators.infra.ci_credentials import jenkins_credential
 from generators.infra.ci_credentials import login
 from generators.infra.model import InfraDesign
 
@@ -39,6 +40,10 @@ ISSUERS = {
     "azure_devops": ("`https://vstoken.dev.azure.com/<organization ID>` (audience: `api://AzureADTokenExchange`)",
                      "the subject `sc://<organization>/<project>/infra-<environment>`",
                      "the subject `sc://<organization>/<project>/infra-plan`"),
+    # The OpenID Connect Provider plugin: `sub` is the build's job URL; each credential sets its own audience.
+    "jenkins": ("`https://<your Jenkins>/oidc`",
+                "the subject `<job>job/{branch}/` and the audience `infra-<environment>`",
+                "the subjects `<job>job/PR-*` (`StringLike`, pull request jobs) and the audience `infra-plan`"),
 }
 
 
@@ -124,5 +129,7 @@ def infrastructure_ci(design: InfraDesign, *, cloud: str, root: str, existing_ci
                   apply_subject=issuer[1].format(branch=default_branch) if issuer else None,
                   plan_subject=issuer[2] if issuer else None,
                   variables=_variables(cloud, platform, environments, design.region), included=bool(included),
+                  credentials={"plan": jenkins_credential(cloud, True, ""),
+                               **{env: jenkins_credential(cloud, False, env) for env in environments}},
                   not_included=not_included)
     return InfraCI(platform, {**files, **included}, text.strip())

@@ -1,15 +1,14 @@
 """Cloud credentials for the infrastructure CI: one function per (cloud, CI platform), none of them a stored key.
 
-Every platform that issues OIDC tokens (GitHub, GitLab, CircleCI, Azure Pipelines' workload-identity service
-connections) hands its token to the cloud's federation: AWS through AssumeRoleWithWebIdentity (the Terraform AWS
-SDK reads AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE), GCP through Workload Identity Federation (the credential
+Every platform hands an OIDC token to the cloud's federation: AWS through AssumeRoleWithWebIdentity (the Terraform
+AWS SDK reads AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE), GCP through Workload Identity Federation (the credential
 file `gcloud iam workload-identity-pools create-cred-config --credential-source-file` writes), Azure through a
-federated credential (azurerm's ARM_USE_OIDC and ARM_OIDC_TOKEN). Jenkins has no OIDC issuer of its own: its jobs
-use the identity of the agent they run on (instance profile or IRSA, GCE or GKE service account, managed identity),
-narrowed per environment.
+federated credential (azurerm's ARM_USE_OIDC and ARM_OIDC_TOKEN). GitHub, GitLab, CircleCI and Azure Pipelines'
+workload-identity service connections issue the token themselves; Jenkins issues it through the OpenID Connect
+Provider plugin, whose id-token credential (one per environment, one for plans) the stage binds.
 
-The identity of an apply job is per environment (an environment-scoped variable, a context, a variable group);
-plans on pull requests use a read-only identity whose variable has `PLAN` in its name.
+The identity of an apply job is per environment (an environment-scoped variable, a context, a variable group, a
+credential); plans on pull requests use a read-only identity whose variable has `PLAN` in its name.
 """
 
 from __future__ import annotations
@@ -21,8 +20,10 @@ from dataclasses import field
 from typing import Any
 from typing import Callable
 
-from bot.templating import groovy_string
+from generators.ci.deploy_platforms import OIDC
 from generators.ci.github_steps import uses
+from generators.ci.jenkins import OIDC_TOKEN
+from generators.ci.jenkins import oidc_credential
 
 TITLES = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Azure"}  # in headers and the pull request
 PLATFORMS = ("github_actions", "gitlab_ci", "circleci", "azure_devops", "jenkins")
@@ -32,7 +33,7 @@ SHARED = {"aws": (), "gcp": ("GCP_WORKLOAD_IDENTITY_PROVIDER",), "azure": ("AZUR
 # The Make variable `make init` takes for the state backend, and the CI variable that holds it.
 STATE = {"aws": ("STATE_BUCKET", "TF_STATE_BUCKET"), "gcp": ("STATE_BUCKET", "TF_STATE_BUCKET"),
          "azure": ("STATE_ACCOUNT", "TF_STATE_STORAGE_ACCOUNT")}
-AUDIENCE = {"aws": "sts.amazonaws.com", "azure": "api://AzureADTokenExchange"}  # GCP: the pool provider's name
+AUDIENCE = {cloud: OIDC[cloud]["audience"] for cloud in ("aws", "azure")}  # GCP: the pool provider's name
 MEANINGS = {
     "AWS_ROLE_ARN": "the ARN of the IAM role the environment's apply assumes",
     "AWS_PLAN_ROLE_ARN": "the ARN of the read-only IAM role plans assume",
@@ -58,7 +59,7 @@ class Login:
     steps: list[Any] = field(default_factory=list)  # GitHub: action steps before Terraform
     id_tokens: dict[str, Any] = field(default_factory=dict)  # GitLab: the OIDC tokens the job is issued
     connection: str = ""  # Azure Pipelines: the service connection the AzureCLI@2 step runs in
-    wrapper: str = ""  # Jenkins: a block step around the shell steps (withAWS)
+    credential: str = ""  # Jenkins: the id-token credential bound to $OIDC_TOKEN around the shell steps
     variables: tuple[str, ...] = ()  # what people must set where the platform keeps per-environment values
 
 
@@ -213,34 +214,45 @@ def azure_azure_devops(plan: bool, environment: str, region: str) -> Login:
                  connection=_connection(plan, environment), variables=(STATE["azure"][1],))
 
 
-# Jenkins: no OIDC issuer; the agent's own cloud identity, narrowed to the environment's.
+# Jenkins: the OpenID Connect Provider plugin's id-token credential of the plan or the environment, bound to
+# $OIDC_TOKEN; each environment's identity is a global property suffixed with its name (AWS_ROLE_ARN_PRODUCTION).
+JENKINS_TOKEN = f'"${OIDC_TOKEN}"'
+# Jenkins agents outlive the build, unlike the other platforms' job containers: the token file goes with the step
+# (set first, so a failed exchange removes it too; the variable is read when the shell exits).
+REMOVE_TOKEN_FILE = """trap 'rm -rf "$RUNNER_TEMP_DIR"' EXIT"""
+
 
 def _jenkins_var(name: str, plan: bool, environment: str) -> str:
     return name if plan else f"{name}_{environment.upper()}"
 
 
-def _jenkins_variables(cloud: str, plan: bool, environment: str) -> tuple[str, ...]:
-    return (_jenkins_var(identity(cloud, plan), plan, environment), *SHARED[cloud], STATE[cloud][1])
+def jenkins_credential(cloud: str, plan: bool, environment: str) -> str:
+    """oidc-aws-infra-plan, or oidc-aws-infra-<environment> for an apply."""
+    return oidc_credential(cloud, f"infra-{'plan' if plan else environment}")
+
+
+def _jenkins_login(cloud: str, plan: bool, environment: str, script: str) -> Login:
+    return Login(script=script, credential=jenkins_credential(cloud, plan, environment),
+                 variables=(_jenkins_var(identity(cloud, plan), plan, environment), *SHARED[cloud], STATE[cloud][1]))
 
 
 def aws_jenkins(plan: bool, environment: str, region: str) -> Login:
     role = _jenkins_var(identity("aws", plan), plan, environment)
-    session = groovy_string(f"terraform-{'plan' if plan else environment}")
-    return Login(wrapper=f"withAWS(role: env.{role}, region: {groovy_string(region)}, roleSessionName: {session})",
-                 variables=_jenkins_variables("aws", plan, environment))
+    return _jenkins_login("aws", plan, environment,
+                          f"{REMOVE_TOKEN_FILE}\n{_aws_exchange(JENKINS_TOKEN, f'${role}', region)}")
 
 
 def gcp_jenkins(plan: bool, environment: str, region: str) -> Login:
     account = _jenkins_var(identity("gcp", plan), plan, environment)
-    return Login(env={"GOOGLE_IMPERSONATE_SERVICE_ACCOUNT": {"env": account}},
-                 variables=(account, STATE["gcp"][1]))
+    exchange = _gcp_exchange(JENKINS_TOKEN, "GCP_WORKLOAD_IDENTITY_PROVIDER", account)
+    return _jenkins_login("gcp", plan, environment, f"{REMOVE_TOKEN_FILE}\n{exchange}")
 
 
 def azure_jenkins(plan: bool, environment: str, region: str) -> Login:
     client = _jenkins_var(identity("azure", plan), plan, environment)
-    return Login(env={"ARM_USE_MSI": {"literal": "true"}, "ARM_CLIENT_ID": {"env": client},
-                      "ARM_TENANT_ID": {"env": "AZURE_TENANT_ID"}, "ARM_SUBSCRIPTION_ID": {"env": "AZURE_SUBSCRIPTION_ID"}},
-                 variables=_jenkins_variables("azure", plan, environment))
+    # azurerm reads the token from ARM_OIDC_TOKEN: no file to remove.
+    return _jenkins_login("azure", plan, environment,
+                          _azure_exchange(JENKINS_TOKEN, f"${client}", "$AZURE_TENANT_ID", "$AZURE_SUBSCRIPTION_ID"))
 
 
 LOGINS: dict[tuple[str, str], Callable[[bool, str, str], Login]] = {

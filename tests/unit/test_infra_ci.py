@@ -1,5 +1,6 @@
 """The infrastructure CI on every platform: applies only from the default branch and only after the platform's
-approval, OIDC (or the agent's identity on Jenkins) and never a stored key, the platform of the repository."""
+approval, OIDC (on Jenkins, the OpenID Connect Provider plugin's id tokens) and never a stored key, the platform of
+the repository."""
 
 from __future__ import annotations
 
@@ -97,15 +98,33 @@ def test_jenkins_applies_run_on_the_default_branch_after_an_input_only_its_submi
         assert body.index("input {") < body.index("steps {")
 
 
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_jenkins_binds_the_plan_s_id_token_to_plans_and_each_environment_s_to_its_apply_only(cloud: str) -> None:
+    [text] = infra_ci("jenkins", cloud, branch=BRANCH).files.values()
+    identity = {"aws": "AWS_ROLE_ARN", "gcp": "GCP_SERVICE_ACCOUNT", "azure": "AZURE_CLIENT_ID"}[cloud]
+    plan_identity = identity.replace("_", "_PLAN_", 1)
+    # Each stage's text runs to the next stage's head (the Jenkinsfile nests no stage inside a leaf stage).
+    stages = dict(chunk.split("')", 1) for chunk in text.split("stage('")[1:])
+    bound = {name: re.findall(r"credentialsId: '([^']+)', variable: 'OIDC_TOKEN'", body) for name, body in stages.items()}
+    assert bound["fmt and validate"] == bound["checkov"] == []
+    for environment in ENVIRONMENTS:
+        assert bound[f"plan {environment}"] == [f"oidc-{cloud}-infra-plan"]
+        assert bound[f"Apply {environment}"] == [f"oidc-{cloud}-infra-{environment}"]
+        apply = stages[f"Apply {environment}"]
+        assert re.search(rf"\$\{{?{identity}_{environment.upper()}\b", apply)
+        assert "OIDC_TOKEN" in apply.split("make init")[0]  # the exchange comes first, in the same shell
+        assert re.search(rf"\$\{{?{plan_identity}\b", stages[f"plan {environment}"])
+
+
 def test_each_cloud_and_platform_has_its_own_credentials_function() -> None:
     assert len(LOGINS) == 15
     assert len({function.__name__ for function in LOGINS.values()}) == 15
 
 
 STATIC = re.compile(r"AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|ARM_CLIENT_SECRET|ARM_CLIENT_CERTIFICATE|"
-                    r"GOOGLE_CREDENTIALS|private_key|client_secret|AKIA[0-9A-Z]{16}|secrets\.|credentialsId", re.I)
+                    r"GOOGLE_CREDENTIALS|private_key|client_secret|AKIA[0-9A-Z]{16}|secrets\.|credentialsId: '(?!oidc-)", re.I)
 FEDERATION = {"github_actions": r"id-token: write", "gitlab_ci": r"id_tokens:", "circleci": r"CIRCLE_OIDC_TOKEN_V2|oidc get",
-              "azure_devops": r"addSpnToEnvironment: true", "jenkins": r"withAWS\(role:|GOOGLE_IMPERSONATE|ARM_USE_MSI"}
+              "azure_devops": r"addSpnToEnvironment: true", "jenkins": r"withCredentials\(\[string\(credentialsId: 'oidc-"}
 
 
 @pytest.mark.parametrize("platform", list(CI_FILES))
@@ -157,4 +176,5 @@ def test_the_pull_request_section_says_what_to_configure_on_the_platform() -> No
     assert "workload identity federation" in azure and "`AZURE_CLIENT_ID`" not in azure
     jenkins = infra_ci("jenkins", "aws").setup
     assert "`AWS_ROLE_ARN_PRODUCTION`" in jenkins and "`infra-production-approvers`" in jenkins
-    assert "no OIDC issuer" in jenkins
+    assert "`oidc-aws-infra-production` with" in jenkins and "`https://<your Jenkins>/oidc`" in jenkins
+    assert "the subject `<job>job/main/` and the audience `infra-<environment>`" in jenkins

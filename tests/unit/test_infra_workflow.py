@@ -78,10 +78,11 @@ def test_a_repository_whose_ci_has_no_renderer_is_told_instead(tmp_path: Path) -
     assert "This repository's CI is `travis`" in package["pull_request"]["body"]
 
 
-def test_a_jenkins_repository_asking_for_gcp_gets_a_jenkinsfile_with_the_agent_s_identity(tmp_path: Path) -> None:
+def test_a_jenkins_repository_asking_for_gcp_gets_a_jenkinsfile_federating_the_plugin_s_id_tokens(tmp_path: Path) -> None:
     package = _with_ci(tmp_path, "Jenkinsfile", "pipeline { agent any\n stages { stage('t') { steps { sh 'pytest' } } } }\n",
                        cloud_provider="gcp")
     jenkinsfile = package["files"]["Jenkinsfile.infrastructure"]
-    assert "dir('infra/gcp')" in jenkinsfile and "GOOGLE_IMPERSONATE_SERVICE_ACCOUNT" in jenkinsfile
+    assert "dir('infra/gcp')" in jenkinsfile and "credentialsId: 'oidc-gcp-infra-production'" in jenkinsfile
+    assert '"type":"external_account"' in jenkinsfile
     assert "Jenkinsfile" not in package["files"]  # the repository's own pipeline is left alone
     assert "`GCP_SERVICE_ACCOUNT_PRODUCTION`" in package["pull_request"]["body"]
