@@ -14,6 +14,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from bot import slack_blocks
 from bot.rollouts.contract import Rollout
@@ -26,10 +29,30 @@ THREAD_TTL_SECONDS = 31 * 24 * 3600  # a day longer than finished rollouts are k
 _SHOWN_BY_GATE = {"gate_waiting"}
 
 
+# Longest Retry-After waited out in-process. Rollout ticks call Slack while holding the rollout's lock (120 s):
+# three waits of at most this stay far inside it, and a longer one drops the message, as any failed call does.
+MAX_RETRY_AFTER_SECONDS = 10
+
+
+class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler, except that a Retry-After longer than MAX_RETRY_AFTER_SECONDS is not waited."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        assert response is not None  # a 429 has a response
+        values = next((value for name, value in response.headers.items() if name.lower() == "retry-after"), ["1"])
+        try:
+            return int(values[0]) <= MAX_RETRY_AFTER_SECONDS
+        except (TypeError, ValueError, IndexError):
+            return False  # an unreadable Retry-After: the base handler would fail on it
+
+
 def slack_client(settings: Settings) -> WebClient:
-    """A WebClient on SLACK_API_URL that waits out 429s (Retry-After) up to three times."""
+    """A WebClient on SLACK_API_URL that waits out 429s (Retry-After up to 10 s) up to three times."""
     return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10,
-                     retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)])
+                     retry_handlers=[CappedRateLimitRetryHandler(max_retry_count=3)])
 
 
 def usergroup_members(client: WebClient) -> Callable[[str], set[str]]:

@@ -1,5 +1,6 @@
 """Slack answering 429 with Retry-After to chat.postMessage and chat.update: wait it out, then success;
-rate limited past every retry: one clear warning, and the rollout goes on without that message.
+rate limited past every retry, or told to wait longer than the cap: one clear warning, and the rollout goes on
+without that message.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
+from bot.slack_reporter import MAX_RETRY_AFTER_SECONDS
 from bot.slack_reporter import SlackReporter
 from bot.slack_reporter import slack_client
 from tests.fakes.slack_server import SlackServer
@@ -60,3 +62,13 @@ def test_rate_limited_past_every_retry_gives_one_clear_warning(slack: SlackState
     assert reporter.last_error == "ratelimited"
     warnings = [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
     assert warnings == ["Slack chat_postMessage failed: ratelimited"]
+
+
+def test_a_retry_after_longer_than_the_cap_is_not_waited(slack: SlackState, reporter: SlackReporter) -> None:
+    """A tick holds the rollout's lock while it reports: waiting a long Retry-After could outlive the lock."""
+    slack.retry_after = MAX_RETRY_AFTER_SECONDS + 1
+    slack.rate_limit("chat.postMessage", 1)
+    started = time.monotonic()
+    assert reporter.open_thread("r1", "C123", "Deploying shop v2") is None
+    assert time.monotonic() - started < 1
+    assert slack.methods() == ["chat.postMessage"] and reporter.last_error == "ratelimited"
