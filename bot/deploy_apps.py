@@ -20,6 +20,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +36,8 @@ from bot.errors import UserError
 from bot.rollouts.strategies import DEFAULT_CANARY_STAGES
 from bot.rollouts.strategies import STRATEGIES
 from bot.rollouts.strategies import approval_weights
+
+log = logging.getLogger(__name__)
 
 ENVIRONMENTS = ("development", "staging", "production")
 ON_TIMEOUT = ("rollback", "abort", "pause", "proceed")
@@ -85,6 +89,38 @@ def load_apps(path: str | Path | None) -> dict[str, DeployApp]:
     except (OSError, UnicodeDecodeError, YAMLError) as error:
         raise AppsFileError(f"DEVOPS_BOT_APPS_FILE ({path}): cannot be read as YAML ({error})") from None
     return parse_apps(data, str(path))
+
+
+class AppsFile:
+    """The apps file as the web process serves it: read again when it changes on disk, so adding or changing an
+    app needs no restart. A change that does not parse keeps the last good apps (and is logged); the start-up
+    read still fails loudly (AppsFileError), so a broken file never starts a process.
+    """
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = path
+        self._stamp = self._read_stamp()
+        self._apps = load_apps(path)
+
+    def _read_stamp(self) -> tuple[int, int, int] | None:
+        if not self.path:
+            return None
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return None
+        return info.st_mtime_ns, info.st_size, info.st_ino
+
+    def current(self) -> dict[str, DeployApp]:
+        """The apps, from the file as it is now (one stat per call; parsed only when it changed)."""
+        stamp = self._read_stamp()
+        if stamp != self._stamp:
+            self._stamp = stamp
+            try:
+                self._apps = load_apps(self.path)
+            except AppsFileError as error:
+                log.error("the apps file changed but cannot be used; the last good apps stay: %s", error)
+        return self._apps
 
 
 def parse_apps(data: Any, source: str = "apps file") -> dict[str, DeployApp]:

@@ -25,8 +25,8 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_bolt.authorization import AuthorizeResult
 
 from bot import slack_messages
+from bot.deploy_apps import AppsFile
 from bot.deploy_apps import DeployApp
-from bot.deploy_apps import load_apps
 from bot.errors import UserError
 from bot.queue import enqueue_job
 from bot.rollouts.store import RolloutStore
@@ -109,8 +109,8 @@ def pipeline_inputs(app: DeployApp, parsed: dict[str, str], user: str) -> dict[s
             "stable_version": app.stable_version, "requested_by": user, "repository": app.repository}
 
 
-def build_bolt(settings: Settings, queue: Queue, redis: Any, apps: dict[str, DeployApp]) -> App:
-    """The Bolt app with the /deploy command and the gate buttons."""
+def build_bolt(settings: Settings, queue: Queue, redis: Any, apps_file: AppsFile) -> App:
+    """The Bolt app with the /deploy command and the gate buttons; each command sees the apps file as it is now."""
     def authorize(**_: Any) -> AuthorizeResult:
         # One workspace, one bot token: no auth.test round-trip to Slack on a request.
         return AuthorizeResult(enterprise_id=None, team_id=None, bot_token=settings.slack_bot_token)
@@ -123,6 +123,7 @@ def build_bolt(settings: Settings, queue: Queue, redis: Any, apps: dict[str, Dep
         """/deploy APP [STRATEGY] [to ENV] [@VERSION] | status [APP] | abort|promote|rollback APP | help"""
         words = (command.get("text") or "").split()
         head = words[0].lower() if words else "help"
+        apps = apps_file.current()
         if head == "help":
             ack(slack_messages.usage(apps))
         elif head == "status" and len(words) > 1 and words[1] not in apps:
@@ -141,9 +142,9 @@ def build_bolt(settings: Settings, queue: Queue, redis: Any, apps: dict[str, Dep
                         job_id=f"slack-{rollout_id_for(command['trigger_id'])}", timeout=JOB_TIMEOUT_SECONDS, retries=0)
             ack(slack_messages.command_queued(head, words[1]))
         else:
-            _start(ack, command)
+            _start(ack, command, apps)
 
-    def _start(ack: Ack, command: dict[str, Any]) -> None:
+    def _start(ack: Ack, command: dict[str, Any], apps: dict[str, DeployApp]) -> None:
         try:
             parsed = parse_deploy(command.get("text") or "", apps)
         except UserError as error:
@@ -186,9 +187,8 @@ def build_bolt(settings: Settings, queue: Queue, redis: Any, apps: dict[str, Dep
 
 
 def blueprint_for(settings: Settings, queue: Queue, redis: Any) -> Blueprint:
-    """`POST /slack/events`, served by the Bolt app; the apps file is read (and checked) once, here."""
-    apps = load_apps(settings.deploy_apps_file)
-    handler = SlackRequestHandler(build_bolt(settings, queue, redis, apps))
+    """`POST /slack/events`, served by the Bolt app; the apps file is checked here, and re-read when it changes."""
+    handler = SlackRequestHandler(build_bolt(settings, queue, redis, AppsFile(settings.deploy_apps_file)))
     blueprint = Blueprint("slack_events", __name__)
 
     @blueprint.post("/slack/events")

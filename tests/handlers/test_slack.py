@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import urllib.parse
 from typing import Any
@@ -102,6 +103,21 @@ def test_a_deploy_is_acknowledged_at_once_with_what_will_happen_and_queued_once(
     assert retry.status_code == 200
     assert len(world.deps.queue.get_job_ids()) == 1
     assert world.slack.calls == []  # the ack waited on nothing
+
+
+def test_an_app_added_to_the_apps_file_is_deployable_without_a_restart_and_a_broken_edit_keeps_the_last_good(
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    original = world.apps_file.read_text()
+    assert "unknown app 'billing'" in post(world.client, command_body("billing")).get_data(as_text=True)
+    with_billing = original + original.split("apps:\n", 1)[1].replace("  checkout:", "  billing:", 1).replace(
+        "acme/checkout", "acme/billing")
+    world.apps_file.write_text(with_billing)
+    assert "*billing* v2 to *staging* (canary)" in post(world.client, command_body("billing")).get_data(as_text=True)
+    world.apps_file.write_text(with_billing + "  broken: [\n")
+    with caplog.at_level(logging.ERROR):
+        answer = post(world.client, command_body("billing")).get_data(as_text=True)
+    assert "*billing* v2 to *staging* (canary)" in answer
+    assert any("the apps file changed but cannot be used" in r.getMessage() for r in caplog.records)
 
 
 def test_defaults_come_from_the_apps_config(world: World) -> None:
