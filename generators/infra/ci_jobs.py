@@ -24,11 +24,16 @@ def validate(environments: list[str]) -> str:
     return "\n".join(lines)
 
 
+def venv_script(name: str, packages: list[str], commands: list[str]) -> str:
+    """Commands run with pinned Python tools installed in a fresh venv."""
+    return "\n".join([f'venv="$(mktemp -d)/{name}"', 'python3 -m venv "$venv"',
+                      f'"$venv/bin/pip" install --quiet {" ".join(packages)}',
+                      *(f'PATH="$venv/bin:$PATH" {command}' for command in commands)])
+
+
 def checkov(environments: list[str]) -> str:
     """checkov per environment through the Makefile (production without the non-production skips), from a venv."""
-    return "\n".join(['venv="$(mktemp -d)/checkov"', 'python3 -m venv "$venv"',
-                      f'"$venv/bin/pip" install --quiet checkov=={CHECKOV_VERSION}',
-                      *(f'PATH="$venv/bin:$PATH" make checkov ENV={env}' for env in environments)])
+    return venv_script("checkov", [f"checkov=={CHECKOV_VERSION}"], [f"make checkov ENV={env}" for env in environments])
 
 
 def init(cloud: str, environment: str) -> str:
