@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import replace
@@ -12,6 +11,7 @@ from typing import Any
 
 from generators.infra import cost_eks
 from generators.infra import cost_serverless
+from generators.infra import prices
 from generators.infra.model import Environment
 from generators.infra.model import InfraDesign
 from generators.infra.model import Sizing
@@ -33,8 +33,8 @@ OFF_HOURS_SHARE = 108 / 168  # nights and weekends: 60 working hours a week stay
 
 @lru_cache(maxsize=1)
 def price_table() -> dict[str, Any]:
-    """The shipped price table (source and date inside)."""
-    return json.loads(PRICES.read_text(encoding="utf-8"))
+    """The shipped price table (source, check date and each rate's citation inside)."""
+    return prices.load(PRICES)
 
 
 def money(value: float) -> float:
@@ -129,7 +129,7 @@ def line_items(design: InfraDesign, env: Environment) -> list[dict[str, Any]]:
     items.append(("aws_route53_zone", f"{2 if design.public else 1} hosted zone(s)",
                   (2 if design.public else 1) * monthly["route53_zone"]))
     items.append(("aws_cloudtrail", f"{usage['trail_data_events_100k'] * 100_000:,} S3 data events",
-                  usage["trail_data_events_100k"] * 0.10))
+                  usage["trail_data_events_100k"] * monthly["cloudtrail_data_events_100k"]))
     items.append(("aws_config_configuration_recorder", f"{usage['config_items']:,} configuration items",
                   usage["config_items"] * monthly["config_item"]))
     items.append(("aws_securityhub_account", f"{usage['security_checks']:,} security checks",
@@ -159,7 +159,7 @@ def summarise(design: InfraDesign, environments: dict[str, list[dict[str, Any]]]
             budget["closing"] = closing(recommendations, target, over)
     return {"environments": environments, "totals": totals, "total_all": money(sum(totals.values())),
             "budget": budget, "recommendations": recommendations, "usage": usage,
-            "source": prices["source"], "as_of": prices["as_of"], "note": prices["note"],
+            "source": prices["source"], "as_of": prices["as_of"], "note": prices["note"], "checked": prices["checked"],
             "alert_budgets": alert_budgets(design, totals)}
 
 

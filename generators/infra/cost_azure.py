@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 from generators.infra import cost
+from generators.infra import prices
 from generators.infra.clouds import DATA
 from generators.infra.model import Environment
 from generators.infra.model import InfraDesign
@@ -25,8 +25,8 @@ USAGE = {
 
 @lru_cache(maxsize=1)
 def price_table() -> dict[str, Any]:
-    """The shipped price table (source and date inside)."""
-    return json.loads(PRICES.read_text(encoding="utf-8"))
+    """The shipped price table (source, check date and each rate's citation inside)."""
+    return prices.load(PRICES)
 
 
 def _units(design: InfraDesign) -> int:

@@ -5,12 +5,12 @@ The result has the shape of generators.infra.cost.estimate (cost.summarise build
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from generators.infra import prices
 from generators.infra.cost import OFF_HOURS_SHARE
 from generators.infra.cost import OLD_OBJECT_SHARE
 from generators.infra.cost import in_order
@@ -37,8 +37,8 @@ MEMORYSTORE_BANDS = ((4, "M1"), (10, "M2"), (35, "M3"))  # capacity tiers: up to
 
 @lru_cache(maxsize=1)
 def price_table() -> dict[str, Any]:
-    """The shipped price table (source and date inside)."""
-    return json.loads(PRICES.read_text(encoding="utf-8"))
+    """The shipped price table (source, check date and each rate's citation inside)."""
+    return prices.load(PRICES)
 
 
 def _cache_hourly(name: str, nodes: int) -> float:

@@ -27,7 +27,8 @@ def item(env: str, resource: str, priority: str = "balanced") -> float:
 def test_the_price_table_cites_its_source_and_date() -> None:
     table = price_table()
     assert "us-east-1" in table["source"] and "aws.amazon.com" in table["source"]
-    assert table["as_of"] == "2025-01-15"
+    assert table["as_of"] == "2026-11-26" and "checked on 2026-11-26" in table["note"]
+    assert 0 < table["checked"]["verified"] < table["checked"]["rates"]
 
 
 def test_line_items_are_computed_from_the_table() -> None:
