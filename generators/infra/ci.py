@@ -19,7 +19,7 @@ from generators.infra import workflow
 from generators.infra.ci_credentials import MEANINGS
 from generators.infra.ci_credentials import PLATFORMS
 from generators.infra.ci_credentials import TITLES
-from generators.infra.ci_credentials import jenkins_credential
+from generators.infra.ci_credentials import jenkins_credentials
 from generators.infra.ci_credentials import login
 from generators.infra.model import InfraDesign
 
@@ -129,7 +129,6 @@ def infrastructure_ci(design: InfraDesign, *, cloud: str, root: str, existing_ci
                   apply_subject=issuer[1].format(branch=default_branch) if issuer else None,
                   plan_subject=issuer[2] if issuer else None,
                   variables=_variables(cloud, platform, environments, design.region), included=bool(included),
-                  credentials={"plan": jenkins_credential(cloud, True, ""),
-                               **{env: jenkins_credential(cloud, False, env) for env in environments}},
+                  credentials=jenkins_credentials(cloud, environments),
                   not_included=not_included)
     return InfraCI(platform, {**files, **included}, text.strip())

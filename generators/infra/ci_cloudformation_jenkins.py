@@ -1,4 +1,4 @@
-"""The CloudFormation package's CI on Jenkins: the Terraform Jenkinsfile's shape (ci_jenkins) with CloudFormation's steps.
+"""The CloudFormation package's CI on Jenkins: the Terraform Jenkinsfile's shape (ci_jenkins), CloudFormation's steps.
 
 Pull requests run cfn-lint and checkov, then a change set per environment to review (nothing changes until one is
 executed); builds of the default branch that change the package deploy each environment in order, each stage
@@ -7,7 +7,10 @@ waiting at an `input` only its submitters may approve. Every AWS call binds an O
 
 from __future__ import annotations
 
+from bot.templating import render
 from generators.infra import ci_jenkins
+from generators.infra.ci import ISSUERS
+from generators.infra.ci_credentials import jenkins_credentials
 from generators.infra.ci_credentials import login
 from generators.infra.ci_jobs import CHECKOV_VERSION
 from generators.infra.ci_jobs import venv_script
@@ -61,4 +64,14 @@ def variables(environments: list[str], region: str) -> list[tuple[str, str]]:
 
     return [(role(True, ""), "the ARN of the change-set role pull requests assume"),
             *((role(False, env), f"the ARN of the IAM role the {env} deploy assumes") for env in environments),
-            (BUCKET, "the `ArtifactBucket` output of `make bootstrap`")]
+            (BUCKET, "the ArtifactBucket output of make bootstrap")]
+
+
+def setup(environments: list[str], *, root: str, region: str, default_branch: str, others: list[str]) -> str:
+    """The pull request's section: what the pipeline runs, and what to configure in Jenkins and AWS."""
+    issuer, apply_subject, plan_subject = ISSUERS["jenkins"]
+    return render("infra/aws_cfn/ci_setup_jenkins.md.j2", path=PATH, root=root, branch=default_branch,
+                  environments=environments, others=others, label=LABEL,
+                  credentials=jenkins_credentials("aws", environments), issuer=issuer,
+                  apply_subject=apply_subject.format(branch=default_branch), plan_subject=plan_subject,
+                  variables=variables(environments, region), region=region).strip()

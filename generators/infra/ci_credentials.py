@@ -231,6 +231,12 @@ def jenkins_credential(cloud: str, plan: bool, environment: str) -> str:
     return oidc_credential(cloud, f"infra-{'plan' if plan else environment}")
 
 
+def jenkins_credentials(cloud: str, environments: list[str]) -> dict[str, str]:
+    """The credential of plans ("plan") and of each environment's apply, for the pull request's setup section."""
+    return {"plan": jenkins_credential(cloud, True, ""), **{env: jenkins_credential(cloud, False, env)
+                                                             for env in environments}}
+
+
 def _jenkins_login(cloud: str, plan: bool, environment: str, script: str) -> Login:
     return Login(script=script, credential=jenkins_credential(cloud, plan, environment),
                  variables=(_jenkins_var(identity(cloud, plan), plan, environment), *SHARED[cloud], STATE[cloud][1]))

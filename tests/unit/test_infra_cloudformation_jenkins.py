@@ -11,6 +11,7 @@ import pytest
 
 from generators.infra.ci_cloudformation_jenkins import PATH
 from generators.infra.ci_cloudformation_jenkins import cloudformation_jenkinsfile
+from generators.infra.ci_cloudformation_jenkins import setup
 from infra_support import ROOT
 from tests.validators import check_jenkinsfiles
 from tests.validators import write_files
@@ -62,8 +63,24 @@ def test_the_jenkinsfile_passes_groovy_lint_and_the_declarative_shape(tmp_path: 
     assert check_jenkinsfiles(write_files({PATH: jenkinsfile()}, tmp_path)) == []
 
 
-def test_the_jenkinsfile_matches_its_golden_file_and_is_stable(update_golden: bool) -> None:
-    text = jenkinsfile()
+def produced() -> dict[str, str]:
+    section = setup(ENVIRONMENTS, root=PACKAGE, region="eu-west-1", default_branch="main", others=["jenkins"])
+    return {PATH: jenkinsfile(), "PULL_REQUEST_SECTION.md": section + "\n"}
+
+
+def test_the_pull_request_section_names_every_credential_property_and_trust_to_configure() -> None:
+    section = produced()["PULL_REQUEST_SECTION.md"]
+    for name in ["oidc-aws-infra-plan", "AWS_PLAN_ROLE_ARN", "CFN_ARTIFACT_BUCKET", "`cloudformation`",
+                 *(f"oidc-aws-infra-{env}`" for env in ENVIRONMENTS),
+                 *(f"`AWS_ROLE_ARN_{env.upper()}`" for env in ENVIRONMENTS),
+                 *(f"`infra-{env}-approvers`" for env in ENVIRONMENTS)]:
+        assert name in section, name
+    assert "the subject `<job>job/main/` and the audience `infra-<environment>`" in section
+    assert "`https://<your Jenkins>/oidc`" in section and "create (not execute) change sets" in section
+
+
+def test_the_files_match_their_golden_files_and_are_stable(update_golden: bool) -> None:
+    files = produced()
     if update_golden:
-        write_files({PATH: text}, GOLDEN)
-    assert text == (GOLDEN / PATH).read_text(encoding="utf-8") == jenkinsfile()
+        write_files(files, GOLDEN)
+    assert files == {name: (GOLDEN / name).read_text(encoding="utf-8") for name in files} == produced()
