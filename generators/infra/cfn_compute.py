@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from generators.infra import cfn_parts as p
+from generators.infra.cost import ROOT_VOLUME_GB
 from generators.infra.model import InfraDesign
 
 TARGET_CPU = 60
@@ -209,9 +210,7 @@ def _vms(design: InfraDesign, wiring: dict[str, bool]) -> dict[str, Any]:
                 # IMDSv2 only, one hop: the container uses the host network and reaches the instance role only.
                 "MetadataOptions": {"HttpEndpoint": "enabled", "HttpTokens": "required", "HttpPutResponseHopLimit": 1},
                 "Monitoring": {"Enabled": True},
-                "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {
-                    "VolumeSize": 20, "VolumeType": "gp3", "Encrypted": True, "KmsKeyId": p.ref("KmsKeyArn"),
-                    "DeleteOnTermination": True}}],
+                "BlockDeviceMappings": p.root_volume(ROOT_VOLUME_GB),
                 "UserData": _user_data(ident, name, port),
                 "TagSpecifications": [{"ResourceType": "instance", "Tags": [
                     {"Key": "Name", "Value": p.sub(f"${{Name}}-{name}")}]}]}}}

@@ -26,6 +26,8 @@ NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2
                  "AmazonSSMManagedInstanceCore")
 ADDONS = {"AddonPodIdentityAgent": "eks-pod-identity-agent", "AddonVpcCni": "vpc-cni", "AddonCoreDns": "coredns",
           "AddonKubeProxy": "kube-proxy"}
+# The log groups of the Container Insights add-on (its agent's performance events, Fluent Bit's logs).
+CONTAINER_INSIGHTS_LOGS = ("application", "dataplane", "host", "performance")
 CAPACITIES = {"OnDemand": "ON_DEMAND", "Spot": "SPOT"}  # node group logical id suffix -> capacity type
 LOAD_BALANCER_DESCRIBE = ("elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth",
                           "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeListeners",
@@ -51,7 +53,7 @@ def _parameters(design: InfraDesign, wiring: dict[str, bool]) -> dict[str, Any]:
         "NodeInstanceType": p.text("EC2 instance type of the nodes (Graviton)."),
         **{f"{capacity}{bound}Nodes": p.number(f"{bound}imum {label} nodes.")
            for capacity, label in (("OnDemand", "on-demand"), ("Spot", "Spot")) for bound in ("Min", "Max")},
-        "LogRetentionDays": p.number("Days the control-plane logs are kept.", 1),
+        "LogRetentionDays": p.number("Days the control-plane and Container Insights logs are kept.", 1),
         "KmsKeyArn": p.text("Key of the images, logs and Kubernetes secrets."),
         "SecretArns": p.id_list("Secrets the services' pods may read."),
         "VpcId": p.text("The VPC of the cluster."),
@@ -114,10 +116,7 @@ def _nodes() -> dict[str, Any]:
             # IMDSv2 only, one hop: pods get credentials from Pod Identity, never from the node's role.
             "MetadataOptions": {"HttpEndpoint": "enabled", "HttpTokens": "required", "HttpPutResponseHopLimit": 1},
             "Monitoring": {"Enabled": True},
-            # The account's aws/ebs key: a customer key would need a key-policy grant to the Auto Scaling
-            # service-linked role, which does not exist in a new account when the key is created.
-            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {
-                "VolumeSize": ROOT_VOLUME_GB, "VolumeType": "gp3", "Encrypted": True, "DeleteOnTermination": True}}],
+            "BlockDeviceMappings": p.root_volume(ROOT_VOLUME_GB),
             "TagSpecifications": [{"ResourceType": "instance", "Tags": [
                 {"Key": "Name", "Value": p.sub("${Name}-node")}]}]}}},
     }
@@ -161,10 +160,21 @@ def _addons() -> dict[str, Any]:
         # Container Insights: the pod CPU and memory metrics the observability module alarms on.
         "CloudWatchAgentRole": {"Type": "AWS::IAM::Role", "Properties": {
             "AssumeRolePolicyDocument": pods, "ManagedPolicyArns": _managed("CloudWatchAgentServerPolicy")}},
-        "AddonCloudWatchObservability": _addon("amazon-cloudwatch-observability", main, "cloudwatch-agent",
-                                               "CloudWatchAgentRole"),
     })
+    groups = _container_insights_log_groups()
+    resources.update(groups)
+    resources["AddonCloudWatchObservability"] = _addon("amazon-cloudwatch-observability", [*main, *groups],
+                                                       "cloudwatch-agent", "CloudWatchAgentRole")
     return resources
+
+
+def _container_insights_log_groups() -> dict[str, Any]:
+    """The add-on's agent and Fluent Bit write into these; made first, they are encrypted and kept for the retention
+    (the add-on would create missing groups unencrypted and kept forever). AL2023 nodes send no dataplane or host
+    logs unless the add-on's configuration turns them on."""
+    return {f"ContainerInsightsLogGroup{kind.title()}": p.log_group(
+        p.sub(f"/aws/containerinsights/${{Name}}/{kind}"), p.ref("LogRetentionDays"), p.ref("KmsKeyArn"))
+        for kind in CONTAINER_INSIGHTS_LOGS}
 
 
 def _association(namespace: str, service_account: str, role: str) -> dict[str, Any]:

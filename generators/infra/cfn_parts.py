@@ -105,6 +105,14 @@ def log_group(name: Any, retention: Any, key: Any) -> dict[str, Any]:
             "Properties": {"LogGroupName": name, "RetentionInDays": retention, "KmsKeyId": key}}
 
 
+def root_volume(size_gb: int) -> list[dict[str, Any]]:
+    """BlockDeviceMappings of an encrypted gp3 root volume. The account's aws/ebs key, as the Terraform's: a customer
+    key would need a key-policy grant to the Auto Scaling service-linked role, which does not exist in a new account
+    when the key is created, and no instance would start."""
+    return [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": size_gb, "VolumeType": "gp3", "Encrypted": True,
+                                                "DeleteOnTermination": True}}]
+
+
 def alarm(name: Any, description: str, namespace: str, metric: str, statistic: str, period: int, periods: int,
           threshold: float, operator: str, dimensions: list[dict[str, Any]], topic: Any,
           missing: str | None = None) -> dict[str, Any]:

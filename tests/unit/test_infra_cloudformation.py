@@ -4,6 +4,8 @@ compliance names and refusals."""
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from generators.infra.design import design_infrastructure
 from generators.infra.model import FRAMEWORKS
 from generators.infra.package import checkov_skips
 from generators.infra.package import infrastructure_package
+from generators.infra.terraform_aws import module_files
 from infra_support import run_infra
 
 ROOT = cfn.ROOT
@@ -129,6 +132,20 @@ def test_production_parameters_carry_the_protections_and_development_does_not(co
             "eks": "AWS::EKS::Cluster"}[compute]
     compute_types = {resource["Type"] for resource in load(files[f"{ROOT}/modules/compute.yaml"])["Resources"].values()}
     assert kind in compute_types
+
+
+@pytest.mark.parametrize(("compute", "template"), [("vms", "LaunchTemplateApi"), ("eks", "NodeLaunchTemplate")])
+def test_instance_root_volumes_use_the_accounts_ebs_key_as_the_terraform_does(compute: str, template: str) -> None:
+    """A project key would need a grant to the Auto Scaling service-linked role, absent when the key is made: no
+    instance would start."""
+    files = infrastructure_package(full_design(compute))["files"]
+    launch = load(files[f"{ROOT}/modules/compute.yaml"])["Resources"][template]["Properties"]["LaunchTemplateData"]
+    volume = launch["BlockDeviceMappings"][0]["Ebs"]
+    assert volume["Encrypted"] is True and "KmsKeyId" not in volume
+    # The Terraform of the same design (commit 412bd56) encrypts the same way.
+    terraform = module_files(replace(full_design(compute), iac_tool="terraform"), only="compute")
+    ebs = re.search(r"\n    ebs \{\n(.*?)\n    \}", terraform["infra/aws/modules/compute/main.tf"], re.S)
+    assert ebs is not None and "encrypted" in ebs.group(1) and "kms_key_id" not in ebs.group(1)
 
 
 @pytest.mark.parametrize("compute", KINDS)

@@ -149,3 +149,26 @@ def test_the_pods_target_groups_the_cluster_and_the_container_insights_alarms_ar
         assert properties["Dimensions"] == [{"Name": "ClusterName", "Value": {"Ref": "Name"}},
                                             {"Name": "Namespace", "Value": "shop"},
                                             {"Name": "Service", "Value": "api"}]
+
+
+def test_the_container_insights_log_groups_are_made_encrypted_and_kept_for_the_retention_before_the_add_on() -> None:
+    """The add-on creates the groups it misses unencrypted and kept forever; made first, it writes into these."""
+    kinds = ("application", "dataplane", "host", "performance")
+    resources = compute()
+    groups = {name: resource["Properties"] for name, resource in of_type(resources, "AWS::Logs::LogGroup").items()
+              if "containerinsights" in str(resource["Properties"]["LogGroupName"])}
+    assert sorted(properties["LogGroupName"]["Fn::Sub"] for properties in groups.values()) == [
+        f"/aws/containerinsights/${{Name}}/{kind}" for kind in kinds]
+    assert all((properties["KmsKeyId"], properties["RetentionInDays"]) == ({"Ref": "KmsKeyArn"},
+                                                                          {"Ref": "LogRetentionDays"})
+               for properties in groups.values())
+    assert set(groups) <= set(resources["AddonCloudWatchObservability"]["DependsOn"])
+    terraform = module_files(full_design("eks"), only="compute")["infra/aws/modules/compute/main.tf"]
+    block = re.search(r'resource "aws_cloudwatch_log_group" "container_insights" \{\n(.*?)\n\}', terraform, re.S)
+    assert block is not None
+    for setting in ('for_each          = toset(["application", "dataplane", "host", "performance"])',
+                    'name              = "/aws/containerinsights/${var.name}/${each.value}"',
+                    "retention_in_days = var.log_retention_days", "kms_key_id        = var.kms_key_arn"):
+        assert setting in block.group(1), setting
+    addon = re.search(r'resource "aws_eks_addon" "observability" \{\n(.*?)\n\}', terraform, re.S)
+    assert addon is not None and "aws_cloudwatch_log_group.container_insights" in addon.group(1)

@@ -249,6 +249,16 @@ resource "aws_eks_addon" "ebs_csi" {
 }
 
 # Container Insights: the pod CPU and memory metrics the observability module alarms on.
+# Its agent and Fluent Bit write into these groups; made here first, they are encrypted and kept for the retention
+# (the add-on would create missing groups unencrypted and kept forever). AL2023 nodes send no dataplane or host
+# logs unless the add-on's configuration turns them on.
+resource "aws_cloudwatch_log_group" "container_insights" {
+  for_each          = toset(["application", "dataplane", "host", "performance"])
+  name              = "/aws/containerinsights/${var.name}/${each.value}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
 resource "aws_iam_role" "cloudwatch_agent" {
   name_prefix        = "${var.name}-cw-agent-"
   assume_role_policy = data.aws_iam_policy_document.pods_trust.json
@@ -267,7 +277,7 @@ resource "aws_eks_addon" "observability" {
     role_arn        = aws_iam_role.cloudwatch_agent.arn
     service_account = "cloudwatch-agent"
   }
-  depends_on = [aws_eks_addon.main]
+  depends_on = [aws_eks_addon.main, aws_cloudwatch_log_group.container_insights]
 }
 
 # One role per service, for the pods of its Kubernetes service account in the application namespace.

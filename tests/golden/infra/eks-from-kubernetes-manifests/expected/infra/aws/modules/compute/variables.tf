@@ -40,7 +40,7 @@ variable "spot_share" {
 
 variable "log_retention_days" {
   type        = number
-  description = "Days control-plane logs are kept."
+  description = "Days the control-plane and Container Insights logs are kept."
 }
 
 variable "kms_key_arn" {
