@@ -16,6 +16,35 @@ TASK_SIZES = ("task_cpu", "task_memory", "min_tasks", "max_tasks", "on_demand_ba
 ORCHESTRATOR_TITLES = {"ecs": "ECS Fargate", "eks": "EKS managed node groups", "asg": "EC2 Auto Scaling",
                        "lambda": "Lambda container images behind API Gateway REST APIs"}
 
+# The roles each compute type creates and what scales or repairs it (the pipeline's iam_policies and automation_rules
+# outputs), by orchestrator; the Terraform and the CloudFormation create the same.
+IAM_POLICIES = {
+    "ecs": ["execution role: pull own images, write own logs, read own secrets",
+            "task role: own bucket, queues, cache and key only"],
+    "asg": ["instance role: pull own images, write own logs, read own secrets, own bucket, queues, cache and key; "
+            "shell access through SSM only"],
+    "eks": ["one Pod Identity role per service (its Kubernetes service account): own secrets, bucket, queues, cache "
+            "and key only",
+            "node role: AWS's node policies only (join the cluster, VPC CNI, pull images, SSM)",
+            "add-on roles: the EBS CSI driver and the CloudWatch agent, each with its AWS managed policy",
+            "load balancer controller role (public designs): registers pods in the services' target groups only"],
+    "lambda": ["one role per function: own log group and dead-letter queue, the secrets, own bucket, queues, cache "
+               "and key; AWS's policies for its network interfaces and X-Ray",
+               "API Gateway's account role (public designs): writes the APIs' logs"],
+}
+STORAGE_AUTOSCALING = "RDS storage autoscaling to four times the allocation"
+AUTOMATION_RULES = {
+    "ecs": ["ECS target tracking at 60% CPU", "ECS deployment circuit breaker with rollback", STORAGE_AUTOSCALING],
+    "asg": ["Auto Scaling target tracking at 60% CPU", "rolling instance replacement on a new launch template version",
+            "unhealthy instances replaced (load balancer health checks when public)", STORAGE_AUTOSCALING],
+    "eks": ["managed node groups (on-demand and Spot) kept between the environment's minimum and maximum nodes; "
+            "nothing resizes them within that range until a cluster autoscaler or Karpenter is installed",
+            "node updates replace one node at a time", STORAGE_AUTOSCALING],
+    "lambda": ["Lambda scales with requests up to the reserved concurrency; provisioned concurrency keeps warm "
+               "instances on the live alias", "API Gateway throttling per environment",
+               "failed asynchronous invocations kept in a dead-letter queue", STORAGE_AUTOSCALING],
+}
+
 
 def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[str, str]:
     """Every Terraform file plus the Makefile, README and .checkov.yaml under infra/aws/."""
@@ -77,10 +106,8 @@ CLOUD = Cloud(
         "security_rules": ["public: HTTPS 443 from the internet to the load balancer only",
                            "private: services reachable from the load balancer on their ports",
                            "database: data stores reachable from the services zone only"],
-        "iam_policies": ["execution role: pull own images, write own logs, read own secrets",
-                         "task role: own bucket, queues, cache and key only"],
+        "iam_policies": IAM_POLICIES,
         "policy_rules": terraform_aws.CONFIG_RULES,
-        "automation_rules": ["ECS target tracking at 60% CPU", "ECS deployment circuit breaker with rollback",
-                             "RDS storage autoscaling to four times the allocation"],
+        "automation_rules": AUTOMATION_RULES,
     },
 )

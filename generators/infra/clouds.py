@@ -54,7 +54,8 @@ class Cloud:
     # compute type -> every orchestrator a request may choose for it (compute.orchestrator); `orchestrators` holds
     # the one used when nothing chooses
     orchestrator_choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    summaries: dict[str, Any] = field(default_factory=dict)  # step outputs: iam_policies, automation_rules...
+    # step outputs: iam_policies, automation_rules... (a list, or a list per orchestrator)
+    summaries: dict[str, Any] = field(default_factory=dict)
     iac_tool: str = "terraform"
     iac_title: str = "Terraform"
     folder: str = ""  # under infra/; the cloud's name when empty
@@ -64,6 +65,11 @@ class Cloud:
     def root(self) -> str:
         """The folder of the package in the repository."""
         return f"infra/{self.folder or self.name}"
+
+    def summary(self, name: str, orchestrator: str) -> list[Any]:
+        """One of the step outputs in `summaries`, for this orchestrator when they differ by compute type."""
+        found = self.summaries.get(name, [])
+        return found.get(orchestrator, []) if isinstance(found, dict) else found
 
     def compute_titles(self) -> list[str]:
         """"containers (ECS Fargate)" for every compute type this cloud generates, its choices joined by "or"."""

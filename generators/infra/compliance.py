@@ -74,6 +74,11 @@ def _names(found: str | list[str] | None) -> list[str]:
     return [] if found is None else [found] if isinstance(found, str) else found
 
 
+def _settings(design: InfraDesign, settings: str | dict[str, str]) -> str:
+    """A control's settings; worded per orchestrator where each compute type has other resources (its roles)."""
+    return settings if isinstance(settings, str) else settings[design.orchestrator]
+
+
 def compliance_controls(design: InfraDesign) -> dict[str, Any]:
     """Per requested framework: controls with the resources of this design, and the remaining gaps."""
     result: dict[str, Any] = {}
@@ -85,7 +90,8 @@ def compliance_controls(design: InfraDesign) -> dict[str, Any]:
             resources = list(dict.fromkeys(name for address in control["resources"]
                                            for name in _names(where.compliance_resource(design, address))))
             if resources:
-                controls.append({"id": control["id"], "title": control["title"], "settings": control["settings"],
+                controls.append({"id": control["id"], "title": control["title"],
+                                 "settings": _settings(design, control["settings"]),
                                  "resources": resources})
             else:
                 gaps.insert(0, f"{control['id']} {control['title']}: this design creates nothing that implements it.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from generators.infra.clouds import for_design
 from generators.infra.compliance import compliance_controls
 from generators.infra.compliance import mapping
 from generators.infra.design import design_infrastructure
@@ -87,3 +88,49 @@ def test_compliance_controls_is_pure() -> None:
     design = design_infrastructure(FULL, cloud="aws", environment="production", compliance=["sox"], budget={},
                                    repository=None, region=None)
     assert compliance_controls(design) == compliance_controls(design)
+
+
+ROLES = {"ecs": "Execution and task roles", "asg": "instance role", "eks": "Pod Identity role per service",
+         "lambda": "role per function"}  # orchestrator -> how its least-privilege roles are named
+COMPUTE = {"ecs": FULL, "asg": {**FULL, "compute": "vms"}, "eks": {**FULL, "orchestrator": "eks"},
+           "lambda": {**FULL, "compute": "serverless"}}
+
+
+@pytest.mark.parametrize("iac_tool", ["terraform", "cloudformation"])
+@pytest.mark.parametrize("orchestrator", ROLES)
+def test_the_least_privilege_controls_name_the_roles_this_compute_type_has(orchestrator: str, iac_tool: str) -> None:
+    from dataclasses import replace
+
+    design = design_infrastructure(COMPUTE[orchestrator], cloud="aws", environment="production",
+                                   compliance=["hipaa", "pci_dss", "fedramp"], budget={}, repository="acme/shop",
+                                   region=None)
+    design = replace(design, iac_tool=iac_tool)
+    if design.compute not in for_design(design).orchestrators:
+        pytest.skip(f"{design.compute} is not generated with {iac_tool}")
+    assert design.orchestrator == orchestrator
+    controls = compliance_controls(design)
+    for framework, control in (("hipaa", "164.312(a)(1)"), ("pci_dss", "7.2"), ("fedramp", "AC-6")):
+        settings = next(found["settings"] for found in controls[framework]["controls"] if found["id"] == control)
+        assert ROLES[orchestrator].lower() in settings.lower(), (framework, settings)
+        others = [words for other, words in ROLES.items() if other != orchestrator]
+        assert not any(words.lower() in settings.lower() for words in others), (framework, settings)
+        assert "ECS" not in settings and "(VMs)" not in settings
+    assert ROLES[orchestrator].lower() in infrastructure_package(design)["files"]["docs/compliance.md"].lower()
+
+
+@pytest.mark.parametrize("orchestrator", ROLES)
+def test_the_pipeline_s_role_and_automation_summaries_describe_this_compute_type(orchestrator: str) -> None:
+    from bot.steps.infra import observability_iac_generator
+    from bot.steps.infra import security_iac_generator
+
+    design = design_infrastructure(COMPUTE[orchestrator], cloud="aws", environment="production", compliance=[],
+                                   budget={}, repository="acme/shop", region=None).to_dict()
+    roles = security_iac_generator({"architecture": design}, {}, None)["iam_policies"]  # type: ignore[arg-type]
+    rules = observability_iac_generator({"architecture": design}, {}, None)["automation_rules"]  # type: ignore[arg-type]
+    first = {"ecs": "execution role", "asg": "instance role", "eks": "one Pod Identity role per service",
+             "lambda": "one role per function"}[orchestrator]
+    assert roles[0].startswith(first), roles
+    scaling = {"ecs": "ECS target tracking", "asg": "Auto Scaling target tracking", "eks": "managed node groups",
+               "lambda": "Lambda scales"}[orchestrator]
+    assert rules[0].startswith(scaling), rules
+    assert orchestrator == "ecs" or not any("ECS" in line or "execution role" in line for line in roles + rules)
