@@ -1,11 +1,13 @@
 """modules/compute.yaml: ECS on Fargate (with a Fargate Spot share), or for vms a launch template and Auto Scaling
-group per service running its container image; ECR repositories, logs, least-privilege roles and CPU scaling."""
+group per service running its container image; ECR repositories, logs, least-privilege roles and CPU scaling.
+EKS (cfn_eks.py) and serverless (cfn_serverless.py) build their templates from this module's parts."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from generators.infra import cfn_parts as p
+from generators.infra.cfn_network import load_balanced
 from generators.infra.cost import ROOT_VOLUME_GB
 from generators.infra.model import InfraDesign
 
@@ -48,7 +50,7 @@ def _parameters(design: InfraDesign, wiring: dict[str, bool]) -> dict[str, Any]:
 def wired_parameters(design: InfraDesign, wiring: dict[str, bool]) -> dict[str, Any]:
     """The target groups and data stores the compute module receives from the other modules."""
     parameters: dict[str, Any] = {}
-    if design.public:
+    if load_balanced(design):
         for ident, name, _ in service_ids(design):
             parameters[f"TargetGroup{ident}"] = p.text(f"Target group of {name}.")
     if wiring["bucket"]:
@@ -245,6 +247,10 @@ def compute_template(design: InfraDesign, wiring: dict[str, bool]) -> dict[str, 
         from generators.infra.cfn_eks import eks_template  # imported here: cfn_eks builds on this module's parts
 
         return eks_template(design, wiring)
+    if design.orchestrator == "lambda":
+        from generators.infra.cfn_serverless import serverless_template  # builds on this module's parts too
+
+        return serverless_template(design, wiring)
     body = _ecs(design, wiring) if design.orchestrator == "ecs" else _vms(design, wiring)
     what = "ECS on Fargate" if design.orchestrator == "ecs" else "EC2 Auto Scaling groups"
     return p.template(f"{design.name} compute: {what}, ECR, logs, least-privilege roles, CPU target tracking",

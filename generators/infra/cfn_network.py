@@ -1,18 +1,17 @@
 """modules/network.yaml: the VPC across zones, three subnet tiers, NAT, NACLs and security groups per zone,
-endpoints, flow logs, and for public designs the load balancer, certificate, DNS records and WAF."""
+endpoints, flow logs, and for public designs the hosted zone and certificate, plus the load balancer with its DNS
+records and WAF unless the services are serverless (their APIs, records and WAF are in the compute module)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from generators.infra import cfn_parts as p
+from generators.infra.cfn_waf import web_acl
 from generators.infra.model import InfraDesign
 
 TIERS = {"Public": 0, "Private": 10, "Database": 20}  # /24 offsets inside the VPC's /16, as in the Terraform
 INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts", "kms")
-WAF_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
-                   "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesSQLiRuleSet",
-                   "AWSManagedRulesAnonymousIpList")
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 # Egress rule that replaces CloudFormation's default allow-all on groups that must not open connections.
 NO_EGRESS = {"IpProtocol": "-1", "CidrIp": "127.0.0.1/32", "Description": "No outbound traffic"}
@@ -33,6 +32,11 @@ def target_group(service: str) -> str:
     return f"TargetGroup{p.logical_id(service)}"
 
 
+def load_balanced(design: InfraDesign) -> bool:
+    """Whether the public endpoint is the load balancer; serverless designs answer through API Gateway instead."""
+    return design.public and design.orchestrator != "lambda"
+
+
 def _parameters(design: InfraDesign) -> dict[str, Any]:
     parameters = {
         "Name": p.text("Prefix of every resource name."), "VpcCidr": p.text("The VPC's address range (a /16)."),
@@ -42,13 +46,15 @@ def _parameters(design: InfraDesign) -> dict[str, Any]:
         "FlowLogRetentionDays": p.number("Days flow and WAF logs are kept.", 1),
         "KmsKeyArn": p.text("Key that encrypts the logs."),
     }
-    if design.public:
+    domain = {"DomainName": p.text("Public domain of the services (a hosted zone is created for it).")}
+    if load_balanced(design):
         parameters.update({
             "DeletionProtection": p.flag("Whether the load balancer refuses deletion."),
             "AccessLogBucket": p.text("Bucket that receives the load balancer's access logs."),
-            "DomainName": p.text("Public domain of the services (a hosted zone is created for it)."),
-            "HealthCheckPath": p.text("Path the target groups probe."),
+            **domain, "HealthCheckPath": p.text("Path the target groups probe."),
         })
+    elif design.public:
+        parameters.update(domain)
     return parameters
 
 
@@ -199,7 +205,7 @@ def _security_groups(design: InfraDesign, data_ports: list[int]) -> dict[str, An
                                                    port, {"DestinationSecurityGroupId": p.ref("DataSecurityGroup")})
         resources[f"DataFromServices{port}"] = _rule("Ingress", "DataSecurityGroup", f"From the services on {port}",
                                                      port, {"SourceSecurityGroupId": p.ref("ServicesSecurityGroup")})
-    if design.public:
+    if load_balanced(design):
         resources["LoadBalancerSecurityGroup"] = group("Public zone: the load balancer, reachable on HTTPS only", [
             {"IpProtocol": "tcp", "FromPort": service.port, "ToPort": service.port, "CidrIp": p.ref("VpcCidr"),
              "Description": f"To the {service.name} service"} for service in design.services])
@@ -232,30 +238,22 @@ def _endpoints() -> dict[str, Any]:
     return resources
 
 
-def _web_acl() -> dict[str, Any]:
-    def visibility(metric: Any) -> dict[str, Any]:
-        return {"CloudWatchMetricsEnabled": True, "MetricName": metric, "SampledRequestsEnabled": True}
-
-    rules = [{"Name": name, "Priority": priority, "OverrideAction": {"None": {}}, "VisibilityConfig": visibility(name),
-              "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": name}}}
-             for priority, name in enumerate(WAF_RULE_GROUPS)]
+def _public_domain(design: InfraDesign) -> dict[str, Any]:
+    """The public hosted zone and the certificate of the domain and of each other service's host name."""
+    others = [p.sub(f"{service.name}.${{DomainName}}") for service in design.services[1:]]
     return {
-        "WebAcl": {"Type": "AWS::WAFv2::WebACL", "Properties": {
-            "Name": p.sub("${Name}-public"), "Scope": "REGIONAL", "DefaultAction": {"Allow": {}}, "Rules": rules,
-            "VisibilityConfig": visibility(p.sub("${Name}-public"))}},
-        "WebAclAssociation": {"Type": "AWS::WAFv2::WebACLAssociation", "Properties": {
-            "ResourceArn": p.ref("LoadBalancer"), "WebACLArn": p.get_att("WebAcl", "Arn")}},
-        # WAF requires the aws-waf-logs- prefix on its log group.
-        "WafLogGroup": p.log_group(p.sub("aws-waf-logs-${Name}"), p.ref("FlowLogRetentionDays"), p.ref("KmsKeyArn")),
-        "WafLogging": {"Type": "AWS::WAFv2::LoggingConfiguration", "Properties": {
-            "ResourceArn": p.get_att("WebAcl", "Arn"), "LogDestinationConfigs": [p.get_att("WafLogGroup", "Arn")]}},
+        "PublicHostedZone": {"Type": "AWS::Route53::HostedZone", "Properties": {"Name": p.ref("DomainName")}},
+        # DNS validation: CloudFormation writes the validation records into the zone and waits for the certificate.
+        "Certificate": {"Type": "AWS::CertificateManager::Certificate", "Properties": {
+            "DomainName": p.ref("DomainName"), **({"SubjectAlternativeNames": others} if others else {}),
+            "ValidationMethod": "DNS", "DomainValidationOptions": [
+                {"DomainName": domain, "HostedZoneId": p.ref("PublicHostedZone")} for domain in [p.ref("DomainName"),
+                                                                                                 *others]]}},
     }
 
 
 def _load_balancer(design: InfraDesign, target_type: str) -> dict[str, Any]:
     default = design.services[0].name
-    # Each other service answers on its own host name; the certificate names them instead of a wildcard.
-    others = [p.sub(f"{service.name}.${{DomainName}}") for service in design.services[1:]]
     attributes = {"deletion_protection.enabled": p.ref("DeletionProtection"),
                   "routing.http.drop_invalid_header_fields.enabled": "true", "access_logs.s3.enabled": "true",
                   "access_logs.s3.bucket": p.ref("AccessLogBucket"), "access_logs.s3.prefix": "alb"}
@@ -264,13 +262,7 @@ def _load_balancer(design: InfraDesign, target_type: str) -> dict[str, Any]:
             "Type": "application", "Scheme": "internet-facing", "Subnets": subnets("Public"),
             "SecurityGroups": [p.ref("LoadBalancerSecurityGroup")],
             "LoadBalancerAttributes": [{"Key": key, "Value": value} for key, value in attributes.items()]}},
-        "PublicHostedZone": {"Type": "AWS::Route53::HostedZone", "Properties": {"Name": p.ref("DomainName")}},
-        # DNS validation: CloudFormation writes the validation records into the zone and waits for the certificate.
-        "Certificate": {"Type": "AWS::CertificateManager::Certificate", "Properties": {
-            "DomainName": p.ref("DomainName"), **({"SubjectAlternativeNames": others} if others else {}),
-            "ValidationMethod": "DNS", "DomainValidationOptions": [
-                {"DomainName": domain, "HostedZoneId": p.ref("PublicHostedZone")} for domain in [p.ref("DomainName"),
-                                                                                                 *others]]}},
+        **_public_domain(design),
         "HttpsListener": {"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {
             "LoadBalancerArn": p.ref("LoadBalancer"), "Port": 443, "Protocol": "HTTPS", "SslPolicy": TLS_POLICY,
             "Certificates": [{"CertificateArn": p.ref("Certificate")}],
@@ -292,7 +284,7 @@ def _load_balancer(design: InfraDesign, target_type: str) -> dict[str, Any]:
                     "ListenerArn": p.ref("HttpsListener"), "Priority": priority,
                     "Actions": [{"Type": "forward", "TargetGroupArn": p.ref(target_group(service.name))}],
                     "Conditions": [{"Field": "host-header", "HostHeaderConfig": {"Values": [host]}}]}}
-    return {**resources, **_web_acl()}
+    return {**resources, **web_acl({"WebAclAssociation": p.ref("LoadBalancer")}, p.ref("FlowLogRetentionDays"))}
 
 
 def _outputs(design: InfraDesign) -> dict[str, Any]:
@@ -304,11 +296,16 @@ def _outputs(design: InfraDesign) -> dict[str, Any]:
                "DatabaseSubnetIds": p.output(joined("Database"), "Subnets of the data stores."),
                "ServicesSecurityGroupId": p.output(p.ref("ServicesSecurityGroup"), "Security group of the services."),
                "DataSecurityGroupId": p.output(p.ref("DataSecurityGroup"), "Security group of the data stores.")}
-    if design.public:
+    if load_balanced(design):
         outputs["LoadBalancerFullName"] = p.output(p.get_att("LoadBalancer", "LoadBalancerFullName"),
                                                    "The load balancer's CloudWatch dimension.")
+    if design.public:
         outputs["NameServers"] = p.output({"Fn::Join": [",", p.get_att("PublicHostedZone", "NameServers")]},
                                           "Delegate the domain to these name servers.")
+    if design.public and not load_balanced(design):  # the serverless compute module's domains and records
+        outputs["PublicZoneId"] = p.output(p.ref("PublicHostedZone"), "The domain's hosted zone.")
+        outputs["CertificateArn"] = p.output(p.ref("Certificate"), "Certificate of the domain and service hosts.")
+    if load_balanced(design):
         for service in design.services:
             outputs[target_group(service.name)] = p.output(p.ref(target_group(service.name)),
                                                            f"Target group of {service.name}.")
@@ -319,8 +316,12 @@ def network_template(design: InfraDesign, data_ports: list[int], target_type: st
     """The network module's template."""
     resources = {**_vpc_and_subnets(), **_routing(), **_network_acls(), **_flow_logs(),
                  **_security_groups(design, data_ports), **_endpoints()}
-    if design.public:
+    if load_balanced(design):
         resources.update(_load_balancer(design, target_type))
+    elif design.public:
+        resources.update(_public_domain(design))
+    public = (", load balancer, certificate, DNS and WAF" if load_balanced(design)
+              else ", public hosted zone and certificate" if design.public else "")
     return p.template(f"{design.name} network: VPC, subnets per tier and zone, NAT, NACLs, security groups, "
-                      "endpoints, flow logs" + (", load balancer, certificate, DNS and WAF" if design.public else ""),
+                      "endpoints, flow logs" + public,
                       _parameters(design), resources, conditions=_conditions(design), outputs=_outputs(design))

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from generators.infra import cfn_parts as p
+from generators.infra.cfn_network import load_balanced
+from generators.infra.cfn_serverless import STAGE
+from generators.infra.cfn_serverless import function_name
 from generators.infra.model import InfraDesign
 
 GB5 = 5368709120
@@ -41,10 +44,39 @@ def _service_alarms(design: InfraDesign) -> dict[str, Any]:
     return resources
 
 
+def _function_alarms(design: InfraDesign) -> dict[str, Any]:
+    """Serverless: errors and throttles of each function, server errors and p99 latency of each API."""
+    topic = p.ref("AlarmTopic")
+    resources: dict[str, Any] = {}
+    for service in design.services:
+        ident, name = p.logical_id(service.name), service.name
+        function = [{"Name": "FunctionName", "Value": function_name(name)}]
+        resources[f"ErrorsAlarm{ident}"] = p.alarm(
+            p.sub(f"${{Name}}-{name}-errors"), f"The {name} function failed more than 5 invocations a minute for 5 "
+            "minutes", "AWS/Lambda", "Errors", "Sum", 60, 5, 5, "GreaterThanThreshold", function, topic,
+            missing="notBreaching")
+        # Throttles mean the reserved concurrency is used up: requests are being turned away.
+        resources[f"ThrottlesAlarm{ident}"] = p.alarm(
+            p.sub(f"${{Name}}-{name}-throttles"), f"The {name} function turned invocations away for 5 minutes",
+            "AWS/Lambda", "Throttles", "Sum", 60, 5, 0, "GreaterThanThreshold", function, topic,
+            missing="notBreaching")
+        if design.public:
+            api = [{"Name": "ApiName", "Value": function_name(name)}, {"Name": "Stage", "Value": STAGE}]
+            resources[f"ApiErrorsAlarm{ident}"] = p.alarm(
+                p.sub(f"${{Name}}-{name}-5xx"), f"The {name} API answered more than 10 server errors a minute for 5 "
+                "minutes", "AWS/ApiGateway", "5XXError", "Sum", 60, 5, 10, "GreaterThanThreshold", api, topic,
+                missing="notBreaching")
+            resources[f"ApiLatencyAlarm{ident}"] = p.alarm(
+                p.sub(f"${{Name}}-{name}-latency-p99"), f"p99 response time of the {name} API above 1 second for 5 "
+                "minutes", "AWS/ApiGateway", "Latency", "p99", 60, 5, 1000, "GreaterThanThreshold", api, topic,
+                missing="notBreaching")
+    return resources
+
+
 def _platform_alarms(design: InfraDesign) -> dict[str, Any]:
     topic = p.ref("AlarmTopic")
     resources: dict[str, Any] = {}
-    if design.public:
+    if load_balanced(design):
         balancer = [{"Name": "LoadBalancer", "Value": p.ref("LoadBalancerFullName")}]
         resources["ServerErrorsAlarm"] = p.alarm(
             p.sub("${Name}-5xx"), "Services answered more than 10 server errors a minute for 5 minutes",
@@ -93,7 +125,7 @@ def observability_template(design: InfraDesign) -> dict[str, Any]:
                        "alerts (it confirms by email); empty: none."},
         "MonthlyBudget": p.number("Monthly budget in US dollars.", 1),
     }
-    if design.public:
+    if load_balanced(design):
         parameters["LoadBalancerFullName"] = p.text("The load balancer's CloudWatch dimension.")
     if design.databases:
         parameters["DatabaseIdentifier"] = p.text("RDS instance identifier.")
@@ -110,7 +142,8 @@ def observability_template(design: InfraDesign) -> dict[str, Any]:
                 "Condition": {"StringEquals": {"aws:SourceAccount": p.ref("AWS::AccountId")}}}]}}},
         "AlarmSubscription": {"Type": "AWS::SNS::Subscription", "Condition": "HasAlarmEmail", "Properties": {
             "TopicArn": p.ref("AlarmTopic"), "Protocol": "email", "Endpoint": p.ref("AlarmEmail")}},
-        **_service_alarms(design), **_platform_alarms(design), **_budget(),
+        **(_function_alarms(design) if design.orchestrator == "lambda" else _service_alarms(design)),
+        **_platform_alarms(design), **_budget(),
     }
     return p.template(f"{design.name} observability: alarms to an encrypted topic and the monthly budget",
                       parameters, resources,

@@ -24,7 +24,7 @@ def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[
     from generators.infra.package import checkov_skips
     from generators.infra.package import differences_table
 
-    skips = checkov_skips("aws", iac_tool="cloudformation")
+    skips = checkov_skips("aws", design.orchestrator, iac_tool="cloudformation")
     root = cfn.ROOT
     files = cfn.template_files(design, alert_budgets)
     tags = " ".join(f"{key}={value}" for key, value in design.tags.items())
@@ -91,7 +91,7 @@ CLOUD = replace(
     layout_sentence=("Plus `main.yaml` (the parent stack of the module stacks), `parameters/{development,staging,"
                      "production}.json`,\n`bootstrap.yaml` for the bucket of packaged templates, a `Makefile` (lint, "
                      "checkov, package, change sets, deploy)\nand a `README.md`. The stacks hold the state."),
-    orchestrators={"containers": "ecs", "vms": "asg"},  # serverless (Lambda + API Gateway) is Terraform only
+    orchestrators={"containers": "ecs", "vms": "asg", "serverless": "lambda"},
     orchestrator_choices=TERRAFORM.orchestrator_choices,  # containers: ECS or EKS
     iac_tool="cloudformation",
     iac_title="CloudFormation",

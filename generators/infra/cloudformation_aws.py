@@ -52,7 +52,8 @@ def module_templates(design: InfraDesign) -> dict[str, dict[str, Any]]:
     builders = {
         "security": lambda: security_template(design, terraform_aws.CONFIG_RULES,
                                               terraform_aws.PRODUCTION_RULES if design.databases else []),
-        "network": lambda: network_template(design, data_ports, terraform_aws.TARGET_TYPES[design.orchestrator]),
+        "network": lambda: network_template(design, data_ports,
+                                            terraform_aws.TARGET_TYPES.get(design.orchestrator, "")),
         "data": lambda: data_template(design, _database(design)),
         "compute": lambda: compute_template(design, _wiring(design)),
         "observability": lambda: observability_template(design),
@@ -80,6 +81,7 @@ def _wired(design: InfraDesign) -> dict[str, dict[str, Any]]:
         "CacheArn": _outputs_of(data, "CacheArn"), "CacheId": _outputs_of(data, "CacheId"),
         "DatabaseIdentifier": _outputs_of(data, "DatabaseIdentifier"),
         "QueueArns": {"Fn::Split": [",", _outputs_of(data, "QueueArns")]},
+        "PublicZoneId": _outputs_of(network, "PublicZoneId"), "CertificateArn": _outputs_of(network, "CertificateArn"),
     }
     for service in design.services:
         name = target_group(service.name)
@@ -110,6 +112,9 @@ def environment_values(design: InfraDesign, env: Environment, budget: float) -> 
         "SpotWeight": size.spot_share, "InstanceType": size.instance_type, "OnDemandPercentage": on_demand_share,
         "MinTasks": size.min_tasks, "MaxTasks": size.max_tasks,
         "OnDemandBase": min(size.on_demand_base, size.min_tasks), **node_values(size),
+        "FunctionMemory": size.function_memory, "ReservedConcurrency": size.reserved_concurrency,
+        "ProvisionedConcurrency": size.provisioned_concurrency, "ApiRateLimit": size.api_rate_limit,
+        "ApiBurstLimit": size.api_burst_limit,
         "BackupRetentionDays": size.backup_retention_days, "DeletionProtection": size.deletion_protection,
         "MultiAZ": size.multi_az, "DatabaseClass": size.database_class, "DatabaseStorageGb": size.database_storage_gb,
         "DatabaseMaxStorageGb": size.database_storage_gb * 4, "CacheNodeType": size.cache_node_type,

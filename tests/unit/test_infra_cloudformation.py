@@ -28,7 +28,7 @@ from infra_support import run_infra
 ROOT = cfn.ROOT
 
 
-KINDS = ["containers", "vms", "eks"]  # the compute types, and containers on EKS
+KINDS = ["containers", "vms", "serverless", "eks"]  # the compute types, and containers on EKS
 
 
 def full_design(kind: str, compliance: tuple[str, ...] = ()):
@@ -45,8 +45,13 @@ def full_design(kind: str, compliance: tuple[str, ...] = ()):
     return replace(design, iac_tool="cloudformation")
 
 
-def skips() -> dict[str, list[str]]:
-    return {section: list(checks) for section, checks in checkov_skips("aws", iac_tool="cloudformation").items()}
+ORCHESTRATORS = {"containers": "ecs", "vms": "asg", "serverless": "lambda", "eks": "eks"}
+
+
+def skips(kind: str = "containers") -> dict[str, list[str]]:
+    """The reviewed skips for the kind's orchestrator, as the pipeline passes them."""
+    return {section: list(checks) for section, checks in
+            checkov_skips("aws", ORCHESTRATORS[kind], iac_tool="cloudformation").items()}
 
 
 def load(text: str) -> dict:
@@ -59,7 +64,7 @@ def test_cfn_lint_finds_nothing_and_checkov_nothing_beyond_the_reviewed_skips_in
     if cfn_lint_binary() is None or checkov_binary() is None:
         pytest.skip("cfn-lint and checkov live in .venv-cfnlint and .venv-checkov (scripts/setup)")
     files = infrastructure_package(full_design(compute))["files"]
-    results = check_cloudformation(files, ROOT, skips())
+    results = check_cloudformation(files, ROOT, skips(compute))
     assert [result.name for result in results] == ["cfn-lint templates, development, staging",
                                                    "checkov development, staging",
                                                    "checkov production, parent, bootstrap"]
@@ -67,7 +72,7 @@ def test_cfn_lint_finds_nothing_and_checkov_nothing_beyond_the_reviewed_skips_in
 
 
 @pytest.mark.validators
-@pytest.mark.parametrize("compute", ["containers", "eks"])
+@pytest.mark.parametrize("compute", ["containers", "serverless", "eks"])
 def test_a_private_design_without_data_stores_passes_the_validators_too(compute: str) -> None:
     """No load balancer, no database (so no production-only Config rules), no cache, queues or bucket."""
     if cfn_lint_binary() is None or checkov_binary() is None:
@@ -77,12 +82,12 @@ def test_a_private_design_without_data_stores_passes_the_validators_too(compute:
     bare = replace(full_design(compute), public=False, databases=[], caches=[], queues=[], object_storage=False)
     files = infrastructure_package(bare)["files"]
     assert "ProductionRules" not in load(files[f"{ROOT}/modules/security.yaml"])["Parameters"]
-    results = check_cloudformation(files, ROOT, skips())
+    results = check_cloudformation(files, ROOT, skips(compute))
     assert len(results) == 3 and [(r.name, r.findings) for r in results if r.status != "passed"] == []
 
 
 @pytest.mark.validators
-@pytest.mark.parametrize("compute", ["containers", "eks"])
+@pytest.mark.parametrize("compute", ["containers", "serverless", "eks"])
 def test_production_fails_the_non_production_checks_if_it_had_development_values(compute: str) -> None:
     """The production scan is meaningful: with development's parameters it fails what it may not skip."""
     if checkov_binary() is None:
@@ -94,7 +99,7 @@ def test_production_fails_the_non_production_checks_if_it_had_development_values
     from bot.cfn_checks import environment_variants
 
     variant = environment_variants(files, ROOT)["production"]
-    results = check_cloudformation({**files, **variant}, ROOT, skips(), tools=["checkov"])
+    results = check_cloudformation({**files, **variant}, ROOT, skips(compute), tools=["checkov"])
     failed = {finding.split()[0] for result in results for finding in result.findings}
     assert failed == set(checkov_skips("aws", iac_tool="cloudformation")["non_production"])
 
@@ -104,6 +109,8 @@ def test_every_skip_has_a_reason_and_the_list_stays_short() -> None:
                   **checkov_skips("aws", iac_tool="cloudformation")["non_production"]}
     assert all(len(reason) > 40 for reason in everything.values())
     assert len(everything) <= 5
+    serverless_only = set(checkov_skips("aws", "lambda", iac_tool="cloudformation")["everywhere"]) - set(everything)
+    assert serverless_only == {"CKV_AWS_59", "CKV_AWS_120"}
 
 
 @pytest.mark.parametrize("compute", KINDS)
@@ -129,7 +136,7 @@ def test_production_parameters_carry_the_protections_and_development_does_not(co
     assert list(parent["Parameters"]) == [item["ParameterKey"] for item in
                                           json.loads(files[f"{ROOT}/parameters/production.json"])]
     kind = {"containers": "AWS::ECS::Service", "vms": "AWS::AutoScaling::AutoScalingGroup",
-            "eks": "AWS::EKS::Cluster"}[compute]
+            "serverless": "AWS::Lambda::Function", "eks": "AWS::EKS::Cluster"}[compute]
     compute_types = {resource["Type"] for resource in load(files[f"{ROOT}/modules/compute.yaml"])["Resources"].values()}
     assert kind in compute_types
 
@@ -185,12 +192,48 @@ def test_bad_tool_requests_are_answered_precisely(inputs: dict, problem: str) ->
     assert problem in str(raised.value)
 
 
-def test_serverless_is_refused_by_name_for_cloudformation() -> None:
-    with pytest.raises(InputError) as raised:
-        run_infra("needs-database", iac_tool="cloudformation",
-                  application_requirements={"compute": {"type": "serverless"}})
-    assert ("compute type 'serverless' is generated with terraform only on AWS; with cloudformation: "
-            "containers (ECS Fargate or EKS managed node groups), vms (EC2 Auto Scaling)") in str(raised.value)
+def test_serverless_is_generated_with_the_terraform_architecture_and_price() -> None:
+    """A function per service (arm64 image, private subnets, concurrency per environment, KMS environment, dead
+    letters, X-Ray, logs) behind a REST API with access logs, throttling, WAF and the custom domain."""
+    serverless = {"compute": {"type": "serverless"}}
+    outputs = run_infra("needs-database", iac_tool="cloudformation", application_requirements=serverless)
+    files = outputs["infrastructure_package"]["files"]
+    compute = load(files[f"{ROOT}/modules/compute.yaml"])["Resources"]
+    functions = {name: r["Properties"] for name, r in compute.items() if r["Type"] == "AWS::Lambda::Function"}
+    assert functions and len(functions) == len([r for r in compute.values() if r["Type"] == "AWS::ApiGateway::RestApi"])
+    for name, function in functions.items():
+        ident = name.removeprefix("Function")
+        assert function["Architectures"] == ["arm64"] and function["PackageType"] == "Image"
+        assert function["Code"]["ImageUri"] == {"Fn::Sub": f"${{Repository{ident}.RepositoryUri}}:${{ImageTag}}"}
+        assert function["VpcConfig"] == {"SubnetIds": {"Ref": "PrivateSubnetIds"},
+                                         "SecurityGroupIds": [{"Ref": "SecurityGroupId"}]}
+        assert function["ReservedConcurrentExecutions"] == {"Ref": "ReservedConcurrency"}
+        assert function["KmsKeyArn"] == {"Ref": "KmsKeyArn"} and function["TracingConfig"] == {"Mode": "Active"}
+        assert function["DeadLetterConfig"]["TargetArn"] == {"Fn::GetAtt": [f"DeadLetterQueue{ident}", "Arn"]}
+        assert compute[f"LogGroup{ident}"]["Properties"]["KmsKeyId"] == {"Ref": "KmsKeyArn"}
+        assert compute[f"Alias{ident}"]["Properties"]["ProvisionedConcurrencyConfig"]["Fn::If"][0] == (
+            "HasProvisionedConcurrency")
+        stage = compute[f"Stage{ident}"]["Properties"]
+        assert stage["TracingEnabled"] and stage["AccessLogSetting"]["DestinationArn"] == {
+            "Fn::GetAtt": [f"ApiLogGroup{ident}", "Arn"]}
+        assert stage["MethodSettings"][0]["ThrottlingRateLimit"] == {"Ref": "ApiRateLimit"}
+        assert f"${{Stage{ident}}}" in compute[f"WebAclAssociation{ident}"]["Properties"]["ResourceArn"]["Fn::Sub"]
+        assert compute[f"Record{ident}"]["Properties"]["HostedZoneId"] == {"Ref": "PublicZoneId"}
+        # Least privilege: every statement of the function's own policy names its resources.
+        statements = compute[f"FunctionRole{ident}"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        assert all(statement["Resource"] != "*" for statement in statements)
+    network = load(files[f"{ROOT}/modules/network.yaml"])
+    assert "LoadBalancer" not in network["Resources"] and {"PublicZoneId", "CertificateArn"} <= set(network["Outputs"])
+    stack = load(files[f"{ROOT}/main.yaml"])["Resources"]["ComputeStack"]["Properties"]["Parameters"]
+    assert stack["CertificateArn"] == {"Fn::GetAtt": ["NetworkStack", "Outputs.CertificateArn"]}
+    values = {env: {item["ParameterKey"]: item["ParameterValue"]
+                    for item in json.loads(files[f"{ROOT}/parameters/{env}.json"])}
+              for env in ("development", "production")}
+    assert [tuple(values[env][key] for key in ("ReservedConcurrency", "ProvisionedConcurrency", "DeletionProtection"))
+            for env in ("development", "production")] == [("10", "0", "false"), ("200", "2", "true")]
+    # The price comes from the design: the same as the Terraform package of the same serverless design.
+    terraform = run_infra("needs-database", application_requirements=serverless)
+    assert outputs["cost_analysis"] == terraform["cost_analysis"]
 
 
 @pytest.mark.validators
@@ -222,7 +265,7 @@ def test_another_ci_platform_gets_a_note_instead_of_a_workflow() -> None:
 
 @pytest.mark.validators
 @pytest.mark.parametrize("case", ["cloudformation-production", "cloudformation-vms-development",
-                                  "cloudformation-eks-production"])
+                                  "cloudformation-eks-production", "cloudformation-serverless-staging"])
 def test_the_golden_cloudformation_packages_pass_cfn_lint_and_checkov(case: str) -> None:
     """The goldens too: one NAT gateway for three zones (cost priority), no cache or bucket, a single service, EKS
     chosen by the repository's Kubernetes manifests."""
@@ -230,5 +273,7 @@ def test_the_golden_cloudformation_packages_pass_cfn_lint_and_checkov(case: str)
         pytest.skip("cfn-lint and checkov live in .venv-cfnlint and .venv-checkov (scripts/setup)")
     from infra_support import produced
 
-    results = check_cloudformation(produced(case), ROOT, skips())
+    files = produced(case)
+    kind = "serverless" if "serverless" in case else "containers"  # the other cases need no orchestrator's skips
+    results = check_cloudformation(files, ROOT, skips(kind))
     assert len(results) == 3 and [(r.name, r.findings) for r in results if r.status != "passed"] == []

@@ -35,6 +35,6 @@ def test_generating_twice_gives_identical_bytes(case: str) -> None:
     assert produced(case) == produced(case)
 
 
-def test_there_are_nine_aws_three_gcp_and_three_azure_golden_cases() -> None:
+def test_there_are_ten_aws_three_gcp_and_three_azure_golden_cases() -> None:
     clouds = [case_inputs(case)["inputs"].get("cloud_provider", "aws") for case in CASES]
-    assert (clouds.count("aws"), clouds.count("gcp"), clouds.count("azure")) == (9, 3, 3)
+    assert (clouds.count("aws"), clouds.count("gcp"), clouds.count("azure")) == (10, 3, 3)
