@@ -199,13 +199,17 @@ def deployment_packager(inputs: dict[str, Any], config: dict[str, Any], ctx: Ste
     root = where.root
     existing = [(fact.value, fact.evidence.file) for fact in analysis.existing_ci]
     branch = str(ctx.extras.get("default_branch") or "main")
+
+    def read(path: str) -> str | None:
+        return ctx.open_tree(str(inputs["path"])).read([path]).get(path)
+
     if where.iac_tool == "cloudformation":
         from generators.infra.ci_cloudformation import cloudformation_ci
 
-        ci = cloudformation_ci(design, root=root, existing_ci=existing, default_branch=branch)
+        ci = cloudformation_ci(design, root=root, existing_ci=existing, default_branch=branch, read=read)
     else:
         ci = infrastructure_ci(design, cloud=design.cloud, root=root, existing_ci=existing, default_branch=branch,
-                               read=lambda path: ctx.open_tree(str(inputs["path"])).read([path]).get(path))
+                               read=read)
     files.update(ci.files)
 
     package = {"files": files, "cost": inputs["cost"], "compliance": compliance_controls(design)}

@@ -85,7 +85,7 @@ def _meaning(name: str, environments: list[str]) -> str:
     return MEANINGS[name]
 
 
-def _variables(cloud: str, platform: str, environments: list[str], region: str) -> dict[str, list[tuple[str, str]]]:
+def platform_variables(cloud: str, platform: str, environments: list[str], region: str) -> dict[str, list[tuple[str, str]]]:
     """Per scope ("apply", "plan", "shared"): the (variable, meaning) pairs people must set, from the logins."""
     plan = login(cloud, platform, plan=True, environment="", region=region).variables
     applies = [login(cloud, platform, plan=False, environment=env, region=region).variables for env in environments]
@@ -95,7 +95,7 @@ def _variables(cloud: str, platform: str, environments: list[str], region: str) 
             for scope, names in (("apply", apply), ("plan", list(plan)), ("shared", shared))}
 
 
-def _gitlab_include(existing_ci: list[tuple[str, str]], read: Callable[[str], str | None]) -> tuple[dict[str, str], str]:
+def gitlab_include(existing_ci: list[tuple[str, str]], read: Callable[[str], str | None]) -> tuple[dict[str, str], str]:
     """The repository's GitLab configuration with the include added, when that is safe; else why not."""
     config = next(file for platform, file in existing_ci if platform == "gitlab_ci")
     text = read(config)
@@ -119,7 +119,7 @@ def infrastructure_ci(design: InfraDesign, *, cloud: str, root: str, existing_ci
     files = _files(design, platform, cloud, root, default_branch, {file for _, file in existing_ci})
     included, not_included = {}, ""
     if platform == "gitlab_ci":
-        included, not_included = _gitlab_include(existing_ci, read)
+        included, not_included = gitlab_include(existing_ci, read)
     environments = [env.name for env in design.environments]
     issuer = ISSUERS.get(platform)
     text = render("infra/ci/setup.md.j2", platform=platform, label=LABELS[platform], path=next(iter(files)),
@@ -128,7 +128,7 @@ def infrastructure_ci(design: InfraDesign, *, cloud: str, root: str, existing_ci
                   issuer=issuer[0] if issuer else None,
                   apply_subject=issuer[1].format(branch=default_branch) if issuer else None,
                   plan_subject=issuer[2] if issuer else None,
-                  variables=_variables(cloud, platform, environments, design.region), included=bool(included),
-                  credentials=jenkins_credentials(cloud, environments),
-                  not_included=not_included)
+                  variables=platform_variables(cloud, platform, environments, design.region),
+                  included=bool(included), credentials=jenkins_credentials(cloud, environments),
+                  not_included=not_included, review="plans", deploy="apply")
     return InfraCI(platform, {**files, **included}, text.strip())

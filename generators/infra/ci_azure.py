@@ -9,6 +9,7 @@ token is the OIDC token the cloud exchanges.
 from __future__ import annotations
 
 from typing import Any
+from typing import Callable
 
 from generators.ci.azure_steps import script
 from generators.ci.azure_steps import task
@@ -37,7 +38,8 @@ def header(root: str, cloud: str) -> str:
             f"# infra-<environment>), exchanged with {TITLES[cloud]}; no cloud keys are stored.\n")
 
 
-def _checkout() -> dict[str, Any]:
+def checkout() -> dict[str, Any]:
+    """A shallow checkout that keeps no credentials for later steps."""
     return {"checkout": "self", "persistCredentials": False, "fetchDepth": 1}
 
 
@@ -45,65 +47,92 @@ def _install() -> Any:
     return script(ci_jobs.INSTALL_TERRAFORM_APT, f"Install Terraform {ci_jobs.TERRAFORM_VERSION}")
 
 
-def _cloud_step(name: str, root: str, cloud: str, plan: bool, environment: str, region: str, command: str) -> Any:
+def cloud_step(name: str, root: str, cloud: str, plan: bool, environment: str, region: str, command: str,
+               variables: tuple[str, ...]) -> Any:
+    """`command` in the package root, in an AzureCLI@2 step of the identity's service connection.
+
+    `variables`: pipeline variables (from the variable groups) the command reads from its environment.
+    """
     credentials = login(cloud, "azure_devops", plan=plan, environment=environment, region=region)
-    state = STATE[cloud][1]
     body = "\n".join(["set -euo pipefail", credentials.script, command])
-    env = dict(sorted({**credentials.env, state: f"$({state})"}.items()))
+    env = dict(sorted({**credentials.env, **{name: f"$({name})" for name in variables}}.items()))
     if plan:
-        env["ENVIRONMENT"] = "$(ENVIRONMENT)"
+        env[ci_jobs.ENVIRONMENT] = f"$({ci_jobs.ENVIRONMENT})"
     return task("AzureCLI@2", name, {
         "azureSubscription": credentials.connection, "scriptType": "bash", "scriptLocation": "inlineScript",
         "inlineScript": shell(body), "addSpnToEnvironment": True,
         "workingDirectory": f"$(System.DefaultWorkingDirectory)/{root}"}, env=env)
 
 
-def _stage(name: str, display: str, jobs: list[Any], depends: list[str], condition: str | None,
-           lock: bool = False) -> dict[str, Any]:
-    stage: dict[str, Any] = {"stage": name, "displayName": display, "dependsOn": depends}
+def stage(name: str, display: str, jobs: list[Any], depends: list[str], condition: str | None,
+          lock: bool = False) -> dict[str, Any]:
+    """A stage of `jobs` after `depends`, when `condition` holds."""
+    out: dict[str, Any] = {"stage": name, "displayName": display, "dependsOn": depends}
     if condition:
-        stage["condition"] = folded(condition)
+        out["condition"] = folded(condition)
     if lock:
-        stage["lockBehavior"] = "sequential"  # with an Exclusive Lock check, applies queue instead of overlapping
-    stage["jobs"] = jobs
-    return stage
+        out["lockBehavior"] = "sequential"  # with an Exclusive Lock check, deploys queue instead of overlapping
+    out["jobs"] = jobs
+    return out
 
 
-def infrastructure_ci(environments: list[str], *, cloud: str, root: str, region: str,
-                      default_branch: str) -> dict[str, str]:
-    """{PATH: text} for the environments, applied in order development -> production."""
-    checks = [
-        {"job": "validate", "displayName": "fmt and validate",
-         "steps": [_checkout(), _install(), script(ci_jobs.validate(environments), "terraform fmt and validate",
-                                                workdir=root)]},
-        {"job": "checkov", "displayName": "checkov",
-         "steps": [_checkout(), script(ci_jobs.checkov(environments), "checkov", workdir=root)]},
-    ]
-    plan = {"job": "plan", "displayName": "plan $(ENVIRONMENT)",
-            "strategy": {"matrix": {env: {"ENVIRONMENT": env} for env in environments}},
-            "variables": [{"group": "infra-plan"}],
-            "steps": [_checkout(), _install(),
-                      _cloud_step("terraform plan", root, cloud, True, "", region, ci_jobs.plan(cloud))]}
-    stages = [_stage("checks", "Checks", checks, [], None),
-              _stage("plan", "Plan", [plan], ["checks"], f"and(succeeded(), {PULL_REQUEST})")]
+def review_stages(checks: list[Any], name: str, display: str, environments: list[str],
+                  steps: list[Any]) -> list[dict[str, Any]]:
+    """The checks, then on pull requests a job per environment (a matrix over $(ENVIRONMENT)) that reviews it."""
+    review = {"job": name, "displayName": f"{display} $(ENVIRONMENT)",
+              "strategy": {"matrix": {env: {ci_jobs.ENVIRONMENT: env} for env in environments}},
+              "variables": [{"group": "infra-plan"}], "steps": steps}
+    return [stage("checks", "Checks", checks, [], None),
+            stage(name, display.capitalize(), [review], ["checks"], f"and(succeeded(), {PULL_REQUEST})")]
+
+
+def gated_stages(environments: list[str], name: str, default_branch: str,
+                 steps: Callable[[str], list[Any]]) -> list[dict[str, Any]]:
+    """On default-branch builds, per environment in order: a deployment job on its Azure DevOps environment."""
     merged = (f"and(succeeded(), not({PULL_REQUEST}), "
               f"eq(variables['Build.SourceBranch'], 'refs/heads/{default_branch}'))")
-    previous = "checks"
+    stages, previous = [], "checks"
     for environment in environments:
-        apply = _cloud_step(f"terraform apply {environment}", root, cloud, False, environment, region,
-                            ci_jobs.apply(cloud, environment))
-        job = {"deployment": "apply", "displayName": f"apply {environment}",
+        job = {"deployment": name, "displayName": f"{name} {environment}",
                "environment": environment,  # its approvals and checks gate this job
                "variables": [{"group": f"infra-{environment}"}],
-               "strategy": {"runOnce": {"deploy": {"steps": [_checkout(), _install(), apply]}}}}
-        name = f"apply_{environment}"
-        stages.append(_stage(name, f"Apply {environment}", [job], [previous], merged, lock=True))
-        previous = name
+               "strategy": {"runOnce": {"deploy": {"steps": steps(environment)}}}}
+        stage_name = f"{name}_{environment}"
+        stages.append(stage(stage_name, f"{name.capitalize()} {environment}", [job], [previous], merged, lock=True))
+        previous = stage_name
+    return stages
+
+
+def pipeline(root: str, default_branch: str, stages: list[dict[str, Any]], header_text: str) -> dict[str, str]:
+    """{PATH: text}: the stages, triggered by pull requests and pushes that change `root` or the file."""
     paths = {"include": [root, PATH]}
-    pipeline = {
+    out = {
         "trigger": {"batch": True, "branches": {"include": [default_branch]}, "paths": paths},
         "pr": {"autoCancel": True, "branches": {"include": [default_branch]}, "paths": paths},
         "pool": POOL,
         "stages": stages,
     }
-    return {PATH: dump(as_strings(to_commented(pipeline)), header(root, cloud))}
+    return {PATH: dump(as_strings(to_commented(out)), header_text)}
+
+
+def infrastructure_ci(environments: list[str], *, cloud: str, root: str, region: str,
+                      default_branch: str) -> dict[str, str]:
+    """{PATH: text} for the environments, applied in order development -> production."""
+    state = (STATE[cloud][1],)
+    checks = [
+        {"job": "validate", "displayName": "fmt and validate",
+         "steps": [checkout(), _install(), script(ci_jobs.validate(environments), "terraform fmt and validate",
+                                                workdir=root)]},
+        {"job": "checkov", "displayName": "checkov",
+         "steps": [checkout(), script(ci_jobs.checkov(environments), "checkov", workdir=root)]},
+    ]
+    plan = [checkout(), _install(),
+            cloud_step("terraform plan", root, cloud, True, "", region, ci_jobs.plan(cloud), state)]
+
+    def apply(environment: str) -> list[Any]:
+        return [checkout(), _install(), cloud_step(f"terraform apply {environment}", root, cloud, False, environment,
+                                                   region, ci_jobs.apply(cloud, environment), state)]
+
+    stages = [*review_stages(checks, "plan", "plan", environments, plan),
+              *gated_stages(environments, "apply", default_branch, apply)]
+    return pipeline(root, default_branch, stages, header(root, cloud))

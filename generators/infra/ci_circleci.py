@@ -30,53 +30,72 @@ def header(root: str, cloud: str) -> str:
             f"# {TITLES[cloud]} for the identity in the job's context; no cloud keys are stored.\n")
 
 
-def _run(name: str, root: str, command: str) -> dict[str, Any]:
+def run(name: str, root: str, command: str) -> dict[str, Any]:
+    """A run step in the package root."""
     return {"run": {"name": name, "working_directory": root, "command": shell(command)}}
 
 
-def _terraform_job(steps: list[Any], parameters: dict[str, Any] | None = None,
-                   environment: dict[str, str] | None = None) -> dict[str, Any]:
-    job: dict[str, Any] = {"docker": [{"image": ci_jobs.TERRAFORM_IMAGE}]}
+def job(image: str, steps: list[Any], parameters: dict[str, Any] | None = None,
+        environment: dict[str, str] | None = None) -> dict[str, Any]:
+    """A Docker job that checks the repository out first."""
+    out: dict[str, Any] = {"docker": [{"image": image}]}
     if parameters:
-        job["parameters"] = parameters
+        out["parameters"] = parameters
     if environment:
-        job["environment"] = environment
-    job["steps"] = ["checkout", *steps]
-    return job
+        out["environment"] = environment
+    out["steps"] = ["checkout", *steps]
+    return out
+
+
+def environment_parameter(environments: list[str]) -> dict[str, Any]:
+    """The `environment` parameter a review job is run with, once per environment."""
+    return {"environment": {"type": "enum", "enum": list(environments)}}
+
+
+def review_entry(name: str, environments: list[str], requires: list[str], default_branch: str) -> dict[str, Any]:
+    """The workflow entry of a review job: one per environment, on every branch but the default one."""
+    return {name: {"matrix": {"parameters": {"environment": list(environments)}}, "requires": requires,
+                   "context": [PLAN_CONTEXT], "filters": {"branches": {"ignore": [default_branch]}}}}
+
+
+def gated_entries(name: str, environment: str, requires: list[str], default_branch: str,
+                  lock: str) -> list[dict[str, Any]]:
+    """On the default branch: the environment's approval job, then `name` in the environment's context."""
+    only_default = {"branches": {"only": [default_branch]}}
+    approval = f"approve-infra-{environment}"
+    return [{approval: {"type": "approval", "requires": requires, "filters": only_default}},
+            {name: {"requires": [approval], "context": [f"infra-{environment}"], "filters": only_default,
+                    # Serial groups are organisation-wide: the project slug keeps them to this project's jobs.
+                    "serial-group": f"<< pipeline.project.slug >>/{lock}"}}]
 
 
 def infrastructure_ci(environments: list[str], *, cloud: str, root: str, region: str,
                       default_branch: str) -> dict[str, str]:
     """{PATH: text} for the environments, applied in order development -> production."""
-    parameter = {"environment": {"type": "enum", "enum": list(environments)}}
     plan = login(cloud, "circleci", plan=True, environment="", region=region)
     jobs: dict[str, Any] = {
-        "infra-validate": _terraform_job([_run("terraform fmt and validate", root, ci_jobs.validate(environments))]),
-        "infra-checkov": {"docker": [{"image": ci_jobs.CHECKOV_IMAGE}],
-                          "steps": ["checkout", _run("checkov", root, ci_jobs.checkov(environments))]},
-        "infra-plan": _terraform_job([_run("Install make", root, ADD_MAKE),
-                                      _run("terraform plan", root, f"{plan.script}\n{ci_jobs.plan(cloud)}")],
-                                     parameter, {ci_jobs.ENVIRONMENT: "<< parameters.environment >>"}),
+        "infra-validate": job(ci_jobs.TERRAFORM_IMAGE,
+                              [run("terraform fmt and validate", root, ci_jobs.validate(environments))]),
+        "infra-checkov": job(ci_jobs.CHECKOV_IMAGE, [run("checkov", root, ci_jobs.checkov(environments))]),
+        "infra-plan": job(ci_jobs.TERRAFORM_IMAGE,
+                          [run("Install make", root, ADD_MAKE),
+                           run("terraform plan", root, f"{plan.script}\n{ci_jobs.plan(cloud)}")],
+                          environment_parameter(environments), {ci_jobs.ENVIRONMENT: "<< parameters.environment >>"}),
     }
-    only_default = {"branches": {"only": [default_branch]}}
-    workflow: list[Any] = [
-        "infra-validate", "infra-checkov",
-        {"infra-plan": {"matrix": {"parameters": {"environment": list(environments)}},
-                        "requires": ["infra-validate"], "context": [PLAN_CONTEXT],
-                        "filters": {"branches": {"ignore": [default_branch]}}}},
-    ]
+    workflow: list[Any] = ["infra-validate", "infra-checkov",
+                           review_entry("infra-plan", environments, ["infra-validate"], default_branch)]
     previous = ["infra-validate", "infra-checkov"]
     for environment in environments:
         apply = login(cloud, "circleci", plan=False, environment=environment, region=region)
-        jobs[f"infra-apply-{environment}"] = _terraform_job([
-            _run("Install make", root, ADD_MAKE),
-            _run(f"terraform apply {environment}", root, f"{apply.script}\n{ci_jobs.apply(cloud, environment)}")])
-        approval = f"approve-infra-{environment}"
-        workflow.append({approval: {"type": "approval", "requires": previous, "filters": only_default}})
-        workflow.append({f"infra-apply-{environment}": {
-            "requires": [approval], "context": [f"infra-{environment}"], "filters": only_default,
-            # Serial groups are organisation-wide: the project slug keeps them to this project's applies.
-            "serial-group": f"<< pipeline.project.slug >>/terraform-{environment}"}})
+        jobs[f"infra-apply-{environment}"] = job(ci_jobs.TERRAFORM_IMAGE, [
+            run("Install make", root, ADD_MAKE),
+            run(f"terraform apply {environment}", root, f"{apply.script}\n{ci_jobs.apply(cloud, environment)}")])
+        workflow += gated_entries(f"infra-apply-{environment}", environment, previous, default_branch,
+                                  f"terraform-{environment}")
         previous = [f"infra-apply-{environment}"]
-    config = {"version": 2.1, "jobs": jobs, "workflows": {"infrastructure": {"jobs": workflow}}}
-    return {PATH: dump(config, header(root, cloud))}
+    return {PATH: dump(config(jobs, workflow), header(root, cloud))}
+
+
+def config(jobs: dict[str, Any], workflow: list[Any]) -> dict[str, Any]:
+    """The configuration file: its jobs and the one `infrastructure` workflow."""
+    return {"version": 2.1, "jobs": jobs, "workflows": {"infrastructure": {"jobs": workflow}}}

@@ -10,31 +10,15 @@ from __future__ import annotations
 from bot.templating import render
 from generators.infra import ci_jenkins
 from generators.infra.ci import ISSUERS
+from generators.infra.ci_cfn_jobs import ARTIFACT_BUCKET
+from generators.infra.ci_cfn_jobs import change_set
+from generators.infra.ci_cfn_jobs import check
+from generators.infra.ci_cfn_jobs import deploy
 from generators.infra.ci_credentials import jenkins_credentials
 from generators.infra.ci_credentials import login
-from generators.infra.ci_jobs import CHECKOV_VERSION
-from generators.infra.ci_jobs import venv_script
 
 PATH = ci_jenkins.PATH
 LABEL = "cloudformation"  # agents with the AWS CLI v2, make and python3
-CFN_LINT_VERSION = "1.51.0"  # the version the bot's own check runs (.venv-cfnlint)
-BUCKET = "CFN_ARTIFACT_BUCKET"  # a Jenkins global property: the bootstrap's ArtifactBucket output
-
-
-def check_script() -> str:
-    """cfn-lint and checkov through the Makefile, from a throwaway venv (agents keep no tool versions)."""
-    return venv_script("tools", [f"cfn-lint=={CFN_LINT_VERSION}", f"checkov=={CHECKOV_VERSION}"],
-                       ["make lint", "make checkov"])
-
-
-def change_set_script() -> str:
-    """A change set of $ENVIRONMENT to review; nothing is executed."""
-    return f'make change-set ENV="$ENVIRONMENT" ARTIFACT_BUCKET="${BUCKET}"'
-
-
-def deploy_script(environment: str) -> str:
-    """Package, create the environment's change set and execute it."""
-    return f'make deploy ENV={environment} ARTIFACT_BUCKET="${BUCKET}"'
 
 
 def _aws_step(label: str, script: str, region: str, *, plan: bool, environment: str) -> dict[str, object]:
@@ -43,12 +27,12 @@ def _aws_step(label: str, script: str, region: str, *, plan: bool, environment: 
 
 def cloudformation_jenkinsfile(environments: list[str], *, root: str, region: str, default_branch: str) -> dict[str, str]:
     """{PATH: text}: environments deployed in order development -> production."""
-    checks = [{"name": "cfn-lint and checkov", **ci_jenkins.step("cfn-lint and checkov", check_script(), "aws")}]
-    change_sets = [{"name": f"change set {env}", **_aws_step(f"change set {env}", change_set_script(), region, plan=True,
+    checks = [{"name": "cfn-lint and checkov", **ci_jenkins.step("cfn-lint and checkov", check(), "aws")}]
+    change_sets = [{"name": f"change set {env}", **_aws_step(f"change set {env}", change_set(), region, plan=True,
                                                              environment=env)}
                    for env in environments]
     deploys = [ci_jenkins.apply_stage(env, "deploy", "cloudformation",
-                                      _aws_step(f"deploy {env}", deploy_script(env), region, plan=False, environment=env))
+                                      _aws_step(f"deploy {env}", deploy(env), region, plan=False, environment=env))
                for env in environments]
     lines = ci_jenkins.header(root, "aws", checks="cfn-lint and checkov", plan="change set", apply="deploy")
     text = ci_jenkins.jenkinsfile(lines, label=LABEL, root=root, default_branch=default_branch, checks=checks,
@@ -64,7 +48,7 @@ def variables(environments: list[str], region: str) -> list[tuple[str, str]]:
 
     return [(role(True, ""), "the ARN of the change-set role pull requests assume"),
             *((role(False, env), f"the ARN of the IAM role the {env} deploy assumes") for env in environments),
-            (BUCKET, "the ArtifactBucket output of make bootstrap")]
+            (ARTIFACT_BUCKET, "the ArtifactBucket output of make bootstrap")]
 
 
 def setup(environments: list[str], *, root: str, region: str, default_branch: str, others: list[str]) -> str:

@@ -32,58 +32,77 @@ def header(root: str, cloud: str) -> str:
             f"# exchanged with {TITLES[cloud]} for the environment's identity; no cloud keys are stored.\n")
 
 
-def _terraform_image() -> dict[str, Any]:
-    return {"name": ci_jobs.TERRAFORM_IMAGE, "entrypoint": [""]}  # the image's entrypoint is terraform itself
+def image(name: str) -> dict[str, Any]:
+    """An image whose entrypoint is its tool (terraform, aws): GitLab needs a shell there."""
+    return {"name": name, "entrypoint": [""]}
 
 
-def _rules(changes: list[str], *, merge_requests: bool = True, pushes: bool = True,
-           manual: bool = False) -> list[dict[str, Any]]:
-    rules: list[dict[str, Any]] = []
+def rules(changes: list[str], *, merge_requests: bool = True, pushes: bool = True,
+          manual: bool = False) -> list[dict[str, Any]]:
+    """Run for merge requests and/or default-branch pushes that change `changes`; manual: wait for a person."""
+    out: list[dict[str, Any]] = []
     if merge_requests:
-        rules.append({"if": MERGE_REQUEST, "changes": changes})
+        out.append({"if": MERGE_REQUEST, "changes": changes})
     if pushes:
         rule: dict[str, Any] = {"if": DEFAULT_BRANCH_PUSH, "changes": changes}
         if manual:
             rule["when"] = "manual"  # the approval: only who may deploy to the protected environment can run it
-        rules.append(rule)
-    return rules
+        out.append(rule)
+    return out
 
 
-def _script(root: str, *blocks: str) -> list[Any]:
+def script(root: str, *blocks: str) -> list[Any]:
+    """The job's script: in the package root, one entry per shell block."""
     return [f"cd {root}", *(shell(block) for block in blocks if block)]
+
+
+def check_job(job_image: Any, changes: list[str], commands: list[Any]) -> dict[str, Any]:
+    """A check of merge requests and default-branch pushes, needing no other job."""
+    return {"stage": STAGES[0], "image": job_image, "needs": [], "rules": rules(changes), "interruptible": True,
+            "script": commands}
+
+
+def review_job(environments: list[str], job_image: Any, needs: list[str], changes: list[str],
+               id_tokens: dict[str, Any], commands: list[Any]) -> dict[str, Any]:
+    """What a merge request would change, per environment (a matrix over $ENVIRONMENT)."""
+    return {"stage": STAGES[0], "image": job_image, "needs": needs, "rules": rules(changes, pushes=False),
+            "interruptible": True, "parallel": {"matrix": [{ci_jobs.ENVIRONMENT: list(environments)}]},
+            "id_tokens": id_tokens, "script": commands}
+
+
+def gated_job(environment: str, job_image: Any, needs: list[str], changes: list[str], lock: str,
+              id_tokens: dict[str, Any], commands: list[Any]) -> dict[str, Any]:
+    """A manual job on the protected environment, on default-branch pushes only."""
+    return {
+        "stage": STAGES[1], "image": job_image, "needs": needs,
+        "rules": rules(changes, merge_requests=False, manual=True),
+        "allow_failure": False,  # a waiting apply blocks the next environment's
+        "interruptible": False,
+        "environment": {"name": environment, "deployment_tier": environment},
+        "resource_group": lock,
+        "id_tokens": id_tokens,
+        "script": commands,
+    }
 
 
 def infrastructure_ci(environments: list[str], *, cloud: str, root: str, region: str) -> dict[str, str]:
     """{PATH: text} for the environments, applied in order development -> production."""
     changes = [f"{root}/**/*", PATH]
+    terraform = image(ci_jobs.TERRAFORM_IMAGE)
     jobs: dict[str, Any] = {
-        "infra-validate": {"stage": STAGES[0], "image": _terraform_image(), "needs": [], "rules": _rules(changes),
-                           "interruptible": True, "script": _script(root, ci_jobs.validate(environments))},
-        "infra-checkov": {"stage": STAGES[0], "image": ci_jobs.CHECKOV_IMAGE, "needs": [], "rules": _rules(changes),
-                          "interruptible": True, "script": _script(root, ci_jobs.checkov(environments))},
+        "infra-validate": check_job(terraform, changes, script(root, ci_jobs.validate(environments))),
+        "infra-checkov": check_job(ci_jobs.CHECKOV_IMAGE, changes, script(root, ci_jobs.checkov(environments))),
     }
     plan = login(cloud, "gitlab_ci", plan=True, environment="", region=region)
-    jobs["infra-plan"] = {
-        "stage": STAGES[0], "image": _terraform_image(), "needs": ["infra-validate"],
-        "rules": _rules(changes, pushes=False), "interruptible": True,
-        "parallel": {"matrix": [{ci_jobs.ENVIRONMENT: list(environments)}]},
-        "id_tokens": plan.id_tokens,
-        "script": _script(root, ADD_MAKE, plan.script, ci_jobs.plan(cloud)),
-    }
+    jobs["infra-plan"] = review_job(environments, terraform, ["infra-validate"], changes, plan.id_tokens,
+                                    script(root, ADD_MAKE, plan.script, ci_jobs.plan(cloud)))
     previous: list[str] = []
     for environment in environments:
         apply = login(cloud, "gitlab_ci", plan=False, environment=environment, region=region)
         name = f"infra-apply-{environment}"
-        jobs[name] = {
-            "stage": STAGES[1], "image": _terraform_image(), "needs": ["infra-validate", "infra-checkov", *previous],
-            "rules": _rules(changes, merge_requests=False, manual=True),
-            "allow_failure": False,  # a waiting apply blocks the next environment's
-            "interruptible": False,
-            "environment": {"name": environment, "deployment_tier": environment},
-            "resource_group": f"terraform-{environment}",
-            "id_tokens": apply.id_tokens,
-            "script": _script(root, ADD_MAKE, apply.script, ci_jobs.apply(cloud, environment)),
-        }
+        jobs[name] = gated_job(environment, terraform, ["infra-validate", "infra-checkov", *previous], changes,
+                               f"terraform-{environment}", apply.id_tokens,
+                               script(root, ADD_MAKE, apply.script, ci_jobs.apply(cloud, environment)))
         previous = [name]
     return {PATH: dump(jobs, header(root, cloud))}
 

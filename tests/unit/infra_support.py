@@ -59,3 +59,29 @@ def infra_ci(platform: str, cloud: str, *, branch: str = "main", read: Any = Non
                                    repository="acme/shop", region="eu-west-1")
     return infrastructure_ci(design, cloud=cloud, root=f"infra/{cloud}", existing_ci=[(platform, existing or CI_FILES[platform])],
                              default_branch=branch, read=read or (lambda path: None))
+
+
+CFN_ROOT = "infra/aws-cloudformation"
+
+
+def cfn_ci(platform: str, *, branch: str = "main", read: Any = None, existing: str | None = None) -> Any:
+    """The CloudFormation CI (generators.infra.ci.InfraCI) of the same small design, for a repository on `platform`."""
+    from generators.infra.ci_cloudformation import cloudformation_ci
+    from generators.infra.design import design_infrastructure
+
+    design = design_infrastructure(CI_REQUIREMENTS, cloud="aws", environment="production", compliance=[], budget={},
+                                   repository="acme/shop", region="eu-west-1")
+    return cloudformation_ci(design, root=CFN_ROOT, existing_ci=[(platform, existing or CI_FILES[platform])],
+                             default_branch=branch, read=read or (lambda path: None))
+
+
+def golden_files(files: dict[str, str], root: Path, update: bool) -> dict[str, str]:
+    """The golden files under `root` ({relative path: text}), first rewritten from `files` when `update`."""
+    from tests.validators import write_files
+
+    if update:
+        for old in sorted(root.rglob("*"), reverse=True) if root.exists() else []:
+            old.unlink() if old.is_file() else old.rmdir()
+        write_files(files, root)
+    return {path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
+            for path in sorted(root.rglob("*")) if path.is_file()}

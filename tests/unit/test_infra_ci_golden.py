@@ -11,6 +11,7 @@ import pytest
 
 from infra_support import CI_FILES
 from infra_support import ROOT
+from infra_support import golden_files
 from infra_support import infra_ci
 from tests.validators import check_azure_pipelines
 from tests.validators import check_circleci
@@ -54,12 +55,7 @@ def test_every_cloud_s_jenkinsfile_passes_groovy_lint_and_the_declarative_shape(
 def test_the_files_match_the_golden_files(platform: str, cloud: str, update_golden: bool) -> None:
     files = produced(platform, cloud)
     root = GOLDEN / f"{platform}-{cloud}"
-    if update_golden:
-        for old in sorted(root.rglob("*"), reverse=True) if root.exists() else []:
-            old.unlink() if old.is_file() else old.rmdir()
-        write_files(files, root)
-    expected = {path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
-                for path in sorted(root.rglob("*")) if path.is_file()}
+    expected = golden_files(files, root, update_golden)
     assert files == expected
 
 

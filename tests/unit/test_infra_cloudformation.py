@@ -241,7 +241,7 @@ def test_the_cloudformation_workflow_passes_the_github_validators(tmp_path: Path
     from validators import check_github_workflow
     from validators import check_yaml
 
-    from generators.infra.ci_cloudformation import cloudformation_workflow
+    from generators.infra.ci_cfn_github import cloudformation_workflow
 
     files = cloudformation_workflow(full_design("containers"), ROOT, "main", ".github/workflows/infrastructure.yml")
     path = tmp_path / "infrastructure.yml"
@@ -254,13 +254,15 @@ def test_the_cloudformation_workflow_passes_the_github_validators(tmp_path: Path
     assert "make change-set" in str(jobs["change-set"]) and jobs["change-set"]["permissions"]["id-token"] == "write"
 
 
-def test_another_ci_platform_gets_a_note_instead_of_a_workflow() -> None:
+@pytest.mark.parametrize("platform", ["jenkins", "travis"])
+def test_a_ci_platform_without_cloudformation_ci_gets_a_note_instead_of_a_workflow(platform: str) -> None:
     from generators.infra.ci_cloudformation import cloudformation_ci
 
-    ci = cloudformation_ci(full_design("vms"), root=ROOT, existing_ci=[("gitlab_ci", ".gitlab-ci.yml")],
+    ci = cloudformation_ci(full_design("vms"), root=ROOT, existing_ci=[(platform, "Jenkinsfile")],
                            default_branch="main")
     assert ci.files == {} and ci.platform is None
-    assert "generated\nfor GitHub Actions only" in ci.setup and "`make change-set ENV=...`" in ci.setup
+    assert "is generated\nfor GitHub Actions, GitLab CI/CD, CircleCI, Azure Pipelines only" in ci.setup
+    assert "`make change-set ENV=...`" in ci.setup
 
 
 @pytest.mark.validators

@@ -1,0 +1,175 @@
+"""The CloudFormation CI on GitLab CI/CD, CircleCI and Azure Pipelines: each platform's validators, golden files,
+change sets only for review, deploys only from the default branch behind the platform's approval and in order,
+the Terraform CI's OIDC credentials, the package's Make targets, and what the pull request says to configure.
+
+`pytest --update-golden` rewrites tests/golden/infra-ci/<platform>-aws-cloudformation/.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from generators.infra import ci_cloudformation
+from generators.infra.ci_credentials import PLATFORMS
+from infra_support import CFN_ROOT
+from infra_support import ROOT
+from infra_support import golden_files
+from infra_support import cfn_ci
+from tests.validators import check_azure_pipelines
+from tests.validators import check_circleci
+from tests.validators import check_gitlab_ci
+from tests.validators import check_yaml
+from tests.validators import write_files
+
+GOLDEN = ROOT / "tests" / "golden" / "infra-ci"
+CHECKS = {"gitlab_ci": check_gitlab_ci, "circleci": check_circleci, "azure_devops": check_azure_pipelines}
+ENVIRONMENTS = ["development", "staging", "production"]
+BRANCH = "trunk"  # not "main", so a hard-coded default branch shows
+SETUP = "PULL_REQUEST_SECTION.md"
+MAKEFILE = GOLDEN.parent / "infra" / "cloudformation-production" / "expected" / CFN_ROOT / "Makefile"
+
+
+def loaded(platform: str) -> dict:
+    [text] = cfn_ci(platform, branch=BRANCH).files.values()
+    return YAML(typ="safe").load(text)
+
+
+def produced(platform: str) -> dict[str, str]:
+    ci = cfn_ci(platform)
+    return {**ci.files, SETUP: ci.setup + "\n"}
+
+
+@pytest.mark.validators
+@pytest.mark.parametrize("platform", sorted(CHECKS))
+def test_the_file_passes_the_platform_s_validators_and_yamllint(platform: str, tmp_path: Path) -> None:
+    [path] = write_files(cfn_ci(platform).files, tmp_path)
+    assert CHECKS[platform](path) + check_yaml([path]) == []
+
+
+@pytest.mark.parametrize("platform", sorted(CHECKS))
+def test_the_files_match_the_golden_files(platform: str, update_golden: bool) -> None:
+    files = produced(platform)
+    root = GOLDEN / f"{platform}-aws-cloudformation"
+    expected = golden_files(files, root, update_golden)
+    assert files == expected
+    assert produced(platform) == files  # identical on repeat
+
+
+def test_gitlab_deploys_are_manual_jobs_on_their_environment_in_order_on_default_branch_pushes_only() -> None:
+    jobs = loaded("gitlab_ci")
+    deploys = {name: job for name, job in jobs.items() if name.startswith("infra-deploy-")}
+    assert list(deploys) == [f"infra-deploy-{env}" for env in ENVIRONMENTS]
+    assert [job["environment"]["name"] for job in deploys.values()] == ENVIRONMENTS
+    assert [job["needs"] for job in deploys.values()] == [
+        ["infra-check"], ["infra-check", "infra-deploy-development"], ["infra-check", "infra-deploy-staging"]]
+    for name, job in deploys.items():
+        [rule] = job["rules"]
+        assert rule["when"] == "manual", name
+        assert rule["if"] == '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', name
+        assert job["allow_failure"] is False  # the next environment waits for this approval
+        assert job["resource_group"] == f"cloudformation-{job['environment']['name']}"
+        deploy = f'make deploy ENV={job["environment"]["name"]} ARTIFACT_BUCKET="$CFN_ARTIFACT_BUCKET"'
+        assert job["script"][-1] == deploy
+    change_set = jobs["infra-change-set"]
+    assert [rule["if"] for rule in change_set["rules"]] == ['$CI_PIPELINE_SOURCE == "merge_request_event"']
+    assert change_set["parallel"]["matrix"] == [{"ENVIRONMENT": ENVIRONMENTS}]
+    assert "environment" not in change_set  # no protected environment's variables on a merge request
+    assert change_set["script"][-1] == 'make change-set ENV="$ENVIRONMENT" ARTIFACT_BUCKET="$CFN_ARTIFACT_BUCKET"'
+
+
+def test_circleci_deploys_wait_for_their_approval_job_in_order_on_the_default_branch_only() -> None:
+    data = loaded("circleci")
+    entries = {name: settings for entry in data["workflows"]["infrastructure"]["jobs"] if isinstance(entry, dict)
+               for name, settings in entry.items()}
+    only_default = {"branches": {"only": [BRANCH]}}
+    for index, environment in enumerate(ENVIRONMENTS):
+        deploy, approval = entries[f"infra-deploy-{environment}"], entries[f"approve-infra-{environment}"]
+        assert approval["type"] == "approval"
+        assert approval["requires"] == [f"infra-deploy-{ENVIRONMENTS[index - 1]}" if index else "infra-check"]
+        assert deploy["requires"] == [f"approve-infra-{environment}"]
+        assert deploy["filters"] == approval["filters"] == only_default
+        assert deploy["context"] == [f"infra-{environment}"]  # restricted: only its group approves and runs it
+    assert entries["infra-change-set"]["filters"] == {"branches": {"ignore": [BRANCH]}}
+    assert entries["infra-change-set"]["context"] == ["infra-plan"]
+    assert entries["infra-change-set"]["matrix"]["parameters"]["environment"] == ENVIRONMENTS
+
+
+def test_azure_deploys_are_deployment_jobs_on_their_environment_in_order_for_default_branch_builds() -> None:
+    data = loaded("azure_devops")
+    stages = {stage["stage"]: stage for stage in data["stages"]}
+    assert [name for name in stages] == ["checks", "change_set", *(f"deploy_{env}" for env in ENVIRONMENTS)]
+    for index, environment in enumerate(ENVIRONMENTS):
+        stage = stages[f"deploy_{environment}"]
+        condition = " ".join(stage["condition"].split())
+        assert f"eq(variables['Build.SourceBranch'], 'refs/heads/{BRANCH}')" in condition
+        assert "not(eq(variables['Build.Reason'], 'PullRequest'))" in condition
+        assert stage["dependsOn"] == [f"deploy_{ENVIRONMENTS[index - 1]}" if index else "checks"]
+        [job] = stage["jobs"]
+        assert job["deployment"] == "deploy" and job["environment"] == environment  # its checks gate the job
+        [step] = [step for step in job["strategy"]["runOnce"]["deploy"]["steps"] if "task" in step]
+        assert step["inputs"]["azureSubscription"] == f"infra-{environment}"
+        assert step["inputs"]["inlineScript"].endswith(
+            f'make deploy ENV={environment} ARTIFACT_BUCKET="$CFN_ARTIFACT_BUCKET"\n')
+    review = stages["change_set"]
+    assert "eq(variables['Build.Reason'], 'PullRequest')" in review["condition"]
+    assert "deployment" not in review["jobs"][0]
+
+
+STATIC = re.compile(r"AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AKIA[0-9A-Z]{16}|secrets\.", re.I)
+FEDERATION = {"gitlab_ci": r"id_tokens:", "circleci": r"CIRCLE_OIDC_TOKEN_V2",
+              "azure_devops": r"addSpnToEnvironment: true"}
+
+
+@pytest.mark.parametrize("platform", sorted(CHECKS))
+def test_no_aws_key_appears_and_every_aws_call_exchanges_the_platform_s_oidc_token(platform: str) -> None:
+    [text] = cfn_ci(platform).files.values()
+    assert not STATIC.search(text)
+    code = "\n".join(line for line in text.split("\n") if not line.lstrip().startswith("#"))
+    # One change-set job (a matrix) and three deploys, each assuming its role with the token.
+    assert len(re.findall(FEDERATION[platform], code)) == 4
+    assert len(re.findall(r"AWS_WEB_IDENTITY_TOKEN_FILE=", code)) == 4
+
+
+@pytest.mark.parametrize("platform", sorted(CHECKS))
+def test_the_ci_runs_only_make_targets_the_package_s_makefile_has(platform: str) -> None:
+    targets = set(re.findall(r"^([a-z-]+):", MAKEFILE.read_text(encoding="utf-8"), re.M))
+    [text] = cfn_ci(platform).files.values()
+    used = set(re.findall(r"\bmake ([a-z-]+)", text))
+    assert used == {"lint", "checkov", "change-set", "deploy"} and used <= targets
+
+
+def test_gitlab_s_configuration_gets_the_include_only_when_editing_it_is_safe() -> None:
+    safe = cfn_ci("gitlab_ci", read=lambda path: "test:\n  script: [pytest]\n")
+    included = YAML(typ="safe").load(safe.files[".gitlab-ci.yml"])["include"]
+    assert included == [{"local": ".gitlab/ci/infrastructure.yml"}]
+    assert "This pull request includes the file" in safe.setup
+    unsafe = cfn_ci("gitlab_ci", read=lambda path: "include:\n  - local: a.yml\n")
+    assert ".gitlab-ci.yml" not in unsafe.files and "which this pull request does not rewrite" in unsafe.setup
+
+
+def test_the_pull_request_section_says_what_to_configure_on_each_platform() -> None:
+    gitlab = cfn_ci("gitlab_ci").setup
+    assert "Protected environments" in gitlab and "manual deploy job" in gitlab
+    assert "`https://gitlab.com`" in gitlab and "ref_type:branch:ref:main` and the claim `environment`" in gitlab
+    circle = cfn_ci("circleci").setup
+    assert "`infra-production`" in circle and "security group" in circle and "change sets run on every" in circle
+    assert "`infra-plan` context's ID" in circle and "(in the `infra-plan` context): `AWS_PLAN_ROLE_ARN`" in circle
+    azure = cfn_ci("azure_devops").setup
+    assert "Approvals check" in azure and "workload identity federation" in azure
+    assert "`sc://<organization>/<project>/infra-<environment>`" in azure
+    assert "(in its `infra-<environment>` variable group): `AWS_ROLE_ARN`" in azure
+    for setup in (gitlab, circle, azure):
+        assert "`CFN_ARTIFACT_BUCKET`" in setup and "`make bootstrap`" in setup
+        assert "change-set role trusting" in setup and "may create (not execute) change sets" in setup
+        assert "TF_STATE_BUCKET" not in setup and "terraform" not in setup.lower()
+
+
+def test_every_platform_gets_cloudformation_ci_but_jenkins_which_gets_a_note() -> None:
+    assert set(PLATFORMS) - set(ci_cloudformation.PLATFORMS) == {"jenkins"}
+    jenkins = cfn_ci("jenkins")
+    assert jenkins.files == {} and jenkins.platform is None
+    assert "generated\nfor GitHub Actions, GitLab CI/CD, CircleCI, Azure Pipelines only" in jenkins.setup
