@@ -85,3 +85,13 @@ def golden_files(files: dict[str, str], root: Path, update: bool) -> dict[str, s
         write_files(files, root)
     return {path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
             for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def package_with_ci(tmp_path: Path, name: str, text: str, **inputs: Any) -> dict[str, Any]:
+    """The infrastructure package of the python-pip fixture with one more file (a CI configuration) at `name`."""
+    import shutil
+
+    repo = shutil.copytree(REPOS / "python-pip", tmp_path / "repo")
+    (repo / name).parent.mkdir(parents=True, exist_ok=True)
+    (repo / name).write_text(text, encoding="utf-8")
+    return run_infra("python-pip", project_path=str(repo), **inputs)["infrastructure_package"]

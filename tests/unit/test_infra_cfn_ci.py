@@ -19,6 +19,7 @@ from infra_support import CFN_ROOT
 from infra_support import ROOT
 from infra_support import golden_files
 from infra_support import cfn_ci
+from infra_support import package_with_ci
 from tests.validators import check_azure_pipelines
 from tests.validators import check_circleci
 from tests.validators import check_gitlab_ci
@@ -173,3 +174,14 @@ def test_every_platform_gets_cloudformation_ci_but_jenkins_which_gets_a_note() -
     jenkins = cfn_ci("jenkins")
     assert jenkins.files == {} and jenkins.platform is None
     assert "generated\nfor GitHub Actions, GitLab CI/CD, CircleCI, Azure Pipelines only" in jenkins.setup
+
+
+def test_the_pipeline_gives_a_gitlab_repository_the_cloudformation_ci_and_the_include(tmp_path: Path) -> None:
+    package = package_with_ci(tmp_path, ".gitlab-ci.yml", "test:\n  script: [pytest]\n", iac_tool="cloudformation")
+    files = package["files"]
+    assert not any(path.startswith(".github/") for path in files)
+    assert "make change-set" in files[".gitlab/ci/infrastructure.yml"]
+    assert files[".gitlab-ci.yml"].endswith("include:\n  - local: .gitlab/ci/infrastructure.yml\n")
+    body = package["pull_request"]["body"]
+    assert f"`.gitlab/ci/infrastructure.yml` (GitLab CI/CD) runs cfn-lint and checkov on `{CFN_ROOT}`" in body
+    assert "This pull request includes the file" in body and "`CFN_ARTIFACT_BUCKET`" in body

@@ -8,8 +8,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from generators.infra.workflow import PATH
+from infra_support import package_with_ci
 from infra_support import produced
-from infra_support import run_infra
 from tests.validators import check_github_workflow
 from tests.validators import check_yaml
 
@@ -51,19 +51,8 @@ def test_credentials_come_from_oidc_with_id_token_only_where_needed() -> None:
         assert all("secrets." not in str(step) for step in job["steps"])
 
 
-def _with_ci(tmp_path: Path, name: str, text: str, **inputs: str) -> dict:
-    import shutil
-
-    from infra_support import REPOS
-
-    repo = shutil.copytree(REPOS / "python-pip", tmp_path / "repo")
-    (repo / name).parent.mkdir(parents=True, exist_ok=True)
-    (repo / name).write_text(text, encoding="utf-8")
-    return run_infra("python-pip", project_path=str(repo), **inputs)["infrastructure_package"]
-
-
 def test_a_gitlab_repository_gets_an_included_gitlab_file_and_the_settings_to_make(tmp_path: Path) -> None:
-    package = _with_ci(tmp_path, ".gitlab-ci.yml", "test:\n  script: [pytest]\n")
+    package = package_with_ci(tmp_path, ".gitlab-ci.yml", "test:\n  script: [pytest]\n")
     assert not any(path.startswith(".github/") for path in package["files"])
     assert ".gitlab/ci/infrastructure.yml" in package["files"]
     assert package["files"][".gitlab-ci.yml"].endswith("include:\n  - local: .gitlab/ci/infrastructure.yml\n")
@@ -73,13 +62,13 @@ def test_a_gitlab_repository_gets_an_included_gitlab_file_and_the_settings_to_ma
 
 
 def test_a_repository_whose_ci_has_no_renderer_is_told_instead(tmp_path: Path) -> None:
-    package = _with_ci(tmp_path, ".travis.yml", "language: python\n")
+    package = package_with_ci(tmp_path, ".travis.yml", "language: python\n")
     assert not any(path.startswith((".github/", ".gitlab", "Jenkinsfile")) for path in package["files"])
     assert "This repository's CI is `travis`" in package["pull_request"]["body"]
 
 
 def test_a_jenkins_repository_asking_for_gcp_gets_a_jenkinsfile_federating_the_plugin_s_id_tokens(tmp_path: Path) -> None:
-    package = _with_ci(tmp_path, "Jenkinsfile", "pipeline { agent any\n stages { stage('t') { steps { sh 'pytest' } } } }\n",
+    package = package_with_ci(tmp_path, "Jenkinsfile", "pipeline { agent any\n stages { stage('t') { steps { sh 'pytest' } } } }\n",
                        cloud_provider="gcp")
     jenkinsfile = package["files"]["Jenkinsfile.infrastructure"]
     assert "dir('infra/gcp')" in jenkinsfile and "credentialsId: 'oidc-gcp-infra-production'" in jenkinsfile
