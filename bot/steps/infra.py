@@ -95,7 +95,7 @@ def network_iac_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: S
     """modules/network: VPC, subnets per tier and zone, NAT, NACLs and security groups, endpoints, ALB, WAF, DNS."""
     design = _design(inputs)
     return {"network_iac": _module(design, "network"),
-            "security_rules": cloud(design.cloud).summary("security_rules", design.orchestrator),
+            "security_rules": cloud(design.cloud).summary("security_rules", design),
             "dns_configuration": {"public_zone": design.public, "private_zone": f"{design.name}.internal"}}
 
 
@@ -126,8 +126,8 @@ def security_iac_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: 
     """modules/security: KMS, CloudTrail, Config rules, GuardDuty, Security Hub, Access Analyzer, the app secret."""
     design = _design(inputs, "architecture")
     return {"security_iac": _module(design, "security"),
-            "iam_policies": cloud(design.cloud).summary("iam_policies", design.orchestrator),
-            "compliance_config": {"config_rules": cloud(design.cloud).summary("policy_rules", design.orchestrator),
+            "iam_policies": cloud(design.cloud).summary("iam_policies", design),
+            "compliance_config": {"config_rules": cloud(design.cloud).summary("policy_rules", design),
                                   "frameworks": sorted(inputs.get("compliance") or {})}}
 
 
@@ -138,7 +138,7 @@ def observability_iac_generator(inputs: dict[str, Any], config: dict[str, Any], 
     return {"observability_iac": _module(design, "observability"),
             "tagging_strategy": {"default_tags": design.tags, "cost_allocation": ["project", "environment",
                                                                                   "cost-center"]},
-            "automation_rules": cloud(design.cloud).summary("automation_rules", design.orchestrator)}
+            "automation_rules": cloud(design.cloud).summary("automation_rules", design)}
 
 
 @step_type("cost_optimizer")

@@ -32,17 +32,16 @@ IAM_POLICIES = {
                "and key; AWS's policies for its network interfaces and X-Ray",
                "API Gateway's account role (public designs): writes the APIs' logs"],
 }
-STORAGE_AUTOSCALING = "RDS storage autoscaling to four times the allocation"
 AUTOMATION_RULES = {
-    "ecs": ["ECS target tracking at 60% CPU", "ECS deployment circuit breaker with rollback", STORAGE_AUTOSCALING],
+    "ecs": ["ECS target tracking at 60% CPU", "ECS deployment circuit breaker with rollback"],
     "asg": ["Auto Scaling target tracking at 60% CPU", "rolling instance replacement on a new launch template version",
-            "unhealthy instances replaced (load balancer health checks when public)", STORAGE_AUTOSCALING],
+            "unhealthy instances replaced (load balancer health checks when public)"],
     "eks": ["managed node groups (on-demand and Spot) kept between the environment's minimum and maximum nodes; "
             "nothing resizes them within that range until a cluster autoscaler or Karpenter is installed",
-            "node updates replace one node at a time", STORAGE_AUTOSCALING],
+            "node updates replace one node at a time"],
     "lambda": ["Lambda scales with requests up to the reserved concurrency; provisioned concurrency keeps warm "
                "instances on the live alias", "API Gateway throttling per environment",
-               "failed asynchronous invocations kept in a dead-letter queue", STORAGE_AUTOSCALING],
+               "failed asynchronous invocations kept in a dead-letter queue"],
 }
 
 
@@ -103,11 +102,18 @@ CLOUD = Cloud(
                                   "needs the AWS Lambda Web Adapter so its HTTP server answers invocations, and a "
                                   "request may take 28 seconds at most.")},
     summaries={
-        "security_rules": ["public: HTTPS 443 from the internet to the load balancer only",
-                           "private: services reachable from the load balancer on their ports",
-                           "database: data stores reachable from the services zone only"],
+        "security_rules": {
+            **dict.fromkeys(("ecs", "asg", "eks"), [
+                "public: HTTPS 443 from the internet to the load balancer only",
+                "private: services reachable from the load balancer on their ports",
+                "database: data stores reachable from the services zone only"]),
+            "lambda": ["public: HTTPS 443 from the internet to the API Gateway custom domains only, behind WAF "
+                       "(the default execute-api endpoints are off)",
+                       "private: functions run in the private subnets and accept no inbound connections",
+                       "database: data stores reachable from the functions' security group only"]},
         "iam_policies": IAM_POLICIES,
         "policy_rules": terraform_aws.CONFIG_RULES,
         "automation_rules": AUTOMATION_RULES,
     },
+    database_summaries={"automation_rules": ["RDS storage autoscaling to four times the allocation"]},
 )

@@ -108,7 +108,7 @@ CLOUD = Cloud(
                          "its queues, its cache access policy",
                          "platform identities: encryption at rest with the vault key, cluster, gateway certificate"],
         "policy_rules": ["Azure Policy add-on (AKS)", "Defender for Cloud plans", "activity log export"],
-        "automation_rules": ["cluster autoscaler / scale-set CPU autoscale at 60%", "automatic instance repair",
-                             "Flexible Server storage auto-grow"],
+        "automation_rules": ["cluster autoscaler / scale-set CPU autoscale at 60%", "automatic instance repair"],
     },
+    database_summaries={"automation_rules": ["Flexible Server storage auto-grow"]},
 )

@@ -104,6 +104,7 @@ CLOUD = Cloud(
         "policy_rules": ["Data Access audit logs for all services", "OS Login enforced project-wide",
                          "default service accounts without the Editor role"],
         "automation_rules": ["autoscaling at 60% CPU (instance groups) or on requests (Cloud Run, GKE nodes)",
-                             "auto-repair and auto-upgrade of GKE nodes", "Cloud SQL storage autoresize"],
+                             "auto-repair and auto-upgrade of GKE nodes"],
     },
+    database_summaries={"automation_rules": ["Cloud SQL storage autoresize"]},
 )

@@ -56,6 +56,7 @@ class Cloud:
     orchestrator_choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # step outputs: iam_policies, automation_rules... (a list, or a list per orchestrator)
     summaries: dict[str, Any] = field(default_factory=dict)
+    database_summaries: dict[str, list[str]] = field(default_factory=dict)  # added when the design has a database
     iac_tool: str = "terraform"
     iac_title: str = "Terraform"
     folder: str = ""  # under infra/; the cloud's name when empty
@@ -66,10 +67,12 @@ class Cloud:
         """The folder of the package in the repository."""
         return f"infra/{self.folder or self.name}"
 
-    def summary(self, name: str, orchestrator: str) -> list[Any]:
-        """One of the step outputs in `summaries`, for this orchestrator when they differ by compute type."""
+    def summary(self, name: str, design: InfraDesign) -> list[Any]:
+        """One of the step outputs in `summaries` for this design: its orchestrator's list when they differ by
+        compute type, plus the entries of `database_summaries` when the design has a database."""
         found = self.summaries.get(name, [])
-        return found.get(orchestrator, []) if isinstance(found, dict) else found
+        lines = found.get(design.orchestrator, []) if isinstance(found, dict) else found
+        return [*lines, *(self.database_summaries.get(name, []) if design.databases else [])]
 
     def compute_titles(self) -> list[str]:
         """"containers (ECS Fargate)" for every compute type this cloud generates, its choices joined by "or"."""

@@ -134,3 +134,29 @@ def test_the_pipeline_s_role_and_automation_summaries_describe_this_compute_type
                "lambda": "Lambda scales"}[orchestrator]
     assert rules[0].startswith(scaling), rules
     assert orchestrator == "ecs" or not any("ECS" in line or "execution role" in line for line in roles + rules)
+
+
+@pytest.mark.parametrize("cloud_name", ["aws", "gcp", "azure"])
+def test_storage_autoscaling_is_named_only_for_a_design_with_a_database(cloud_name: str) -> None:
+    from bot.steps.infra import observability_iac_generator
+
+    def rules(requirements: dict) -> list[str]:
+        design = design_infrastructure(requirements, cloud=cloud_name, environment="production", compliance=[],
+                                       budget={}, repository="acme/shop", region=None).to_dict()
+        return observability_iac_generator({"architecture": design}, {}, None)["automation_rules"]  # type: ignore[arg-type]
+
+    with_database, without = rules(FULL), rules({**FULL, "databases": []})
+    storage = [line for line in with_database if "storage" in line.lower()]
+    assert len(storage) == 1 and storage[0] not in without and len(without) == len(with_database) - 1
+
+
+def test_serverless_security_rules_name_the_api_gateway_not_a_load_balancer() -> None:
+    from bot.steps.infra import network_iac_generator
+
+    def rules(orchestrator: str) -> list[str]:
+        design = design_infrastructure(COMPUTE[orchestrator], cloud="aws", environment="production", compliance=[],
+                                       budget={}, repository="acme/shop", region=None).to_dict()
+        return network_iac_generator({"design": design}, {}, None)["security_rules"]  # type: ignore[arg-type]
+
+    assert "API Gateway" in rules("lambda")[0] and not any("load balancer" in line for line in rules("lambda"))
+    assert all("load balancer" in rules(orchestrator)[0] for orchestrator in ("ecs", "asg", "eks"))
