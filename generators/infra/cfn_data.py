@@ -10,10 +10,8 @@ from typing import Any
 
 from generators.infra import cfn_parts as p
 from generators.infra.model import InfraDesign
+from generators.infra.terraform_aws import CACHE_ENGINE_VERSION
 
-CACHE_ENGINE_VERSION = "7.1"
-# cfn-lint knows 16.4 as deprecated for new instances (W3691); the Terraform's ENGINES still names it.
-ENGINE_VERSIONS = {"postgres": "16.11"}
 QUEUE_RETENTION_SECONDS = 1209600  # 14 days, the SQS maximum
 
 
@@ -58,7 +56,7 @@ def _database(database: dict[str, Any]) -> dict[str, Any]:
             "ManagedPolicyArns": [p.sub(
                 "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")]}},
         "Database": {"Type": "AWS::RDS::DBInstance", **p.protected("Snapshot"), "Properties": {
-            "Engine": database["engine_name"], "EngineVersion": ENGINE_VERSIONS.get(database["engine"], database["version"]),
+            "Engine": database["engine_name"], "EngineVersion": database["version"],
             "DBInstanceClass": p.ref("DatabaseClass"), "AllocatedStorage": p.ref("DatabaseStorageGb"),
             "MaxAllocatedStorage": p.ref("DatabaseMaxStorageGb"), "StorageType": "gp3", "StorageEncrypted": True,
             "KmsKeyId": p.ref("KmsKeyArn"), "DBName": "app", "MasterUsername": "app_admin",

@@ -13,15 +13,19 @@ from generators.infra.model import Environment
 from generators.infra.model import InfraDesign
 
 ROOT = "infra/aws"
+# The one engine version both AWS outputs pin: CloudFormation names it exactly (cfn-lint refuses deprecated minors,
+# W3691), Terraform names its major (terraform_version) so RDS's automatic minor upgrades do not show as drift.
+# RDS MySQL 8.0 left standard support on 2026-07-31 (Extended Support is billed), hence 8.4.
 ENGINES = {
-    "postgres": {"engine": "postgres", "engine_name": "postgres", "version": "16.4", "family": "postgres16",
+    "postgres": {"engine": "postgres", "engine_name": "postgres", "version": "16.13", "family": "postgres16",
                  "tls_parameter": "rds.force_ssl", "tls_value": "1", "port": 5432,
                  "log_exports": ["postgresql", "upgrade"]},
-    "mysql": {"engine": "mysql", "engine_name": "mysql", "version": "8.0", "family": "mysql8.0",
+    "mysql": {"engine": "mysql", "engine_name": "mysql", "version": "8.4.9", "family": "mysql8.4",
               "tls_parameter": "require_secure_transport", "tls_value": "1", "port": 3306,
               "log_exports": ["audit", "error", "general", "slowquery"]},
 }
 CACHE_PORT = 6379
+CACHE_ENGINE_VERSION = "7.1"  # ElastiCache for Redis OSS; both outputs pin it
 SHORT = {"development": "dev", "staging": "stg", "production": "prod"}
 # AWS managed Config rules; docs/compliance.md maps controls to them.
 CONFIG_RULES = ["CLOUD_TRAIL_ENABLED", "CLOUDTRAIL_LOG_FILE_VALIDATION_ENABLED", "ENCRYPTED_VOLUMES",
@@ -36,9 +40,16 @@ TARGET_TYPES = {"ecs": "ip", "eks": "ip", "asg": "instance"}  # EKS: the control
 KUBERNETES_VERSION = "1.31"
 
 
+def terraform_version(version: str) -> str:
+    """The major version of an RDS engine version ("16.13" -> "16", "8.4.9" -> "8.4"), as Terraform pins it."""
+    return version.rsplit(".", 1)[0]
+
+
 def _flags(design: InfraDesign) -> dict[str, Any]:
-    database = ENGINES[design.databases[0]] if design.databases else None
+    engine = ENGINES[design.databases[0]] if design.databases else None
+    database = {**engine, "version": terraform_version(engine["version"])} if engine else None
     return {"public": design.public, "database": database, "cache": bool(design.caches),
+            "cache_engine_version": CACHE_ENGINE_VERSION,
             "object_storage": design.object_storage, "queues": design.queues,
             "serverless": design.orchestrator == "lambda", "eks": design.orchestrator == "eks"}
 

@@ -25,7 +25,8 @@ ENGINES = {
                            ("log_lock_waits", "on"), ("log_min_duration_statement", "-1"),
                            ("log_min_error_statement", "error"), ("log_min_messages", "warning"),
                            ("log_statement", "ddl"), ("log_temp_files", "0"), ("pgaudit.log", "ddl,role")]},
-    "mysql": {"engine": "mysql", "version": "MYSQL_8_0", "port": 3306, "iam_user": 'split("@", each.value)[0]',
+    # Cloud SQL bills MySQL 8.0 as Extended Support from 2026-07-01; 8.4 is in standard support.
+    "mysql": {"engine": "mysql", "version": "MYSQL_8_4", "port": 3306, "iam_user": 'split("@", each.value)[0]',
               "flags": [("cloudsql_iam_authentication", "on"), ("local_infile", "off"),
                         ("skip_show_database", "on")]},
 }

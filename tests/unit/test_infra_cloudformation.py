@@ -104,6 +104,36 @@ def test_production_fails_the_non_production_checks_if_it_had_development_values
     assert failed == set(checkov_skips("aws", iac_tool="cloudformation")["non_production"])
 
 
+@pytest.mark.parametrize("engine", ["postgres", "mysql"])
+def test_terraform_and_cloudformation_pin_one_engine_version_each(engine: str) -> None:
+    """One value per engine (terraform_aws.ENGINES): CloudFormation names it, Terraform names its major."""
+    import re
+    from dataclasses import replace
+
+    from generators.infra.terraform_aws import CACHE_ENGINE_VERSION
+    from generators.infra.terraform_aws import ENGINES
+
+    stack = replace(full_design("containers"), databases=[engine])
+    data = load(infrastructure_package(stack)["files"][f"{ROOT}/modules/data.yaml"])["Resources"]
+    terraform = infrastructure_package(replace(stack, iac_tool="terraform"))["files"]["infra/aws/modules/data/main.tf"]
+    pinned = re.findall(r'engine_version\s+= "([^"]+)"', terraform)
+    version = ENGINES[engine]["version"]
+    assert data["Database"]["Properties"]["EngineVersion"] == version
+    assert pinned == [version.rsplit(".", 1)[0], CACHE_ENGINE_VERSION]
+    assert data["Cache"]["Properties"]["EngineVersion"] == CACHE_ENGINE_VERSION
+
+
+@pytest.mark.validators
+def test_a_mysql_database_passes_the_validators_too() -> None:
+    if cfn_lint_binary() is None or checkov_binary() is None:
+        pytest.skip("cfn-lint and checkov live in .venv-cfnlint and .venv-checkov (scripts/setup)")
+    from dataclasses import replace
+
+    files = infrastructure_package(replace(full_design("containers"), databases=["mysql"]))["files"]
+    results = check_cloudformation(files, ROOT, skips())
+    assert len(results) == 3 and [(r.name, r.findings) for r in results if r.status != "passed"] == []
+
+
 def test_every_skip_has_a_reason_and_the_list_stays_short() -> None:
     everything = {**checkov_skips("aws", iac_tool="cloudformation")["everywhere"],
                   **checkov_skips("aws", iac_tool="cloudformation")["non_production"]}

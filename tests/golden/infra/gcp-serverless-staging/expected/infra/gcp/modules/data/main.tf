@@ -2,7 +2,7 @@
 resource "google_sql_database_instance" "main" {
   name                = var.name
   region              = var.region
-  database_version    = "MYSQL_8_0"
+  database_version    = "MYSQL_8_4"
   encryption_key_name = var.kms_key_id
   deletion_protection = var.deletion_protection
   settings {

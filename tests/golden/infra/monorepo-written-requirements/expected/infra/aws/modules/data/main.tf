@@ -6,7 +6,7 @@ resource "aws_db_subnet_group" "main" {
 # Clients must use TLS: the parameter group refuses unencrypted connections.
 resource "aws_db_parameter_group" "main" {
   name_prefix = "${var.name}-"
-  family      = "mysql8.0"
+  family      = "mysql8.4"
   parameter {
     name  = "require_secure_transport"
     value = "1"
@@ -36,7 +36,7 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 resource "aws_db_instance" "main" {
   identifier_prefix                     = "${var.name}-"
   engine                                = "mysql"
-  engine_version                        = "8.0"
+  engine_version                        = "8.4"
   instance_class                        = var.database_class
   allocated_storage                     = var.database_storage_gb
   max_allocated_storage                 = var.database_storage_gb * 4

@@ -40,7 +40,7 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 resource "aws_db_instance" "main" {
   identifier_prefix                     = "${var.name}-"
   engine                                = "postgres"
-  engine_version                        = "16.4"
+  engine_version                        = "16"
   instance_class                        = var.database_class
   allocated_storage                     = var.database_storage_gb
   max_allocated_storage                 = var.database_storage_gb * 4
