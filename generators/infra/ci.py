@@ -77,21 +77,23 @@ def _files(design: InfraDesign, platform: str, cloud: str, root: str, branch: st
                                       default_branch=branch)
 
 
-def _meaning(name: str, environments: list[str]) -> str:
+def _meaning(name: str, environments: list[str], meanings: dict[str, str]) -> str:
     """What a variable holds; Jenkins names one variable per environment (AWS_ROLE_ARN_PRODUCTION)."""
     for env in environments:
-        if name.endswith(f"_{env.upper()}") and name.removesuffix(f"_{env.upper()}") in MEANINGS:
-            return MEANINGS[name.removesuffix(f"_{env.upper()}")].replace("the environment's", f"the {env}")
-    return MEANINGS[name]
+        if name.endswith(f"_{env.upper()}") and name.removesuffix(f"_{env.upper()}") in meanings:
+            return meanings[name.removesuffix(f"_{env.upper()}")].replace("the environment's", f"the {env}")
+    return meanings[name]
 
 
-def platform_variables(cloud: str, platform: str, environments: list[str], region: str) -> dict[str, list[tuple[str, str]]]:
+def platform_variables(cloud: str, platform: str, environments: list[str], region: str,
+                       meanings: dict[str, str] = MEANINGS) -> dict[str, list[tuple[str, str]]]:
     """Per scope ("apply", "plan", "shared"): the (variable, meaning) pairs people must set, from the logins."""
     plan = login(cloud, platform, plan=True, environment="", region=region).variables
     applies = [login(cloud, platform, plan=False, environment=env, region=region).variables for env in environments]
     apply = list(dict.fromkeys(name for names in applies for name in names))
     shared = [name for name in apply if name in plan]
-    return {scope: [(name, _meaning(name, environments)) for name in names if name not in shared or scope == "shared"]
+    return {scope: [(name, _meaning(name, environments, meanings)) for name in names
+                    if name not in shared or scope == "shared"]
             for scope, names in (("apply", apply), ("plan", list(plan)), ("shared", shared))}
 
 
@@ -130,5 +132,6 @@ def infrastructure_ci(design: InfraDesign, *, cloud: str, root: str, existing_ci
                   plan_subject=issuer[2] if issuer else None,
                   variables=platform_variables(cloud, platform, environments, design.region),
                   included=bool(included), credentials=jenkins_credentials(cloud, environments),
-                  not_included=not_included, review="plans", deploy="apply")
+                  not_included=not_included, review="plans", deploy="apply", tool="Terraform",
+                  agents=(ci_jenkins.LABEL, ci_jenkins.AGENT_TOOLS))
     return InfraCI(platform, {**files, **included}, text.strip())

@@ -15,6 +15,7 @@ from generators.infra import ci_cfn_azure
 from generators.infra import ci_cfn_circleci
 from generators.infra import ci_cfn_github
 from generators.infra import ci_cfn_gitlab
+from generators.infra import ci_cfn_jenkins
 from generators.infra import ci_cfn_jobs
 from generators.infra import workflow
 from generators.infra.ci import ISSUERS
@@ -23,7 +24,9 @@ from generators.infra.ci import InfraCI
 from generators.infra.ci import choose_platform
 from generators.infra.ci import gitlab_include
 from generators.infra.ci import platform_variables
+from generators.infra.ci_credentials import MEANINGS as CREDENTIAL_MEANINGS
 from generators.infra.ci_credentials import STATE
+from generators.infra.ci_credentials import jenkins_credentials
 from generators.infra.model import InfraDesign
 
 Renderer = Callable[..., dict[str, str]]  # (environments, *, root, region, default_branch) -> {path: text}
@@ -31,6 +34,7 @@ RENDERERS: dict[str, Renderer] = {
     "gitlab_ci": ci_cfn_gitlab.cloudformation_ci,
     "circleci": ci_cfn_circleci.cloudformation_ci,
     "azure_devops": ci_cfn_azure.cloudformation_ci,
+    "jenkins": ci_cfn_jenkins.cloudformation_ci,
 }
 PLATFORMS = ("github_actions", *RENDERERS)  # GitHub's workflow also needs the repository's existing files
 # What the Terraform CI's variables become: no state bucket, but the artifact bucket and a change-set role.
@@ -48,8 +52,8 @@ def _files(design: InfraDesign, platform: str, root: str, branch: str, existing:
 
 def _variables(platform: str, environments: list[str], region: str) -> dict[str, list[tuple[str, str]]]:
     """The Terraform CI's variables of the platform, per scope, with the CloudFormation names and meanings."""
-    return {scope: [RENAMED.get(name, (name, MEANINGS.get(name, meaning))) for name, meaning in pairs]
-            for scope, pairs in platform_variables("aws", platform, environments, region).items()}
+    pairs = platform_variables("aws", platform, environments, region, {**CREDENTIAL_MEANINGS, **MEANINGS})
+    return {scope: [RENAMED.get(name, (name, meaning)) for name, meaning in named] for scope, named in pairs.items()}
 
 
 def cloudformation_ci(design: InfraDesign, *, root: str, existing_ci: list[tuple[str, str]], default_branch: str,
@@ -72,5 +76,7 @@ def cloudformation_ci(design: InfraDesign, *, root: str, existing_ci: list[tuple
                   root=root, branch=default_branch, environments=environments, region=design.region,
                   others=others, issuer=issuer, apply_subject=apply_subject.format(branch=default_branch),
                   plan_subject=plan_subject, variables=_variables(platform, environments, design.region),
-                  included=bool(included), not_included=not_included, review="change sets", deploy="deploy")
+                  included=bool(included), not_included=not_included, review="change sets", deploy="deploy",
+                  tool="CloudFormation", agents=(ci_cfn_jenkins.LABEL, ci_cfn_jenkins.AGENT_TOOLS),
+                  credentials=jenkins_credentials("aws", environments))
     return InfraCI(platform, {**files, **included}, text.strip())

@@ -17,7 +17,8 @@ from generators.infra.ci_credentials import TITLES
 from generators.infra.ci_credentials import login
 
 PATH = "Jenkinsfile.infrastructure"
-LABEL = "terraform"  # agents with Terraform, make and python3
+LABEL = "terraform"
+AGENT_TOOLS = "Terraform, make and python3"
 TIMEOUT = 240  # minutes; covers applies that wait for their approvers
 PLUGINS = "workflow-aggregator, pipeline-input-step, lockable-resources, credentials-binding, oidc-provider"
 
@@ -52,9 +53,9 @@ def step(label: str, script: str, cloud: str, *, plan: bool = False, environment
     return {"label": label, "script": script, "credential": credential, "token": OIDC_TOKEN, "env": env}
 
 
-def apply_stage(environment: str, action: str, tool: str, shell_step: dict[str, Any]) -> dict[str, Any]:
-    """A default-branch stage that waits for the environment's approvers, then runs one environment at a time."""
-    return {"name": f"{action.capitalize()} {environment}", "lock": f"{tool}-{environment}",
+def apply_stage(environment: str, action: str, lock: str, shell_step: dict[str, Any]) -> dict[str, Any]:
+    """A default-branch stage that waits for the environment's approvers, then holds `lock` while it runs."""
+    return {"name": f"{action.capitalize()} {environment}", "lock": lock,
             "message": f"{action.capitalize()} the infrastructure to {environment}?", "ok": action.capitalize(),
             "submitter": f"infra-{environment}-approvers", **shell_step}
 
@@ -75,8 +76,9 @@ def infrastructure_ci(environments: list[str], *, cloud: str, root: str, region:
     plans = [{"name": f"plan {env}", **step(f"terraform plan {env}", ci_jobs.plan(cloud), cloud, plan=True,
                                             environment=env, region=region, cloud_call=True)}
              for env in environments]
-    applies = [apply_stage(env, "apply", "terraform", step(f"terraform apply {env}", ci_jobs.apply(cloud, env), cloud,
-                                                           environment=env, region=region, cloud_call=True))
+    applies = [apply_stage(env, "apply", f"terraform-{env}",
+                           step(f"terraform apply {env}", ci_jobs.apply(cloud, env), cloud, environment=env,
+                                region=region, cloud_call=True))
                for env in environments]
     text = jenkinsfile(header(root, cloud), label=LABEL, root=root, default_branch=default_branch, checks=checks,
                        plans=plans, applies=applies, plan_stage="Plan",

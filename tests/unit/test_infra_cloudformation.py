@@ -284,14 +284,13 @@ def test_the_cloudformation_workflow_passes_the_github_validators(tmp_path: Path
     assert "make change-set" in str(jobs["change-set"]) and jobs["change-set"]["permissions"]["id-token"] == "write"
 
 
-@pytest.mark.parametrize("platform", ["jenkins", "travis"])
-def test_a_ci_platform_without_cloudformation_ci_gets_a_note_instead_of_a_workflow(platform: str) -> None:
+def test_a_ci_platform_without_cloudformation_ci_gets_a_note_instead_of_a_workflow() -> None:
     from generators.infra.ci_cloudformation import cloudformation_ci
 
-    ci = cloudformation_ci(full_design("vms"), root=ROOT, existing_ci=[(platform, "Jenkinsfile")],
+    ci = cloudformation_ci(full_design("vms"), root=ROOT, existing_ci=[("travis", ".travis.yml")],
                            default_branch="main")
     assert ci.files == {} and ci.platform is None
-    assert "is generated\nfor GitHub Actions, GitLab CI/CD, CircleCI, Azure Pipelines only" in ci.setup
+    assert "is generated\nfor GitHub Actions, GitLab CI/CD, CircleCI, Azure Pipelines, Jenkins only" in ci.setup
     assert "`make change-set ENV=...`" in ci.setup
 
 
