@@ -29,6 +29,12 @@ PLUGINS = [
     ("credentials-binding", "Credentials Binding: registry and kubeconfig credentials"),
     ("github-branch-source", "GitHub Branch Source: multibranch builds of branches and pull requests"),
 ]
+OIDC_PLUGIN = ("oidc-provider", "OpenID Connect Provider: the id-token credentials deploys exchange for cloud roles")
+
+
+def plugins(logs_in_to_a_cloud: bool) -> list[tuple[str, str]]:
+    """The plugins a Jenkinsfile needs: the OpenID Connect Provider only when a deploy logs in to a cloud."""
+    return [*PLUGINS, *([OIDC_PLUGIN] if logs_in_to_a_cloud else [])]
 TOOLS_IMAGE = "python:3.13-slim"
 OIDC_TOKEN = "OIDC_TOKEN"  # the variable an id-token credential is bound to; the clouds' exchanges read it
 PIPELINE_TIMEOUT = 120  # minutes; covers a production approval that waits
@@ -294,7 +300,7 @@ def render_jenkinsfile(design: dict[str, Any], jobs: list[dict[str, Any]]) -> tu
         protects_deploys=bool(deploys),
         checks=checks,
         gates=gates,
-        plugins=[name for name, _ in PLUGINS],
+        plugins=[name for name, _ in plugins(any(step["kind"] == "cloud_login" for job in jobs for step in job["steps"]))],
         wait_script=WAIT_SCRIPT,
         publish=publish,
         deploys=deploys,

@@ -66,9 +66,10 @@ def jenkins_settings(design: dict[str, Any], deployment: dict[str, Any]) -> list
     """Multibranch job, plugins, agents and credentials on Jenkins."""
     from generators.ci.jenkins import DEPLOY_LABEL
     from generators.ci.jenkins import DOCKER_LABEL
-    from generators.ci.jenkins import PLUGINS
+    from generators.ci.jenkins import plugins as needed_plugins
 
-    plugins = ", ".join(f"{markdown_code(name)} ({what})" for name, what in PLUGINS)
+    logs_in = any(env.get("oidc") for env in deployment.get("environments", []))
+    plugins = ", ".join(f"{markdown_code(name)} ({what})" for name, what in needed_plugins(logs_in))
     settings = [
         f"Install the plugins: {plugins}.",
         "Create a Multibranch Pipeline job with a GitHub branch source for this repository, script path "

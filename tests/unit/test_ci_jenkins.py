@@ -171,6 +171,17 @@ def test_pull_request_and_docs_list_plugins_agents_and_credentials() -> None:
     assert "## Jenkins" in docs and "`jobcacher`" in docs and "`lockable-resources`" in docs
 
 
+def test_the_oidc_provider_plugin_is_listed_exactly_when_a_deploy_logs_in_to_a_cloud() -> None:
+    for targets, expected in (([{"environment": "production", "platform": "ecs", "region": "eu-west-1"}], True),
+                              (TARGETS, False)):
+        outputs = run_on_fixture("python-pip", ci_platform=PLATFORM, deployment_targets=targets)
+        text = outputs["ci_cd_package"]["files"][PIPELINE]
+        plugins_line = next(line for line in text.splitlines() if line.startswith("// Plugins:"))
+        assert ("oidc-provider" in plugins_line) is expected, plugins_line
+        assert ("oidc-aws-production" in text) is expected
+        assert ("`oidc-provider`" in outputs["implementation_guide"]["body"]) is expected
+
+
 @pytest.mark.parametrize(("platform", "path"), [("jenkins", "Jenkinsfile"), ("azure_devops", "azure-pipelines.yml")])
 def test_the_ci_cd_pipeline_runs_end_to_end_for_the_platform(platform: str, path: str) -> None:
     ctx = StepContext(open_tree=lambda where: LocalTree(Path(where)), extras={"today": TODAY})
