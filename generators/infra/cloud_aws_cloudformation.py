@@ -21,6 +21,7 @@ from generators.infra.model import InfraDesign
 
 def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[str, str]:
     """Templates, parameter files, Makefile, README and .checkov.yaml under infra/aws-cloudformation/."""
+    from generators.infra.package import checkov_rendering
     from generators.infra.package import checkov_skips
     from generators.infra.package import differences_table
 
@@ -30,6 +31,7 @@ def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[
     tags = " ".join(f"{key}={value}" for key, value in design.tags.items())
     files[f"{root}/Makefile"] = render("infra/aws_cfn/Makefile.j2", name=design.name, region=design.region, tags=tags,
                                        parent=cfn.PARENT, bootstrap=cfn.BOOTSTRAP,
+                                       checkov_env=checkov_rendering(),
                                        skips_everywhere=",".join(skips["everywhere"]))
     files[f"{root}/.checkov.yaml"] = render("infra/checkov.yaml.j2", framework="cloudformation",
                                             everywhere=list(skips["everywhere"].items()),

@@ -30,6 +30,7 @@ UNUSED_EVERYWHERE = ("nat_gateways", "interface_endpoints", "function_memory", "
 
 def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[str, str]:
     """Every Terraform file plus the Makefile, README and .checkov.yaml under infra/azure/."""
+    from generators.infra.package import checkov_rendering
     from generators.infra.package import checkov_skips
     from generators.infra.package import differences_table
 
@@ -38,6 +39,7 @@ def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[
     files = {**terraform_azure.module_files(design), **terraform_azure.environment_files(design, alert_budgets),
              **terraform_azure.bootstrap_files(design)}
     files[f"{root}/Makefile"] = render("infra/azure/Makefile.j2", name=design.name,
+                                       checkov_env=checkov_rendering(),
                                        skips_everywhere=",".join(skips["everywhere"]),
                                        skips_non_production=",".join(skips["non_production"]))
     files[f"{root}/.checkov.yaml"] = render("infra/checkov.yaml.j2", everywhere=list(skips["everywhere"].items()),

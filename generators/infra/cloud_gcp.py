@@ -39,6 +39,7 @@ def _unused(orchestrator: str) -> tuple[str, ...]:
 
 def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[str, str]:
     """Every Terraform file plus the Makefile, README and .checkov.yaml under infra/gcp/."""
+    from generators.infra.package import checkov_rendering
     from generators.infra.package import checkov_skips
     from generators.infra.package import differences_table
 
@@ -48,6 +49,7 @@ def package_files(design: InfraDesign, alert_budgets: dict[str, float]) -> dict[
              **terraform_gcp.bootstrap_files(design)}
     files[f"{root}/Makefile"] = render("infra/Makefile.j2", name=design.name, cloud_title="Google Cloud",
                                        bootstrap_help="create the state bucket and its key once (local state)",
+                                       checkov_env=checkov_rendering(),
                                        skips_everywhere=",".join(skips["everywhere"]),
                                        skips_non_production=",".join(skips["non_production"]))
     files[f"{root}/.checkov.yaml"] = render("infra/checkov.yaml.j2", everywhere=list(skips["everywhere"].items()),

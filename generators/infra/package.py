@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from bot.iac_checks import CHECKOV_RENDERING
 from bot.templating import render
 from generators.infra.clouds import for_design
 from generators.infra.clouds import output
@@ -28,6 +29,11 @@ def checkov_skips(cloud_name: str = "aws", orchestrator: str | None = None,
     own = (data.get("orchestrators") or {}).get(orchestrator) or {}
     return {"everywhere": dict(sorted({**(data.get("everywhere") or {}), **own}.items())),
             "non_production": dict(sorted((data.get("non_production") or {}).items()))}
+
+
+def checkov_rendering() -> str:
+    """The environment the generated Makefiles run checkov with, the bot's own (bot.iac_checks)."""
+    return " ".join(f"{key}={value}" for key, value in CHECKOV_RENDERING.items())
 
 
 def differences_table(design: InfraDesign) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.templating import hcl_string
 from bot.templating import render
 from generators.infra import hcl
 from generators.infra.hcl import aligned
@@ -21,13 +20,16 @@ ENGINES = {
                  "subresource": "postgresqlServer", "port": 5432, "zone": "privatelink.postgres.database.azure.com",
                  "tls_parameter": "require_secure_transport", "tls_value": "on",
                  "tls_version_parameter": "ssl_min_protocol_version", "tls_version_value": "TLSv1.2",
-                 "logging": [("log_connections", "on"), ("log_disconnections", "on"), ("log_checkpoints", "on"),
-                             ("connection_throttle.enable", "on")]},
+                 # (resource label, server parameter, value): a label may not contain the parameter's dots
+                 "logging": [("log_connections", "log_connections", "on"),
+                             ("log_disconnections", "log_disconnections", "on"),
+                             ("log_checkpoints", "log_checkpoints", "on"),
+                             ("connection_throttle", "connection_throttle.enable", "on")]},
     "mysql": {"engine": "mysql", "resource": "mysql", "title": "MySQL", "prefix": "mysql", "version": "8.0.21",
               "subresource": "mysqlServer", "port": 3306, "zone": "privatelink.mysql.database.azure.com",
               "tls_parameter": "require_secure_transport", "tls_value": "ON",
               "tls_version_parameter": "tls_version", "tls_version_value": "TLSv1.2",
-              "logging": [("audit_log_enabled", "ON"), ("slow_query_log", "ON")]},
+              "logging": [("audit_log_enabled", "audit_log_enabled", "ON"), ("slow_query_log", "slow_query_log", "ON")]},
 }
 CACHE_TLS_PORT = 6380
 COMPUTE_TEMPLATES = {"aks": "compute_aks", "vmss": "compute_vmss", "functions": "compute_functions"}
@@ -69,138 +71,6 @@ def private_zones(design: InfraDesign) -> dict[str, str]:
         kinds += ["sites", "queue", "table"]
     zones = {**PRIVATE_ZONES, **({"database": ENGINES[design.databases[0]]["zone"]} if design.databases else {})}
     return {kind: zones[kind] for kind in sorted(kinds)}
-
-
-def defender_plans(design: InfraDesign) -> list[str]:
-    """Defender for Cloud plans for what the design runs."""
-    plans = {"Arm", "KeyVaults", "StorageAccounts", "ContainerRegistry"}
-    plans |= {"aks": {"Containers", "VirtualMachines"}, "vmss": {"VirtualMachines"},
-              "functions": {"AppServices"}}[design.orchestrator]
-    if design.databases:
-        plans.add("OpenSourceRelationalDatabases")
-    return sorted(plans)
-
-
-def platform_identities(design: InfraDesign) -> list[str]:
-    """User-assigned identities of the platform (not of a service)."""
-    return ["encryption", *(["cluster"] if design.orchestrator == "aks" else []),
-            *(["gateway"] if design.public else [])]
-
-
-def _data_ports(design: InfraDesign) -> list[int]:
-    ports = [ENGINES[engine]["port"] for engine in design.databases[:1]]
-    return sorted(ports + ([CACHE_TLS_PORT] if design.caches else []))
-
-
-def _alerts(design: InfraDesign) -> str:
-    """The observability module's alerts: the compute module's plus the gateway's, database's and cache's."""
-    parts = ["module.compute.alerts"] + (["module.network.alerts"] if design.public else [])
-    if design.databases or design.caches:
-        parts.append("module.data.alerts")
-    return parts[0] if len(parts) == 1 else f"merge({', '.join(parts)})"
-
-
-def _shared(design: InfraDesign) -> list[tuple[str, str]]:
-    return [("name", "local.name"), ("location", "var.location"),
-            ("resource_group_name", "module.network.resource_group_name")]
-
-
-def _encryption() -> list[tuple[str, str]]:
-    return [("key_vault_id", "module.security.key_vault_id"), ("key_id", "module.security.key_id"),
-            ("encryption_identity_id", 'module.security.platform_identities["encryption"].id'),
-            ("encryption_dependency", "module.security.encryption_dependency")]
-
-
-def _endpoints() -> list[tuple[str, str]]:
-    return [("private_endpoint_subnet_id", "module.network.data_subnet_id"),
-            ("private_dns_zone_ids", "module.network.private_dns_zone_ids")]
-
-
-def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
-    orchestrator = design.orchestrator
-    network = [("source", '"../../modules/network"'), ("name", "local.name"), ("location", "var.location"),
-               ("cidr", "var.vnet_cidr"), ("zones", "var.zones"), ("service_ports", "var.service_ports"),
-               ("data_ports", literal(_data_ports(design))), ("private_dns_zones", "var.private_dns_zones"),
-               ("flow_log_storage_account_id", "module.security.audit_storage_account_id"),
-               ("flow_log_retention_days", "var.flow_log_retention_days"),
-               ("log_analytics_workspace_id", "module.observability.workspace_id"),
-               ("log_analytics_workspace_guid", "module.observability.workspace_guid")]
-    if design.public:
-        network += [("domain_name", "var.domain_name"), ("default_service", hcl_string(design.services[0].name)),
-                    ("gateway_identity_id", 'module.security.platform_identities["gateway"].id'),
-                    ("certificate_secret_id", "module.security.certificate_secret_id"),
-                    ("gateway_min_capacity", "var.zone_redundant ? 2 : 1"),
-                    ("backend_addresses", "module.compute.backend_addresses"),
-                    ("backend_protocol", hcl_string("Https" if orchestrator == "functions" else "Http")),
-                    ("health_check_path", "var.health_check_path")]
-    network.append(("tags", "local.tags"))
-    security = [("source", '"../../modules/security"'), *_shared(design), ("services", "keys(var.service_ports)"),
-                ("platform_identities", literal(platform_identities(design))),
-                ("admin_ip_ranges", "var.admin_ip_ranges"),
-                *_endpoints(), ("storage_replication", "var.storage_replication"),
-                ("audit_retention_days", "var.audit_retention_days"),
-                ("log_analytics_workspace_id", "module.observability.workspace_id"),
-                ("defender_plans", literal(defender_plans(design))),
-                ("security_contact_email", "var.security_contact_email")]
-    if design.public:
-        security += [("domain_name", "var.domain_name"), ("certificate_issuer", "var.certificate_issuer")]
-    security.append(("tags", "local.tags"))
-    modules = [{"name": "network", "arguments": network}, {"name": "security", "arguments": security}]
-    compute = [("source", '"../../modules/compute"'), *_shared(design), ("zones", "var.zones"),
-               ("zone_redundant", "var.zone_redundant"), ("service_ports", "var.service_ports"),
-               ("image_tag", "var.image_tag"), ("environment", "{ APP_ENV = var.environment }"),
-               ("min_tasks", "var.min_tasks"), ("max_tasks", "var.max_tasks")]
-    if orchestrator == "functions":
-        compute += [("function_plan", "var.function_plan"), ("health_check_path", "var.health_check_path"),
-                    ("application_insights_connection_string",
-                     "module.observability.application_insights_connection_string"),
-                    ("key_name", "module.security.key_name"), ("storage_replication", "var.storage_replication")]
-    else:
-        compute += [("instance_type", "var.instance_type"), ("spot_share", "var.spot_share"),
-                    ("on_demand_base", "var.on_demand_base"),
-                    ("disk_encryption_set_id", "module.security.disk_encryption_set_id")]
-    compute.append(("app_subnet_id", "module.network.app_subnet_id"))
-    if orchestrator == "aks":
-        compute += [("app_subnet_cidr", "module.network.app_subnet_cidr"),
-                    ("cluster_sku_tier", "var.cluster_sku_tier"),
-                    ("cluster_identity", 'module.security.platform_identities["cluster"]')]
-    if orchestrator == "vmss":
-        compute += [("ssh_public_key", "var.ssh_public_key"), ("health_check_path", "var.health_check_path"),
-                    ("backend_pool_ids", "module.network.backend_pool_ids" if design.public else "{}")]
-    compute += [("service_identities", "module.security.service_identities"), *_encryption(),
-                ("encryption_identity_client_id", 'module.security.platform_identities["encryption"].client_id'),
-                *_endpoints(), ("log_analytics_workspace_id", "module.observability.workspace_id"),
-                ("tags", "local.tags")]
-    modules.append({"name": "compute", "arguments": compute})
-    if "data" in design.modules:
-        data = [("source", '"../../modules/data"'), *_shared(design), ("zones", "var.zones"),
-                ("zone_redundant", "var.zone_redundant"), *_endpoints(),
-                *_encryption(), ("key_name", "module.security.key_name"),
-                ("service_principals",
-                 "{ for name, identity in module.security.service_identities : name => identity.principal_id }")]
-        if design.databases:
-            data += [("database_sku", "var.database_sku"), ("database_storage_gb", "var.database_storage_gb"),
-                     ("backup_retention_days", "var.backup_retention_days"),
-                     ("geo_redundant_backup", "var.geo_redundant_backup"),
-                     ("deletion_protection", "var.deletion_protection")]
-            if design.databases[0] == "postgres":
-                data += [("database_admin_name", "var.database_admin_name"),
-                         ("database_admin_type", "var.database_admin_type")]
-        if design.caches:
-            data += [("cache_sku", "var.cache_sku"), ("cache_nodes", "var.cache_nodes")]
-        if design.object_storage:
-            data += [("storage_replication", "var.storage_replication"),
-                     ("soft_delete_days", "var.backup_retention_days")]
-        if design.queues:
-            data += [("queues", literal(design.queues)), ("service_bus_premium", "var.service_bus_premium")]
-        data.append(("tags", "local.tags"))
-        modules.append({"name": "data", "arguments": data})
-    observability = [("source", '"../../modules/observability"'), *_shared(design),
-                     ("resource_group_id", "module.network.resource_group_id"),
-                     ("log_retention_days", "var.log_retention_days"), ("alarm_emails", "var.alarm_emails"),
-                     ("monthly_budget", "var.monthly_budget"), ("alerts", _alerts(design)), ("tags", "local.tags")]
-    modules.append({"name": "observability", "arguments": observability})
-    return [{"name": module["name"], "arguments": aligned(module["arguments"])} for module in modules]
 
 
 def function_plan(task_cpu: int) -> str:
@@ -273,7 +143,9 @@ def _values(design: InfraDesign, env: Environment, budget: float) -> list[tuple[
 
 def environment_files(design: InfraDesign, budgets: dict[str, float]) -> dict[str, str]:
     """environments/<env>/ main.tf, variables.tf, backend.tf and terraform.tfvars for every environment."""
-    main = render("infra/azure/environment_main.tf.j2", modules=_module_arguments(design))
+    from generators.infra.terraform_azure_modules import module_arguments
+
+    main = render("infra/azure/environment_main.tf.j2", modules=module_arguments(design))
     files = {}
     for env in design.environments:
         folder = f"{ROOT}/environments/{env.name}"

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
+
+from bot.iac_checks import CHECKOV_RENDERING
+from bot.iac_checks import write_tree
 
 from generators.infra import clouds
 from generators.infra.compliance import mapping
@@ -58,3 +67,20 @@ def test_each_cloud_renders_every_compute_type_it_declares(name: str, compute: s
     assert set(package["cost"]["totals"]) == {"development", "staging", "production"}
     assert all(framework["controls"] for framework in package["compliance"].values())
     assert infrastructure_package(design) == package  # byte-identical on repeat
+
+
+@pytest.mark.parametrize(("name", "iac_tool"), [*((name, "terraform") for name in clouds.available()),
+                                                ("aws", "cloudformation")])
+def test_the_generated_makefile_runs_checkov_as_the_bot_does(name: str, iac_tool: str, tmp_path: Path) -> None:
+    """CI runs `make checkov`: it must fill in variables as far as the bot's own checkov run does."""
+    design = design_infrastructure(REQUIREMENTS, cloud=name, environment="production", compliance=[], budget={},
+                                   repository="acme/shop", region=None)
+    package = infrastructure_package(replace(design, iac_tool=iac_tool))
+    write_tree(package["files"], tmp_path)
+    root = next(path for path in package["files"] if path.endswith("/Makefile")).removesuffix("/Makefile")
+    done = subprocess.run(["make", "-n", "-C", str(tmp_path / root), "checkov", "ENV=production"],
+                          capture_output=True, text=True,
+                          env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr
+    settings = " ".join(f"{key}={value}" for key, value in CHECKOV_RENDERING.items())
+    assert f"{settings} checkov -d " in done.stdout

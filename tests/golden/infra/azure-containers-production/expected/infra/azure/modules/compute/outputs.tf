@@ -6,11 +6,6 @@ output "registry_login_server" {
   value = azurerm_container_registry.main.login_server
 }
 
-output "backend_addresses" {
-  description = "The internal load balancer address each service's Kubernetes Service claims"
-  value       = { for index, service in sort(keys(var.service_ports)) : service => { ip_addresses = [cidrhost(var.app_subnet_cidr, 4000 + index)], fqdns = [] } }
-}
-
 output "alerts" {
   value = {
     node-cpu = {

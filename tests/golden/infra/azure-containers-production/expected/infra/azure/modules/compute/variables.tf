@@ -23,11 +23,6 @@ variable "zone_redundant" {
   type        = bool
 }
 
-variable "service_ports" {
-  description = "Port of each service"
-  type        = map(number)
-}
-
 variable "image_tag" {
   description = "Image tag the services run"
   type        = string
@@ -70,11 +65,6 @@ variable "disk_encryption_set_id" {
 
 variable "app_subnet_id" {
   description = "Subnet of the services"
-  type        = string
-}
-
-variable "app_subnet_cidr" {
-  description = "Address range of the same subnet; services claim internal addresses at its top"
   type        = string
 }
 

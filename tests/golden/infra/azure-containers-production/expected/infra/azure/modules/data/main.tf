@@ -97,7 +97,7 @@ resource "azurerm_postgresql_flexible_server_configuration" "log_checkpoints" {
   value     = "on"
 }
 
-resource "azurerm_postgresql_flexible_server_configuration" "connection_throttle.enable" {
+resource "azurerm_postgresql_flexible_server_configuration" "connection_throttle" {
   name      = "connection_throttle.enable"
   server_id = azurerm_postgresql_flexible_server.main.id
   value     = "on"

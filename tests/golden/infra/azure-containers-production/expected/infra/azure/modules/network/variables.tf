@@ -8,6 +8,11 @@ variable "location" {
   type        = string
 }
 
+variable "resource_group_name" {
+  description = "Resource group of the environment"
+  type        = string
+}
+
 variable "cidr" {
   description = "Address space of the VNet; the tiers are carved out of it"
   type        = string
@@ -33,8 +38,13 @@ variable "private_dns_zones" {
   type        = map(string)
 }
 
-variable "flow_log_storage_account_id" {
-  description = "Storage account that keeps the VNet flow logs"
+variable "key_vault_id" {
+  description = "Key Vault the private endpoint connects to the data subnet"
+  type        = string
+}
+
+variable "audit_storage_account_id" {
+  description = "Audit storage account: keeps the VNet flow logs and gets a private endpoint"
   type        = string
 }
 
@@ -81,14 +91,6 @@ variable "certificate_secret_id" {
 variable "gateway_min_capacity" {
   description = "Application Gateway instances that always run"
   type        = number
-}
-
-variable "backend_addresses" {
-  description = "Backend IP addresses or host names of each service"
-  type = map(object({
-    ip_addresses = list(string)
-    fqdns        = list(string)
-  }))
 }
 
 variable "backend_protocol" {

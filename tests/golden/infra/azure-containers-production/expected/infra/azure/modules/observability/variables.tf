@@ -3,11 +3,6 @@ variable "name" {
   type        = string
 }
 
-variable "location" {
-  description = "Azure region"
-  type        = string
-}
-
 variable "resource_group_name" {
   description = "Resource group of the environment"
   type        = string
@@ -16,11 +11,6 @@ variable "resource_group_name" {
 variable "resource_group_id" {
   description = "The same resource group's ID, the scope of the budget"
   type        = string
-}
-
-variable "log_retention_days" {
-  description = "Days logs are kept in the workspace"
-  type        = number
 }
 
 variable "alarm_emails" {

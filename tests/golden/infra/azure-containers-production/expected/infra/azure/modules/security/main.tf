@@ -1,5 +1,31 @@
 data "azurerm_client_config" "current" {}
 
+# The first module: every other one takes its resource group, workspace and keys, so the modules depend one way only.
+resource "azurerm_resource_group" "main" {
+  name     = "rg-${var.name}"
+  location = var.location
+  tags     = var.tags
+}
+
+resource "azurerm_log_analytics_workspace" "main" {
+  name                = "log-${var.name}"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  sku                 = "PerGB2018"
+  retention_in_days   = var.log_retention_days
+  tags                = var.tags
+}
+
+resource "azurerm_application_insights" "main" {
+  name                          = "appi-${var.name}"
+  location                      = azurerm_resource_group.main.location
+  resource_group_name           = azurerm_resource_group.main.name
+  workspace_id                  = azurerm_log_analytics_workspace.main.id
+  application_type              = "web"
+  local_authentication_disabled = true
+  tags                          = var.tags
+}
+
 locals {
   # Storage account and vault names are global: a stable suffix from the subscription keeps them unique.
   suffix  = substr(sha1("${data.azurerm_client_config.current.subscription_id}/${var.name}"), 0, 6)
@@ -11,7 +37,7 @@ resource "azurerm_user_assigned_identity" "services" {
   for_each            = toset(var.services)
   name                = "id-${var.name}-${each.key}"
   location            = var.location
-  resource_group_name = var.resource_group_name
+  resource_group_name = azurerm_resource_group.main.name
   tags                = var.tags
 }
 
@@ -20,46 +46,28 @@ resource "azurerm_user_assigned_identity" "platform" {
   for_each            = toset(var.platform_identities)
   name                = "id-${var.name}-${each.key}"
   location            = var.location
-  resource_group_name = var.resource_group_name
+  resource_group_name = azurerm_resource_group.main.name
   tags                = var.tags
 }
 
+# Apps reach the vault through network's private endpoint and trusted services (disk encryption, customer-managed
+# keys) through the bypass; the public endpoint is on only when admin_ip_ranges names addresses for the firewall.
 resource "azurerm_key_vault" "main" {
   name                          = "kv-${local.compact}-${local.suffix}"
   location                      = var.location
-  resource_group_name           = var.resource_group_name
+  resource_group_name           = azurerm_resource_group.main.name
   tenant_id                     = data.azurerm_client_config.current.tenant_id
   sku_name                      = "premium" # HSM-backed keys
   rbac_authorization_enabled    = true
   purge_protection_enabled      = true # disk encryption sets and customer-managed keys require it
   soft_delete_retention_days    = 90
-  public_network_access_enabled = true # the firewall below admits only admin_ip_ranges; apps use the private endpoint
+  public_network_access_enabled = length(var.admin_ip_ranges) > 0 ? true : false # checkov's parser drops a bare comparison
   tags                          = var.tags
 
   network_acls {
     default_action = "Deny"
     bypass         = "AzureServices"
     ip_rules       = var.admin_ip_ranges
-  }
-}
-
-resource "azurerm_private_endpoint" "vault" {
-  name                = "pe-${var.name}-vault"
-  location            = var.location
-  resource_group_name = var.resource_group_name
-  subnet_id           = var.private_endpoint_subnet_id
-  tags                = var.tags
-
-  private_service_connection {
-    name                           = "vault"
-    private_connection_resource_id = azurerm_key_vault.main.id
-    subresource_names              = ["vault"]
-    is_manual_connection           = false
-  }
-
-  private_dns_zone_group {
-    name                 = "vault"
-    private_dns_zone_ids = [var.private_dns_zone_ids["vault"]]
   }
 }
 
@@ -101,7 +109,7 @@ resource "azurerm_role_assignment" "encryption" {
 resource "azurerm_disk_encryption_set" "main" {
   name                      = "des-${var.name}"
   location                  = var.location
-  resource_group_name       = var.resource_group_name
+  resource_group_name       = azurerm_resource_group.main.name
   key_vault_key_id          = azurerm_key_vault_key.main.versionless_id
   auto_key_rotation_enabled = true
   encryption_type           = "EncryptionAtRestWithCustomerKey"
@@ -195,7 +203,7 @@ resource "azurerm_role_assignment" "gateway_certificate" {
 resource "azurerm_storage_account" "audit" {
   name                              = "st${local.compact}log${local.suffix}"
   location                          = var.location
-  resource_group_name               = var.resource_group_name
+  resource_group_name               = azurerm_resource_group.main.name
   account_tier                      = "Standard"
   account_replication_type          = var.storage_replication
   account_kind                      = "StorageV2"
@@ -252,26 +260,6 @@ resource "azurerm_storage_account_customer_managed_key" "audit" {
   depends_on = [azurerm_role_assignment.encryption]
 }
 
-resource "azurerm_private_endpoint" "audit" {
-  name                = "pe-${var.name}-audit"
-  location            = var.location
-  resource_group_name = var.resource_group_name
-  subnet_id           = var.private_endpoint_subnet_id
-  tags                = var.tags
-
-  private_service_connection {
-    name                           = "audit-blob"
-    private_connection_resource_id = azurerm_storage_account.audit.id
-    subresource_names              = ["blob"]
-    is_manual_connection           = false
-  }
-
-  private_dns_zone_group {
-    name                 = "blob"
-    private_dns_zone_ids = [var.private_dns_zone_ids["blob"]]
-  }
-}
-
 resource "azurerm_storage_management_policy" "audit" {
   storage_account_id = azurerm_storage_account.audit.id
 
@@ -294,7 +282,7 @@ resource "azurerm_storage_management_policy" "audit" {
 resource "azurerm_monitor_diagnostic_setting" "activity_log" {
   name                       = "${var.name}-activity-log"
   target_resource_id         = "/subscriptions/${data.azurerm_client_config.current.subscription_id}"
-  log_analytics_workspace_id = var.log_analytics_workspace_id
+  log_analytics_workspace_id = azurerm_log_analytics_workspace.main.id
   storage_account_id         = azurerm_storage_account.audit.id
 
   dynamic "enabled_log" {
@@ -308,7 +296,7 @@ resource "azurerm_monitor_diagnostic_setting" "activity_log" {
 resource "azurerm_monitor_diagnostic_setting" "vault" {
   name                       = "${var.name}-vault"
   target_resource_id         = azurerm_key_vault.main.id
-  log_analytics_workspace_id = var.log_analytics_workspace_id
+  log_analytics_workspace_id = azurerm_log_analytics_workspace.main.id
   storage_account_id         = azurerm_storage_account.audit.id
 
   enabled_log {

@@ -168,7 +168,7 @@ resource "azurerm_role_assignment" "pull" {
 
 resource "azurerm_linux_function_app" "services" {
   for_each                        = var.service_ports
-  name                            = "func-${var.name}-${each.key}-${local.suffix}"
+  name                            = var.function_app_names[each.key]
   location                        = var.location
   resource_group_name             = var.resource_group_name
   service_plan_id                 = azurerm_service_plan.functions.id

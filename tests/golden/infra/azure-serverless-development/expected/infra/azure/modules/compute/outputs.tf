@@ -6,11 +6,6 @@ output "registry_login_server" {
   value = azurerm_container_registry.main.login_server
 }
 
-output "backend_addresses" {
-  description = "The function apps' host names, resolved to their private endpoints inside the VNet"
-  value       = { for name, app in azurerm_linux_function_app.services : name => { ip_addresses = [], fqdns = [app.default_hostname] } }
-}
-
 output "alerts" {
   value = { for name, app in azurerm_linux_function_app.services : "${name}-5xx" => {
     scope       = app.id

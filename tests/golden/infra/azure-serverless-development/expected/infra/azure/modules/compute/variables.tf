@@ -58,6 +58,11 @@ variable "health_check_path" {
   type        = string
 }
 
+variable "function_app_names" {
+  description = "Name of each service's function app, chosen by the network module whose gateway targets it"
+  type        = map(string)
+}
+
 variable "application_insights_connection_string" {
   description = "Application Insights of the environment"
   type        = string

@@ -1,13 +1,7 @@
-resource "azurerm_resource_group" "main" {
-  name     = "rg-${var.name}"
-  location = var.location
-  tags     = var.tags
-}
-
 resource "azurerm_virtual_network" "main" {
   name                = "vnet-${var.name}"
-  location            = azurerm_resource_group.main.location
-  resource_group_name = azurerm_resource_group.main.name
+  location            = var.location
+  resource_group_name = var.resource_group_name
   address_space       = [var.cidr]
   tags                = var.tags
 }
@@ -15,14 +9,14 @@ resource "azurerm_virtual_network" "main" {
 # Tiers: public (the Application Gateway only), app (the services), data (private endpoints of data services).
 resource "azurerm_subnet" "public" {
   name                 = "snet-public"
-  resource_group_name  = azurerm_resource_group.main.name
+  resource_group_name  = var.resource_group_name
   virtual_network_name = azurerm_virtual_network.main.name
   address_prefixes     = [cidrsubnet(var.cidr, 8, 0)]
 }
 
 resource "azurerm_subnet" "app" {
   name                 = "snet-app"
-  resource_group_name  = azurerm_resource_group.main.name
+  resource_group_name  = var.resource_group_name
   virtual_network_name = azurerm_virtual_network.main.name
   address_prefixes     = [cidrsubnet(var.cidr, 4, 1)]
 
@@ -38,7 +32,7 @@ resource "azurerm_subnet" "app" {
 
 resource "azurerm_subnet" "data" {
   name                              = "snet-data"
-  resource_group_name               = azurerm_resource_group.main.name
+  resource_group_name               = var.resource_group_name
   virtual_network_name              = azurerm_virtual_network.main.name
   address_prefixes                  = [cidrsubnet(var.cidr, 8, 1)]
   private_endpoint_network_policies = "Enabled" # the data NSG applies to the private endpoints
@@ -46,8 +40,8 @@ resource "azurerm_subnet" "data" {
 
 resource "azurerm_network_security_group" "public" {
   name                = "nsg-${var.name}-public"
-  location            = azurerm_resource_group.main.location
-  resource_group_name = azurerm_resource_group.main.name
+  location            = var.location
+  resource_group_name = var.resource_group_name
   tags                = var.tags
 
   security_rule {
@@ -89,8 +83,8 @@ resource "azurerm_network_security_group" "public" {
 
 resource "azurerm_network_security_group" "app" {
   name                = "nsg-${var.name}-app"
-  location            = azurerm_resource_group.main.location
-  resource_group_name = azurerm_resource_group.main.name
+  location            = var.location
+  resource_group_name = var.resource_group_name
   tags                = var.tags
 
   security_rule {
@@ -132,8 +126,8 @@ resource "azurerm_network_security_group" "app" {
 
 resource "azurerm_network_security_group" "data" {
   name                = "nsg-${var.name}-data"
-  location            = azurerm_resource_group.main.location
-  resource_group_name = azurerm_resource_group.main.name
+  location            = var.location
+  resource_group_name = var.resource_group_name
   tags                = var.tags
 
   security_rule {
@@ -203,8 +197,8 @@ resource "azurerm_subnet_network_security_group_association" "data" {
 # Outbound internet for the app tier through one NAT gateway (a NAT gateway serves one zone; Azure allows one per subnet).
 resource "azurerm_public_ip" "nat" {
   name                = "pip-${var.name}-nat"
-  location            = azurerm_resource_group.main.location
-  resource_group_name = azurerm_resource_group.main.name
+  location            = var.location
+  resource_group_name = var.resource_group_name
   allocation_method   = "Static"
   sku                 = "Standard"
   zones               = ["1"]
@@ -213,8 +207,8 @@ resource "azurerm_public_ip" "nat" {
 
 resource "azurerm_nat_gateway" "main" {
   name                    = "ng-${var.name}"
-  location                = azurerm_resource_group.main.location
-  resource_group_name     = azurerm_resource_group.main.name
+  location                = var.location
+  resource_group_name     = var.resource_group_name
   sku_name                = "Standard"
   idle_timeout_in_minutes = 10
   zones                   = ["1"]
@@ -235,18 +229,59 @@ resource "azurerm_subnet_nat_gateway_association" "app" {
 resource "azurerm_private_dns_zone" "private" {
   for_each            = var.private_dns_zones
   name                = each.value
-  resource_group_name = azurerm_resource_group.main.name
+  resource_group_name = var.resource_group_name
   tags                = var.tags
 }
 
 resource "azurerm_private_dns_zone_virtual_network_link" "private" {
   for_each              = var.private_dns_zones
   name                  = "${var.name}-${each.key}"
-  resource_group_name   = azurerm_resource_group.main.name
+  resource_group_name   = var.resource_group_name
   private_dns_zone_name = azurerm_private_dns_zone.private[each.key].name
   virtual_network_id    = azurerm_virtual_network.main.id
   registration_enabled  = false
   tags                  = var.tags
+}
+
+# The security module's vault and audit account, reached from the VNet only through these endpoints.
+resource "azurerm_private_endpoint" "vault" {
+  name                = "pe-${var.name}-vault"
+  location            = var.location
+  resource_group_name = var.resource_group_name
+  subnet_id           = azurerm_subnet.data.id
+  tags                = var.tags
+
+  private_service_connection {
+    name                           = "vault"
+    private_connection_resource_id = var.key_vault_id
+    subresource_names              = ["vault"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "vault"
+    private_dns_zone_ids = [azurerm_private_dns_zone.private["vault"].id]
+  }
+}
+
+resource "azurerm_private_endpoint" "audit" {
+  name                = "pe-${var.name}-audit"
+  location            = var.location
+  resource_group_name = var.resource_group_name
+  subnet_id           = azurerm_subnet.data.id
+  tags                = var.tags
+
+  private_service_connection {
+    name                           = "audit-blob"
+    private_connection_resource_id = var.audit_storage_account_id
+    subresource_names              = ["blob"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "blob"
+    private_dns_zone_ids = [azurerm_private_dns_zone.private["blob"].id]
+  }
 }
 
 # VNet flow logs through the region's Network Watcher (Azure creates NetworkWatcher_<region> in NetworkWatcherRG).
@@ -260,7 +295,7 @@ resource "azurerm_network_watcher_flow_log" "vnet" {
   network_watcher_name = data.azurerm_network_watcher.region.name
   resource_group_name  = data.azurerm_network_watcher.region.resource_group_name
   target_resource_id   = azurerm_virtual_network.main.id
-  storage_account_id   = var.flow_log_storage_account_id
+  storage_account_id   = var.audit_storage_account_id
   enabled              = true
   version              = 2
   tags                 = var.tags
@@ -279,15 +314,22 @@ resource "azurerm_network_watcher_flow_log" "vnet" {
   }
 }
 
+# The address each service's gateway backend pool targets, decided here so the network needs nothing from compute.
+locals {
+  # Function app names are global; compute names each service's app this way, reached through its private endpoint.
+  function_app_names = { for service in keys(var.service_ports) : service => "func-${var.name}-${service}-${var.name_suffix}" }
+  backend_addresses  = { for service, app in local.function_app_names : service => { ip_addresses = [], fqdns = ["${app}.azurewebsites.net"] } }
+}
+
 resource "azurerm_private_dns_zone" "internal" {
   name                = "${var.name}.internal"
-  resource_group_name = azurerm_resource_group.main.name
+  resource_group_name = var.resource_group_name
   tags                = var.tags
 }
 
 resource "azurerm_private_dns_zone_virtual_network_link" "internal" {
   name                  = "${var.name}-internal"
-  resource_group_name   = azurerm_resource_group.main.name
+  resource_group_name   = var.resource_group_name
   private_dns_zone_name = azurerm_private_dns_zone.internal.name
   virtual_network_id    = azurerm_virtual_network.main.id
   registration_enabled  = false
@@ -297,8 +339,8 @@ resource "azurerm_private_dns_zone_virtual_network_link" "internal" {
 # Public entry: Application Gateway WAF_v2 with TLS from a Key Vault certificate, HTTP redirected to HTTPS.
 resource "azurerm_public_ip" "gateway" {
   name                = "pip-${var.name}-agw"
-  location            = azurerm_resource_group.main.location
-  resource_group_name = azurerm_resource_group.main.name
+  location            = var.location
+  resource_group_name = var.resource_group_name
   allocation_method   = "Static"
   sku                 = "Standard"
   zones               = var.zones
@@ -307,8 +349,8 @@ resource "azurerm_public_ip" "gateway" {
 
 resource "azurerm_web_application_firewall_policy" "main" {
   name                = "waf-${var.name}"
-  location            = azurerm_resource_group.main.location
-  resource_group_name = azurerm_resource_group.main.name
+  location            = var.location
+  resource_group_name = var.resource_group_name
   tags                = var.tags
 
   policy_settings {
@@ -337,8 +379,8 @@ locals {
 
 resource "azurerm_application_gateway" "main" {
   name                              = "agw-${var.name}"
-  location                          = azurerm_resource_group.main.location
-  resource_group_name               = azurerm_resource_group.main.name
+  location                          = var.location
+  resource_group_name               = var.resource_group_name
   zones                             = var.zones
   firewall_policy_id                = azurerm_web_application_firewall_policy.main.id
   force_firewall_policy_association = true
@@ -429,8 +471,8 @@ resource "azurerm_application_gateway" "main" {
     for_each = local.gateway_services
     content {
       name         = backend_address_pool.key
-      ip_addresses = var.backend_addresses[backend_address_pool.key].ip_addresses
-      fqdns        = var.backend_addresses[backend_address_pool.key].fqdns
+      ip_addresses = local.backend_addresses[backend_address_pool.key].ip_addresses
+      fqdns        = local.backend_addresses[backend_address_pool.key].fqdns
     }
   }
 
@@ -471,18 +513,21 @@ resource "azurerm_application_gateway" "main" {
       priority                   = 100 + request_routing_rule.value
     }
   }
+
+  # The gateway reads its certificate from the vault through the private endpoint and the linked zone.
+  depends_on = [azurerm_private_endpoint.vault, azurerm_private_dns_zone_virtual_network_link.private]
 }
 
 resource "azurerm_dns_zone" "public" {
   name                = var.domain_name
-  resource_group_name = azurerm_resource_group.main.name
+  resource_group_name = var.resource_group_name
   tags                = var.tags
 }
 
 resource "azurerm_dns_a_record" "apex" {
   name                = "@"
   zone_name           = azurerm_dns_zone.public.name
-  resource_group_name = azurerm_resource_group.main.name
+  resource_group_name = var.resource_group_name
   ttl                 = 300
   target_resource_id  = azurerm_public_ip.gateway.id
   tags                = var.tags
@@ -492,7 +537,7 @@ resource "azurerm_dns_a_record" "services" {
   for_each            = { for service, index in local.gateway_services : service => index if service != var.default_service }
   name                = each.key
   zone_name           = azurerm_dns_zone.public.name
-  resource_group_name = azurerm_resource_group.main.name
+  resource_group_name = var.resource_group_name
   ttl                 = 300
   target_resource_id  = azurerm_public_ip.gateway.id
   tags                = var.tags

@@ -1,11 +1,3 @@
-output "resource_group_name" {
-  value = azurerm_resource_group.main.name
-}
-
-output "resource_group_id" {
-  value = azurerm_resource_group.main.id
-}
-
 output "vnet_id" {
   value = azurerm_virtual_network.main.id
 }
@@ -14,8 +6,14 @@ output "app_subnet_id" {
   value = azurerm_subnet.app.id
 }
 
-output "app_subnet_cidr" {
-  value = azurerm_subnet.app.address_prefixes[0]
+output "backend_addresses" {
+  description = "The address each service's gateway backend pool targets"
+  value       = local.backend_addresses
+}
+
+output "function_app_names" {
+  description = "The function app of each service, under the host name the gateway targets"
+  value       = local.function_app_names
 }
 
 output "data_subnet_id" {

@@ -1,22 +1,3 @@
-resource "azurerm_log_analytics_workspace" "main" {
-  name                = "log-${var.name}"
-  location            = var.location
-  resource_group_name = var.resource_group_name
-  sku                 = "PerGB2018"
-  retention_in_days   = var.log_retention_days
-  tags                = var.tags
-}
-
-resource "azurerm_application_insights" "main" {
-  name                          = "appi-${var.name}"
-  location                      = var.location
-  resource_group_name           = var.resource_group_name
-  workspace_id                  = azurerm_log_analytics_workspace.main.id
-  application_type              = "web"
-  local_authentication_disabled = true
-  tags                          = var.tags
-}
-
 resource "azurerm_monitor_action_group" "main" {
   name                = "ag-${var.name}"
   resource_group_name = var.resource_group_name

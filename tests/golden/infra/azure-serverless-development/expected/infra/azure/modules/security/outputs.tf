@@ -1,3 +1,24 @@
+output "resource_group_name" {
+  value = azurerm_resource_group.main.name
+}
+
+output "resource_group_id" {
+  value = azurerm_resource_group.main.id
+}
+
+output "workspace_id" {
+  value = azurerm_log_analytics_workspace.main.id
+}
+
+output "workspace_guid" {
+  value = azurerm_log_analytics_workspace.main.workspace_id
+}
+
+output "application_insights_connection_string" {
+  value     = azurerm_application_insights.main.connection_string
+  sensitive = true
+}
+
 output "key_vault_id" {
   value = azurerm_key_vault.main.id
 }
@@ -37,6 +58,11 @@ output "platform_identities" {
 output "encryption_dependency" {
   description = "The encryption role assignments; resources using the key wait for them"
   value       = [for assignment in azurerm_role_assignment.encryption : assignment.id]
+}
+
+output "name_suffix" {
+  description = "Suffix of globally unique names (vault, storage accounts, function apps), stable per subscription"
+  value       = local.suffix
 }
 
 output "certificate_secret_id" {

@@ -23,55 +23,53 @@ locals {
   tags = merge(var.tags, { environment = var.environment })
 }
 
+module "security" {
+  source                 = "../../modules/security"
+  name                   = local.name
+  location               = var.location
+  log_retention_days     = var.log_retention_days
+  services               = keys(var.service_ports)
+  platform_identities    = ["encryption", "gateway"]
+  admin_ip_ranges        = var.admin_ip_ranges
+  storage_replication    = var.storage_replication
+  audit_retention_days   = var.audit_retention_days
+  defender_plans         = ["Arm", "ContainerRegistry", "KeyVaults", "StorageAccounts", "VirtualMachines"]
+  security_contact_email = var.security_contact_email
+  domain_name            = var.domain_name
+  certificate_issuer     = var.certificate_issuer
+  tags                   = local.tags
+}
+
 module "network" {
   source                       = "../../modules/network"
   name                         = local.name
   location                     = var.location
+  resource_group_name          = module.security.resource_group_name
   cidr                         = var.vnet_cidr
   zones                        = var.zones
   service_ports                = var.service_ports
   data_ports                   = []
   private_dns_zones            = var.private_dns_zones
-  flow_log_storage_account_id  = module.security.audit_storage_account_id
+  key_vault_id                 = module.security.key_vault_id
+  audit_storage_account_id     = module.security.audit_storage_account_id
   flow_log_retention_days      = var.flow_log_retention_days
-  log_analytics_workspace_id   = module.observability.workspace_id
-  log_analytics_workspace_guid = module.observability.workspace_guid
+  log_analytics_workspace_id   = module.security.workspace_id
+  log_analytics_workspace_guid = module.security.workspace_guid
   domain_name                  = var.domain_name
   default_service              = "shop"
   gateway_identity_id          = module.security.platform_identities["gateway"].id
   certificate_secret_id        = module.security.certificate_secret_id
   gateway_min_capacity         = var.zone_redundant ? 2 : 1
-  backend_addresses            = module.compute.backend_addresses
   backend_protocol             = "Http"
   health_check_path            = var.health_check_path
   tags                         = local.tags
-}
-
-module "security" {
-  source                     = "../../modules/security"
-  name                       = local.name
-  location                   = var.location
-  resource_group_name        = module.network.resource_group_name
-  services                   = keys(var.service_ports)
-  platform_identities        = ["encryption", "gateway"]
-  admin_ip_ranges            = var.admin_ip_ranges
-  private_endpoint_subnet_id = module.network.data_subnet_id
-  private_dns_zone_ids       = module.network.private_dns_zone_ids
-  storage_replication        = var.storage_replication
-  audit_retention_days       = var.audit_retention_days
-  log_analytics_workspace_id = module.observability.workspace_id
-  defender_plans             = ["Arm", "ContainerRegistry", "KeyVaults", "StorageAccounts", "VirtualMachines"]
-  security_contact_email     = var.security_contact_email
-  domain_name                = var.domain_name
-  certificate_issuer         = var.certificate_issuer
-  tags                       = local.tags
 }
 
 module "compute" {
   source                        = "../../modules/compute"
   name                          = local.name
   location                      = var.location
-  resource_group_name           = module.network.resource_group_name
+  resource_group_name           = module.security.resource_group_name
   zones                         = var.zones
   zone_redundant                = var.zone_redundant
   service_ports                 = var.service_ports
@@ -95,17 +93,15 @@ module "compute" {
   encryption_identity_client_id = module.security.platform_identities["encryption"].client_id
   private_endpoint_subnet_id    = module.network.data_subnet_id
   private_dns_zone_ids          = module.network.private_dns_zone_ids
-  log_analytics_workspace_id    = module.observability.workspace_id
+  log_analytics_workspace_id    = module.security.workspace_id
   tags                          = local.tags
 }
 
 module "observability" {
   source              = "../../modules/observability"
   name                = local.name
-  location            = var.location
-  resource_group_name = module.network.resource_group_name
-  resource_group_id   = module.network.resource_group_id
-  log_retention_days  = var.log_retention_days
+  resource_group_name = module.security.resource_group_name
+  resource_group_id   = module.security.resource_group_id
   alarm_emails        = var.alarm_emails
   monthly_budget      = var.monthly_budget
   alerts              = merge(module.compute.alerts, module.network.alerts)

@@ -6,11 +6,6 @@ output "registry_login_server" {
   value = azurerm_container_registry.main.login_server
 }
 
-output "backend_addresses" {
-  description = "The scale sets join their gateway pools themselves"
-  value       = { for service in keys(var.service_ports) : service => { ip_addresses = [], fqdns = [] } }
-}
-
 output "alerts" {
   value = { for name, scale_set in azurerm_linux_virtual_machine_scale_set.services : "${name}-cpu" => {
     scope       = scale_set.id

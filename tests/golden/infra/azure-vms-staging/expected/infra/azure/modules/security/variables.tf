@@ -8,9 +8,9 @@ variable "location" {
   type        = string
 }
 
-variable "resource_group_name" {
-  description = "Resource group of the environment"
-  type        = string
+variable "log_retention_days" {
+  description = "Days logs are kept in the Log Analytics workspace"
+  type        = number
 }
 
 variable "services" {
@@ -28,16 +28,6 @@ variable "admin_ip_ranges" {
   type        = list(string)
 }
 
-variable "private_endpoint_subnet_id" {
-  description = "Subnet of the private endpoints"
-  type        = string
-}
-
-variable "private_dns_zone_ids" {
-  description = "Private DNS zone per private-endpoint kind"
-  type        = map(string)
-}
-
 variable "storage_replication" {
   description = "Replication of the audit storage account"
   type        = string
@@ -46,11 +36,6 @@ variable "storage_replication" {
 variable "audit_retention_days" {
   description = "Days audit logs are kept"
   type        = number
-}
-
-variable "log_analytics_workspace_id" {
-  description = "Log Analytics workspace that receives the activity log and vault audit events"
-  type        = string
 }
 
 variable "defender_plans" {
