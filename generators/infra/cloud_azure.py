@@ -94,7 +94,7 @@ CLOUD = Cloud(
                      "storage account, a `Makefile`\nand a `README.md`."),
     size_names=SIZE_NAMES,
     unused_sizes={"aks": ("task_cpu", "task_memory", *UNUSED_EVERYWHERE),
-                  "vmss": ("task_cpu", "task_memory", *UNUSED_EVERYWHERE),
+                  "vmss": ("task_cpu", "task_memory", "on_demand_base", *UNUSED_EVERYWHERE),
                   "functions": ("instance_type", "task_memory", "spot_share", "on_demand_base", *UNUSED_EVERYWHERE)},
     compute_notes={"serverless": ("Each service becomes a function app running its container image on an Elastic "
                                   "Premium plan: the image must be built on an Azure Functions base image "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.templating import render
@@ -41,12 +42,27 @@ PRIVATE_ZONES = {"vault": "privatelink.vaultcore.azure.net", "blob": "privatelin
                  "servicebus": "privatelink.servicebus.windows.net", "sites": "privatelink.azurewebsites.net",
                  "queue": "privatelink.queue.core.windows.net", "table": "privatelink.table.core.windows.net"}
 
+# Inputs of the compute module that only some orchestrators read; the others every orchestrator reads.
+COMPUTE_INPUTS = {"aks": {"zones", "on_demand_base", "log_analytics_workspace_id"},
+                  "vmss": {"zones", "image_tag", "environment"},
+                  "functions": {"image_tag", "environment", "log_analytics_workspace_id", "key_vault_id"}}
+OPTIONAL_INPUTS = {"network": {"zones"}, "data": {"key_vault_id", "key_name"},
+                   "compute": set().union(*COMPUTE_INPUTS.values())}
+
+
+def module_inputs(design: InfraDesign) -> dict[str, set[str]]:
+    """The optional inputs each module reads in this design: a module declares and is passed only those."""
+    data = {"key_vault_id"} if design.object_storage or design.databases[:1] == ["mysql"] else set()
+    return {"network": {"zones"} if design.public else set(),  # only the gateway is zonal
+            "data": data | ({"key_name"} if design.object_storage else set()),
+            "compute": COMPUTE_INPUTS[design.orchestrator]}
+
 
 def _flags(design: InfraDesign) -> dict[str, Any]:
     database = ENGINES[design.databases[0]] if design.databases else None
     return {"public": design.public, "database": database, "cache": bool(design.caches),
             "object_storage": design.object_storage, "queues": design.queues, "orchestrator": design.orchestrator,
-            "scaling_unit": SCALING_UNITS[design.orchestrator]}
+            "scaling_unit": SCALING_UNITS[design.orchestrator], "inputs": module_inputs(design)}
 
 
 def module_files(design: InfraDesign, only: str | None = None) -> dict[str, str]:
@@ -146,10 +162,11 @@ def environment_files(design: InfraDesign, budgets: dict[str, float]) -> dict[st
     from generators.infra.terraform_azure_modules import module_arguments
 
     main = render("infra/azure/environment_main.tf.j2", modules=module_arguments(design))
+    read = set(re.findall(r"\bvar\.(\w+)", main))  # an environment declares only what its modules are passed
     files = {}
     for env in design.environments:
         folder = f"{ROOT}/environments/{env.name}"
-        values = _values(design, env, budgets[env.name])
+        values = [value for value in _values(design, env, budgets[env.name]) if value[0] in read]
         variables = [{"name": name, "type": kind, "description": text} for name, _, kind, text in values]
         if design.orchestrator == "vmss":
             variables.append({"name": "ssh_public_key", "type": "string",

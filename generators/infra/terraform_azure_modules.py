@@ -14,6 +14,8 @@ from generators.infra.hcl import literal
 from generators.infra.model import InfraDesign
 from generators.infra.terraform_azure import CACHE_TLS_PORT
 from generators.infra.terraform_azure import ENGINES
+from generators.infra.terraform_azure import OPTIONAL_INPUTS
+from generators.infra.terraform_azure import module_inputs
 
 
 def defender_plans(design: InfraDesign) -> list[str]:
@@ -74,7 +76,11 @@ def module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
                      ("alarm_emails", "var.alarm_emails"), ("monthly_budget", "var.monthly_budget"),
                      ("alerts", _alerts(design)), ("tags", "local.tags")]
     modules.append({"name": "observability", "arguments": observability})
-    return [{"name": module["name"], "arguments": aligned(module["arguments"])} for module in modules]
+    reads = module_inputs(design)
+    return [{"name": module["name"],
+             "arguments": aligned([(key, value) for key, value in module["arguments"]
+                                   if key not in OPTIONAL_INPUTS.get(module["name"], ()) or key in reads[module["name"]]])}
+            for module in modules]
 
 
 def _security(design: InfraDesign) -> list[tuple[str, str]]:

@@ -74,11 +74,9 @@ module "data" {
   zone_redundant             = var.zone_redundant
   private_endpoint_subnet_id = module.network.data_subnet_id
   private_dns_zone_ids       = module.network.private_dns_zone_ids
-  key_vault_id               = module.security.key_vault_id
   key_id                     = module.security.key_id
   encryption_identity_id     = module.security.platform_identities["encryption"].id
   encryption_dependency      = module.security.encryption_dependency
-  key_name                   = module.security.key_name
   service_principals         = { for name, identity in module.security.service_identities : name => identity.principal_id }
   database_sku               = var.database_sku
   database_storage_gb        = var.database_storage_gb
@@ -99,8 +97,6 @@ module "compute" {
   resource_group_name           = module.security.resource_group_name
   zones                         = var.zones
   zone_redundant                = var.zone_redundant
-  image_tag                     = var.image_tag
-  environment                   = { APP_ENV = var.environment }
   min_tasks                     = var.min_tasks
   max_tasks                     = var.max_tasks
   instance_type                 = var.instance_type
@@ -111,7 +107,6 @@ module "compute" {
   cluster_sku_tier              = var.cluster_sku_tier
   cluster_identity              = module.security.platform_identities["cluster"]
   service_identities            = module.security.service_identities
-  key_vault_id                  = module.security.key_vault_id
   key_id                        = module.security.key_id
   encryption_identity_id        = module.security.platform_identities["encryption"].id
   encryption_dependency         = module.security.encryption_dependency

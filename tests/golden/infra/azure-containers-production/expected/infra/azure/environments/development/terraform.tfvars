@@ -7,7 +7,6 @@ zone_redundant          = false
 flow_log_retention_days = 30
 log_retention_days      = 30
 audit_retention_days    = 90
-image_tag               = "latest"
 instance_type           = "Standard_B2pls_v2"
 spot_share              = 50
 on_demand_base          = 0

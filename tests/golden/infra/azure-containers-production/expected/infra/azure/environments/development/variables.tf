@@ -43,11 +43,6 @@ variable "audit_retention_days" {
   type        = number
 }
 
-variable "image_tag" {
-  description = "Image tag the services run"
-  type        = string
-}
-
 variable "instance_type" {
   description = "VM size of the nodes or instances"
   type        = string

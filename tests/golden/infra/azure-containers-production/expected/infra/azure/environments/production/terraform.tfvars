@@ -7,7 +7,6 @@ zone_redundant          = true
 flow_log_retention_days = 365
 log_retention_days      = 365
 audit_retention_days    = 2557
-image_tag               = "latest"
 instance_type           = "Standard_D2ps_v5"
 spot_share              = 0
 on_demand_base          = 2

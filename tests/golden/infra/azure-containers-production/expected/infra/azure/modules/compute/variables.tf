@@ -23,16 +23,6 @@ variable "zone_redundant" {
   type        = bool
 }
 
-variable "image_tag" {
-  description = "Image tag the services run"
-  type        = string
-}
-
-variable "environment" {
-  description = "Environment variables of every service"
-  type        = map(string)
-}
-
 variable "min_tasks" {
   description = "User nodes that always run"
   type        = number
@@ -96,11 +86,6 @@ variable "encryption_identity_client_id" {
 variable "encryption_dependency" {
   description = "The key's role assignments, created before anything encrypts with it"
   type        = list(string)
-}
-
-variable "key_vault_id" {
-  description = "Key Vault of the environment"
-  type        = string
 }
 
 variable "key_id" {

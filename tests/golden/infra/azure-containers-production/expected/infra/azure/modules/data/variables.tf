@@ -33,18 +33,8 @@ variable "private_dns_zone_ids" {
   type        = map(string)
 }
 
-variable "key_vault_id" {
-  description = "Key Vault of the environment"
-  type        = string
-}
-
 variable "key_id" {
   description = "Versionless ID of the vault key that encrypts data at rest"
-  type        = string
-}
-
-variable "key_name" {
-  description = "Name of the same key"
   type        = string
 }
 

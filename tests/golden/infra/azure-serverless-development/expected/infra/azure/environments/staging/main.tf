@@ -75,11 +75,9 @@ module "data" {
   zone_redundant             = var.zone_redundant
   private_endpoint_subnet_id = module.network.data_subnet_id
   private_dns_zone_ids       = module.network.private_dns_zone_ids
-  key_vault_id               = module.security.key_vault_id
   key_id                     = module.security.key_id
   encryption_identity_id     = module.security.platform_identities["encryption"].id
   encryption_dependency      = module.security.encryption_dependency
-  key_name                   = module.security.key_name
   service_principals         = { for name, identity in module.security.service_identities : name => identity.principal_id }
   database_sku               = var.database_sku
   database_storage_gb        = var.database_storage_gb
@@ -98,7 +96,6 @@ module "compute" {
   name                                   = local.name
   location                               = var.location
   resource_group_name                    = module.security.resource_group_name
-  zones                                  = var.zones
   zone_redundant                         = var.zone_redundant
   service_ports                          = var.service_ports
   image_tag                              = var.image_tag

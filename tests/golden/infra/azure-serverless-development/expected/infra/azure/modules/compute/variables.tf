@@ -13,11 +13,6 @@ variable "resource_group_name" {
   type        = string
 }
 
-variable "zones" {
-  description = "Availability zones the services span"
-  type        = list(string)
-}
-
 variable "zone_redundant" {
   description = "Spread across every zone with a node or instance in each"
   type        = bool

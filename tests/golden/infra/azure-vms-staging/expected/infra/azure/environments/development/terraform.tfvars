@@ -10,7 +10,6 @@ audit_retention_days    = 90
 image_tag               = "latest"
 instance_type           = "Standard_B2pls_v2"
 spot_share              = 100
-on_demand_base          = 0
 min_tasks               = 1
 max_tasks               = 2
 storage_replication     = "LRS"

@@ -79,21 +79,18 @@ module "compute" {
   max_tasks                     = var.max_tasks
   instance_type                 = var.instance_type
   spot_share                    = var.spot_share
-  on_demand_base                = var.on_demand_base
   disk_encryption_set_id        = module.security.disk_encryption_set_id
   app_subnet_id                 = module.network.app_subnet_id
   ssh_public_key                = var.ssh_public_key
   health_check_path             = var.health_check_path
   backend_pool_ids              = module.network.backend_pool_ids
   service_identities            = module.security.service_identities
-  key_vault_id                  = module.security.key_vault_id
   key_id                        = module.security.key_id
   encryption_identity_id        = module.security.platform_identities["encryption"].id
   encryption_dependency         = module.security.encryption_dependency
   encryption_identity_client_id = module.security.platform_identities["encryption"].client_id
   private_endpoint_subnet_id    = module.network.data_subnet_id
   private_dns_zone_ids          = module.network.private_dns_zone_ids
-  log_analytics_workspace_id    = module.security.workspace_id
   tags                          = local.tags
 }
 

@@ -10,7 +10,6 @@ audit_retention_days    = 2557
 image_tag               = "latest"
 instance_type           = "Standard_B2ps_v2"
 spot_share              = 0
-on_demand_base          = 2
 min_tasks               = 2
 max_tasks               = 6
 storage_replication     = "GZRS"

@@ -58,11 +58,6 @@ variable "spot_share" {
   type        = number
 }
 
-variable "on_demand_base" {
-  description = "Always on regular capacity"
-  type        = number
-}
-
 variable "min_tasks" {
   description = "Minimum nodes or instances"
   type        = number

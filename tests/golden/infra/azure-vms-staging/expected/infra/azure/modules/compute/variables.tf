@@ -58,11 +58,6 @@ variable "spot_share" {
   type        = number
 }
 
-variable "on_demand_base" {
-  description = "Instances per service that always run on regular capacity"
-  type        = number
-}
-
 variable "disk_encryption_set_id" {
   description = "Disk encryption set with the vault key"
   type        = string
@@ -108,11 +103,6 @@ variable "encryption_dependency" {
   type        = list(string)
 }
 
-variable "key_vault_id" {
-  description = "Key Vault of the environment"
-  type        = string
-}
-
 variable "key_id" {
   description = "Versionless ID of the vault key that encrypts data at rest"
   type        = string
@@ -126,11 +116,6 @@ variable "private_endpoint_subnet_id" {
 variable "private_dns_zone_ids" {
   description = "Private DNS zone per private-endpoint kind"
   type        = map(string)
-}
-
-variable "log_analytics_workspace_id" {
-  description = "Log Analytics workspace of the environment"
-  type        = string
 }
 
 variable "tags" {
