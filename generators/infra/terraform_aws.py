@@ -37,7 +37,14 @@ HEALTH_CHECK_PATH = "/"
 COMPUTE_TEMPLATES = {"ecs": "compute", "eks": "compute_eks", "asg": "compute_asg",
                      "lambda": "compute_lambda"}  # orchestrator -> template stem of modules/compute
 TARGET_TYPES = {"ecs": "ip", "eks": "ip", "asg": "instance"}  # EKS: the controller registers pod IPs
-KUBERNETES_VERSION = "1.31"
+# End of EKS standard support per minor version: after it a cluster is billed extended support ($0.60 instead of
+# $0.10 per cluster-hour, aws-prices.json). Source: the EKS Kubernetes release calendar
+# (docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html), as listed by endoflife.date/amazon-eks
+# (1.35 GA on EKS 2026-01-28). Pin a version whose date is comfortably ahead; the add-ons take EKS's default
+# version for the cluster's version, so they move with it.
+EKS_STANDARD_SUPPORT_ENDS = {"1.31": "2025-11-26", "1.32": "2026-03-23", "1.33": "2026-07-29",
+                             "1.34": "2026-12-02", "1.35": "2027-03-27"}
+KUBERNETES_VERSION = "1.35"
 
 
 def terraform_version(version: str) -> str:

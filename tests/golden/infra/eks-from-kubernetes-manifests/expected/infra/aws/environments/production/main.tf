@@ -62,7 +62,7 @@ module "compute" {
   source             = "../../modules/compute"
   name               = local.name
   service_ports      = var.service_ports
-  kubernetes_version = "1.31"
+  kubernetes_version = "1.35"
   namespace          = "shop"
   node_instance_type = var.node_instance_type
   min_nodes          = var.min_nodes
