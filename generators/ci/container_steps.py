@@ -17,7 +17,7 @@ Block = dict[str, Any]  # {"name", "command", "env", "when"}
 GITHUB_ONLY = {"codeql_init", "codeql_analyze", "dependency_review", "paths_filter"}
 TOOLS_IMAGE = "python:3.13-slim"  # jobs that belong to no unit and run Python tools (semgrep)
 DOCKER_IMAGE = "docker:27.5"
-KUBECTL_IMAGE = "alpine/k8s:1.31.4"
+KUBECTL_IMAGE = "alpine/k8s:1.34.11"  # kubectl works with clusters one minor away (EKS 1.35 here)
 TRIVY_IMAGE = "aquasec/trivy:0.58.1"
 # Where each package manager keeps downloads; pointed at a folder the platform caches.
 CACHE_ENV = {

@@ -18,7 +18,7 @@ from generators.monitoring.slugs import slug
 
 FOLDER = "playbooks"
 MAX_REPLICAS = 20
-KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.31.0"
+KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.34.3"  # one minor from the clusters the bot generates (EKS 1.35)
 APPROVER_ANNOTATION = "devops-bot.io/approved-by"
 REASON_ANNOTATION = "devops-bot.io/reason"
 # Which playbook answers which alert (alert names from the generated rules); the runbooks say when to use it.
