@@ -153,6 +153,8 @@ def differences(design: InfraDesign) -> list[tuple[str, list[str]]]:
     for key in Sizing.__dataclass_fields__:
         if key in USAGE_ASSUMPTIONS or key in clouds.cloud(design.cloud).unused_sizes.get(design.orchestrator, ()):
             continue
+        if key.startswith("cache_") and not design.caches or key.startswith("database_") and not design.databases:
+            continue  # no environment sets the size of a tier the design does not have
         values = [getattr(env.sizing, key) for env in design.environments]
         if len({str(value) for value in values}) > 1:
             rows.append((key, [_show(value) for value in values]))

@@ -59,6 +59,28 @@ def aligned(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return result
 
 
+def passed_arguments(modules: list[dict[str, Any]], optional: dict[str, set[str]],
+                     reads: dict[str, set[str]]) -> list[dict[str, Any]]:
+    """Module blocks with aligned arguments, keeping an optional input (`optional[module]`) only where the module
+    reads it in this design (`reads[module]`): a module declares and is passed only what it uses."""
+    return [{"name": module["name"],
+             "arguments": aligned([(key, value) for key, value in module["arguments"]
+                                   if key not in optional.get(module["name"], ()) or key in reads.get(module["name"], ())])}
+            for module in modules]
+
+
+def read_variables(text: str) -> set[str]:
+    """The variables HCL text reads (var.X): an environment declares and sets only those."""
+    return set(re.findall(r"\bvar\.(\w+)", text))
+
+
+def only_variables(text: str, names: set[str]) -> str:
+    """HCL text without the top-level variable blocks not in `names`."""
+    kept = re.sub(r'^variable "(\w+)" \{\n.*?^\}\n', lambda block: block[0] if block[1] in names else "", text,
+                  flags=re.MULTILINE | re.DOTALL)
+    return tidy(kept)
+
+
 def tidy(text: str) -> str:
     """Drop blank-line runs and trailing blank lines that conditional sections leave behind."""
     lines = text.rstrip("\n").split("\n")

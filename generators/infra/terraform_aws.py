@@ -45,6 +45,14 @@ TARGET_TYPES = {"ecs": "ip", "eks": "ip", "asg": "instance"}  # EKS: the control
 EKS_STANDARD_SUPPORT_ENDS = {"1.31": "2025-11-26", "1.32": "2026-03-23", "1.33": "2026-07-29",
                              "1.34": "2026-12-02", "1.35": "2027-03-27"}
 KUBERNETES_VERSION = "1.35"
+# Inputs only some designs' modules read: Lambda's network has no per-service listeners or rules and its
+# observability no per-service CloudWatch namespace.
+OPTIONAL_INPUTS = {"network": {"service_ports"}, "observability": {"metric_namespace"}}
+
+
+def module_inputs(design: InfraDesign) -> dict[str, set[str]]:
+    """The optional inputs each module reads in this design: a module declares and is passed only those."""
+    return {} if design.orchestrator == "lambda" else OPTIONAL_INPUTS
 
 
 def terraform_version(version: str) -> str:
@@ -58,7 +66,8 @@ def _flags(design: InfraDesign) -> dict[str, Any]:
     return {"public": design.public, "database": database, "cache": bool(design.caches),
             "cache_engine_version": CACHE_ENGINE_VERSION,
             "object_storage": design.object_storage, "queues": design.queues,
-            "serverless": design.orchestrator == "lambda", "eks": design.orchestrator == "eks"}
+            "serverless": design.orchestrator == "lambda", "eks": design.orchestrator == "eks",
+            "inputs": {module: module_inputs(design).get(module, set()) for module in OPTIONAL_INPUTS}}
 
 
 def module_files(design: InfraDesign, only: str | None = None) -> dict[str, str]:
@@ -156,7 +165,7 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
     if design.caches:
         observability.append(("cache_id", "module.data.cache_id"))
     modules.append({"name": "observability", "arguments": observability})
-    return [{"name": module["name"], "arguments": aligned(module["arguments"])} for module in modules]
+    return hcl.passed_arguments(modules, OPTIONAL_INPUTS, module_inputs(design))
 
 
 def _compute_sizes(orchestrator: str) -> list[tuple[str, str]]:
@@ -169,7 +178,7 @@ def _compute_sizes(orchestrator: str) -> list[tuple[str, str]]:
     return [(key, f"var.{key}") for key in (*size, "min_tasks", "on_demand_base", "max_tasks", "spot_share")]
 
 
-def _tfvars(design: InfraDesign, env: Environment, budget: float) -> str:
+def _tfvars(design: InfraDesign, env: Environment, budget: float, read: set[str]) -> str:
     size = env.sizing
     rules = CONFIG_RULES + (PRODUCTION_RULES if env.name == "production" and design.databases else [])
     values: list[tuple[str, Any]] = [
@@ -198,7 +207,7 @@ def _tfvars(design: InfraDesign, env: Environment, budget: float) -> str:
         ("service_ports", {service.name: service.port for service in design.services}),
         ("tags", dict(design.tags)),
     ]
-    pairs = [(key, literal(value)) for key, value in values]
+    pairs = [(key, literal(value)) for key, value in values if key in read]
     return render("infra/aws/tfvars.j2", values=aligned(pairs))
 
 
@@ -206,7 +215,8 @@ def environment_files(design: InfraDesign, budgets: dict[str, float]) -> dict[st
     """environments/<env>/ main.tf, variables.tf, backend.tf and terraform.tfvars for every environment."""
     flags = _flags(design)
     main = render("infra/aws/environment_main.tf.j2", modules=_module_arguments(design))
-    variables = render("infra/aws/environment_variables.tf.j2", **flags)
+    read = hcl.read_variables(main)  # an environment declares and sets only what its modules are passed
+    variables = hcl.only_variables(render("infra/aws/environment_variables.tf.j2", **flags), read)
     files = {}
     for env in design.environments:
         folder = f"{ROOT}/environments/{env.name}"
@@ -215,7 +225,7 @@ def environment_files(design: InfraDesign, budgets: dict[str, float]) -> dict[st
         files[f"{folder}/backend.tf"] = render("infra/aws/environment_backend.tf.j2",
                                                key=f"{design.name}/{env.name}/terraform.tfstate",
                                                region=design.region, lock_table=lock_table(design))
-        files[f"{folder}/terraform.tfvars"] = _tfvars(design, env, budgets[env.name])
+        files[f"{folder}/terraform.tfvars"] = _tfvars(design, env, budgets[env.name], read)
     return files
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from bot.templating import render
@@ -162,7 +161,7 @@ def environment_files(design: InfraDesign, budgets: dict[str, float]) -> dict[st
     from generators.infra.terraform_azure_modules import module_arguments
 
     main = render("infra/azure/environment_main.tf.j2", modules=module_arguments(design))
-    read = set(re.findall(r"\bvar\.(\w+)", main))  # an environment declares only what its modules are passed
+    read = hcl.read_variables(main)  # an environment declares only what its modules are passed
     files = {}
     for env in design.environments:
         folder = f"{ROOT}/environments/{env.name}"

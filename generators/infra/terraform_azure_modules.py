@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.templating import hcl_string
-from generators.infra.hcl import aligned
+from generators.infra import hcl
 from generators.infra.hcl import literal
 from generators.infra.model import InfraDesign
 from generators.infra.terraform_azure import CACHE_TLS_PORT
@@ -76,11 +76,7 @@ def module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
                      ("alarm_emails", "var.alarm_emails"), ("monthly_budget", "var.monthly_budget"),
                      ("alerts", _alerts(design)), ("tags", "local.tags")]
     modules.append({"name": "observability", "arguments": observability})
-    reads = module_inputs(design)
-    return [{"name": module["name"],
-             "arguments": aligned([(key, value) for key, value in module["arguments"]
-                                   if key not in OPTIONAL_INPUTS.get(module["name"], ()) or key in reads[module["name"]]])}
-            for module in modules]
+    return hcl.passed_arguments(modules, OPTIONAL_INPUTS, module_inputs(design))
 
 
 def _security(design: InfraDesign) -> list[tuple[str, str]]:

@@ -62,6 +62,21 @@ SERVICE_ALERTS = {
 }
 
 
+# Inputs only some designs read: compute's per runtime (on GKE the manifests bring the ports), the network's ports
+# for the load balancer or the instances' firewall, observability's region only in the cache alert's filter.
+COMPUTE_INPUTS = {"gke": {"labels", "network_id"}, "mig": {"service_ports", "labels"},
+                  "cloud_run": {"service_ports", "network_id"}}
+OPTIONAL_INPUTS = {"network": {"service_ports"}, "compute": set().union(*COMPUTE_INPUTS.values()),
+                   "observability": {"region"}}
+
+
+def module_inputs(design: InfraDesign) -> dict[str, set[str]]:
+    """The optional inputs each module reads in this design: a module declares and is passed only those."""
+    ports = design.public or design.orchestrator != "cloud_run"
+    return {"network": {"service_ports"} if ports else set(), "compute": COMPUTE_INPUTS[design.orchestrator],
+            "observability": {"region"} if design.caches else set()}
+
+
 def _flags(design: InfraDesign) -> dict[str, Any]:
     database = ENGINES[design.databases[0]] if design.databases else None
     secrets = (["database"] if database else []) + (["cache"] if design.caches else [])
@@ -69,7 +84,7 @@ def _flags(design: InfraDesign) -> dict[str, Any]:
             "orchestrator": design.orchestrator, "database": database, "cache": bool(design.caches),
             "object_storage": design.object_storage, "queues": design.queues, "data_ports": _data_ports(design),
             "armor_rules": ARMOR_RULES, "service_alert": SERVICE_ALERTS[design.orchestrator],
-            "data_secrets": literal(secrets)}
+            "data_secrets": literal(secrets), "inputs": module_inputs(design)}
 
 
 def _data_ports(design: InfraDesign) -> list[int]:
@@ -196,7 +211,7 @@ def _module_arguments(design: InfraDesign) -> list[dict[str, Any]]:
     if design.caches:
         observability.append(("cache_instance", "module.data.cache_instance"))
     modules.append({"name": "observability", "arguments": observability})
-    return [{"name": module["name"], "arguments": aligned(module["arguments"])} for module in modules]
+    return hcl.passed_arguments(modules, OPTIONAL_INPUTS, module_inputs(design))
 
 
 def labels(design: InfraDesign) -> dict[str, str]:

@@ -27,7 +27,6 @@ from tests.fakes.github_server import FakeGitHub
 from tests.fakes.job_kit import command_request
 
 ROOT = "infra/azure"
-QUOTE = '"'  # python-hcl2 keeps the quotes around block labels
 REQUIREMENTS = {"compute": "containers", "public": True,
                 "services": [{"name": "api", "port": 8000}, {"name": "web", "port": 3000}],
                 "databases": ["postgres"], "caches": ["redis"], "queues": ["jobs"], "object_storage": True,
@@ -120,34 +119,6 @@ def test_each_module_reads_only_the_modules_before_it(compute: str) -> None:
     assert order[:2] == ["security", "network"] and order[-1] == "observability"
     for position, block in enumerate(re.split(r'^module "\w+" \{', main, flags=re.M)[1:]):
         assert set(re.findall(r"module\.(\w+)\.", block)) <= set(order[:position])
-
-
-def _declared_and_read(files: dict[str, str], folder: str) -> tuple[set[str], set[str]]:
-    """The variables a Terraform folder declares (read with python-hcl2) and the ones it reads as var.X."""
-    hcl2 = pytest.importorskip("hcl2")
-    texts = [text for path, text in files.items() if path.startswith(f"{folder}/") and path.endswith(".tf")]
-    declared = {label.strip('"') for text in texts for block in hcl2.loads(text).get("variable", []) for label in block}
-    return declared, {name for text in texts for name in re.findall(r"\bvar\.(\w+)", text)}
-
-
-@pytest.mark.parametrize("compute", ["containers", "vms", "serverless"])
-@pytest.mark.parametrize("changes", [{}, {"public": False}, {"databases": ["mysql"], "object_storage": False},
-                                     {"public": False, "databases": [], "caches": [], "queues": [],
-                                      "object_storage": False}])
-def test_every_declared_variable_is_read_and_every_passed_argument_is_declared(
-        compute: str, changes: dict[str, Any]) -> None:
-    hcl2 = pytest.importorskip("hcl2")
-    files = infrastructure_package(design(compute, **changes))["files"]
-    main = hcl2.loads(files[f"{ROOT}/environments/production/main.tf"])
-    for block in main["module"]:
-        (label, arguments), = block.items()
-        folder = f"{ROOT}/modules/{label.strip(QUOTE)}"
-        declared, read = _declared_and_read(files, folder)
-        assert declared - read == set(), folder
-        assert {key for key in arguments if key not in ("source", "__is_block__")} == declared, folder
-    for env in ("development", "staging", "production"):
-        declared, read = _declared_and_read(files, f"{ROOT}/environments/{env}")
-        assert declared - read == set(), env
 
 
 @pytest.mark.parametrize("compute", ["containers", "vms", "serverless"])

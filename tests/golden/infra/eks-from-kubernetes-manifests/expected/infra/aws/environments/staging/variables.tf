@@ -58,36 +58,6 @@ variable "service_ports" {
   description = "Port of each service, by service name."
 }
 
-variable "image_tag" {
-  type        = string
-  description = "Image tag the services run; CI overrides it with -var on deploy."
-}
-
-variable "task_cpu" {
-  type        = number
-  description = "Fargate CPU units per task."
-}
-
-variable "task_memory" {
-  type        = number
-  description = "Memory per task in MiB."
-}
-
-variable "instance_type" {
-  type        = string
-  description = "EC2 instance type (compute type vms)."
-}
-
-variable "min_tasks" {
-  type        = number
-  description = "Tasks per service at the least."
-}
-
-variable "on_demand_base" {
-  type        = number
-  description = "Tasks per service always on on-demand Fargate."
-}
-
 variable "node_instance_type" {
   type        = string
   description = "EC2 instance type of the cluster's nodes."
@@ -106,11 +76,6 @@ variable "max_nodes" {
 variable "interface_endpoints" {
   type        = bool
   description = "Create interface VPC endpoints for AWS APIs."
-}
-
-variable "max_tasks" {
-  type        = number
-  description = "Tasks per service at the most."
 }
 
 variable "spot_share" {
@@ -141,16 +106,6 @@ variable "database_class" {
 variable "database_storage_gb" {
   type        = number
   description = "Database storage in GB."
-}
-
-variable "cache_node_type" {
-  type        = string
-  description = "ElastiCache node type."
-}
-
-variable "cache_nodes" {
-  type        = number
-  description = "Cache nodes."
 }
 
 variable "domain_name" {

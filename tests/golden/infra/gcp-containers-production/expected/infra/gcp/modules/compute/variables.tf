@@ -23,11 +23,6 @@ variable "kms_key_id" {
   description = "Key that encrypts images, disks and secrets."
 }
 
-variable "service_ports" {
-  type        = map(number)
-  description = "Port of each service, by service name."
-}
-
 variable "service_accounts" {
   type        = map(string)
   description = "Service account e-mail of each service."

@@ -85,7 +85,6 @@ module "compute" {
   name                = local.name
   project_id          = var.project_id
   region              = var.region
-  labels              = local.labels
   kms_key_id          = module.security.kms_key_id
   service_accounts    = module.security.service_accounts
   service_ports       = var.service_ports

@@ -13,11 +13,6 @@ variable "region" {
   description = "Region of the services and the image repository."
 }
 
-variable "labels" {
-  type        = map(string)
-  description = "Cost allocation labels."
-}
-
 variable "kms_key_id" {
   type        = string
   description = "Key that encrypts images, disks and secrets."

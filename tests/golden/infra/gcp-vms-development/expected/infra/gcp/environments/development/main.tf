@@ -88,7 +88,6 @@ module "compute" {
   kms_key_id        = module.security.kms_key_id
   service_accounts  = module.security.service_accounts
   service_ports     = var.service_ports
-  network_id        = module.network.network_id
   subnet_id         = module.network.subnet_id
   services_tag      = module.network.services_tag
   min_instances     = var.min_instances

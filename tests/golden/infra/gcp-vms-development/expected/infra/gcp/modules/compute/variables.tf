@@ -33,11 +33,6 @@ variable "service_accounts" {
   description = "Service account e-mail of each service."
 }
 
-variable "network_id" {
-  type        = string
-  description = "The VPC."
-}
-
 variable "subnet_id" {
   type        = string
   description = "The services subnet."

@@ -11,7 +11,6 @@ audit_retention_days    = 90
 image_tag               = "latest"
 task_cpu                = 256
 task_memory             = 512
-instance_type           = "t4g.small"
 min_tasks               = 1
 on_demand_base          = 1
 max_tasks               = 2

@@ -11,7 +11,6 @@ audit_retention_days    = 2557
 image_tag               = "latest"
 task_cpu                = 2048
 task_memory             = 4096
-instance_type           = "c7g.xlarge"
 min_tasks               = 3
 on_demand_base          = 3
 max_tasks               = 20

@@ -11,7 +11,6 @@ audit_retention_days    = 2557
 image_tag               = "latest"
 task_cpu                = 1024
 task_memory             = 2048
-instance_type           = "m7g.large"
 min_tasks               = 2
 on_demand_base          = 2
 max_tasks               = 10

@@ -73,11 +73,6 @@ variable "task_memory" {
   description = "Memory per task in MiB."
 }
 
-variable "instance_type" {
-  type        = string
-  description = "EC2 instance type (compute type vms)."
-}
-
 variable "min_tasks" {
   type        = number
   description = "Tasks per service at the least."

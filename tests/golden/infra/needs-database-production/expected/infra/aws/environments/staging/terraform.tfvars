@@ -11,7 +11,6 @@ audit_retention_days    = 365
 image_tag               = "latest"
 task_cpu                = 512
 task_memory             = 1024
-instance_type           = "t4g.medium"
 min_tasks               = 1
 on_demand_base          = 1
 max_tasks               = 3

@@ -73,11 +73,6 @@ variable "task_memory" {
   description = "Memory per task in MiB."
 }
 
-variable "instance_type" {
-  type        = string
-  description = "EC2 instance type (compute type vms)."
-}
-
 variable "min_tasks" {
   type        = number
   description = "Tasks per service at the least."
@@ -103,39 +98,9 @@ variable "spot_share" {
   description = "Percent of tasks on Fargate Spot."
 }
 
-variable "backup_retention_days" {
-  type        = number
-  description = "Days backups are kept."
-}
-
 variable "deletion_protection" {
   type        = bool
   description = "Protect the database and load balancer from deletion."
-}
-
-variable "multi_az" {
-  type        = bool
-  description = "Run the database with a standby in a second zone."
-}
-
-variable "database_class" {
-  type        = string
-  description = "RDS instance class."
-}
-
-variable "database_storage_gb" {
-  type        = number
-  description = "Database storage in GB."
-}
-
-variable "cache_node_type" {
-  type        = string
-  description = "ElastiCache node type."
-}
-
-variable "cache_nodes" {
-  type        = number
-  description = "Cache nodes."
 }
 
 variable "domain_name" {

@@ -20,7 +20,7 @@ variable "monthly_budget" {
 
 variable "metric_namespace" {
   type        = string
-  description = "CloudWatch namespace of the services' metrics (AWS/ECS, ContainerInsights, AWS/EC2 or AWS/Lambda)."
+  description = "CloudWatch namespace of the services' metrics (AWS/ECS, ContainerInsights or AWS/EC2)."
 }
 
 variable "service_dimensions" {

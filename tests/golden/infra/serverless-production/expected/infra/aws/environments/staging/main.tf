@@ -35,7 +35,6 @@ module "network" {
   interface_endpoints     = var.interface_endpoints
   flow_log_retention_days = var.flow_log_retention_days
   kms_key_arn             = module.security.kms_key_arn
-  service_ports           = var.service_ports
   data_ports              = [5432]
   domain_name             = var.domain_name
 }
@@ -86,7 +85,6 @@ module "observability" {
   kms_key_arn         = module.security.kms_key_arn
   alarm_emails        = var.alarm_emails
   monthly_budget      = var.monthly_budget
-  metric_namespace    = module.compute.metric_namespace
   service_dimensions  = module.compute.service_dimensions
   api_names           = module.compute.api_names
   database_identifier = module.data.database_identifier

@@ -63,31 +63,6 @@ variable "image_tag" {
   description = "Image tag the services run; CI overrides it with -var on deploy."
 }
 
-variable "task_cpu" {
-  type        = number
-  description = "Fargate CPU units per task."
-}
-
-variable "task_memory" {
-  type        = number
-  description = "Memory per task in MiB."
-}
-
-variable "instance_type" {
-  type        = string
-  description = "EC2 instance type (compute type vms)."
-}
-
-variable "min_tasks" {
-  type        = number
-  description = "Tasks per service at the least."
-}
-
-variable "on_demand_base" {
-  type        = number
-  description = "Tasks per service always on on-demand Fargate."
-}
-
 variable "function_memory" {
   type        = number
   description = "Memory of each function in MB."
@@ -118,16 +93,6 @@ variable "interface_endpoints" {
   description = "Create interface VPC endpoints for AWS APIs."
 }
 
-variable "max_tasks" {
-  type        = number
-  description = "Tasks per service at the most."
-}
-
-variable "spot_share" {
-  type        = number
-  description = "Percent of tasks on Fargate Spot."
-}
-
 variable "backup_retention_days" {
   type        = number
   description = "Days backups are kept."
@@ -153,24 +118,9 @@ variable "database_storage_gb" {
   description = "Database storage in GB."
 }
 
-variable "cache_node_type" {
-  type        = string
-  description = "ElastiCache node type."
-}
-
-variable "cache_nodes" {
-  type        = number
-  description = "Cache nodes."
-}
-
 variable "domain_name" {
   type        = string
   description = "Public DNS name of the environment."
-}
-
-variable "health_check_path" {
-  type        = string
-  description = "Path the load balancer checks."
 }
 
 variable "alarm_emails" {

@@ -33,11 +33,6 @@ variable "kms_key_arn" {
   description = "Key that encrypts the log groups."
 }
 
-variable "service_ports" {
-  type        = map(number)
-  description = "Port of each service, by service name."
-}
-
 variable "data_ports" {
   type        = list(number)
   description = "Ports of the data tier the services may reach."

@@ -18,11 +18,6 @@ variable "monthly_budget" {
   description = "Monthly budget in US dollars."
 }
 
-variable "metric_namespace" {
-  type        = string
-  description = "CloudWatch namespace of the services' metrics (AWS/ECS, ContainerInsights, AWS/EC2 or AWS/Lambda)."
-}
-
 variable "service_dimensions" {
   type        = map(map(string))
   description = "CloudWatch dimensions of each service's metrics."

@@ -63,16 +63,6 @@ variable "image_tag" {
   description = "Image tag the services run; CI overrides it with -var on deploy."
 }
 
-variable "task_cpu" {
-  type        = number
-  description = "Fargate CPU units per task."
-}
-
-variable "task_memory" {
-  type        = number
-  description = "Memory per task in MiB."
-}
-
 variable "instance_type" {
   type        = string
   description = "EC2 instance type (compute type vms)."
