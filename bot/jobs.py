@@ -26,6 +26,7 @@ from bot.publishers import BaseCommit
 from bot.publishers import BranchNotOurs
 from bot.publishers import PublishResult
 from bot.publishers import PullRequestPublisher
+from bot.recorded_options import with_options
 from bot.reporters import StatusComment
 from bot.reporters import add_reaction
 from bot.reporters import reply
@@ -174,8 +175,9 @@ def _setup_ci(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[
     files: dict[str, str] = run.outputs["ci_cd_package"]["files"]
     guide = run.outputs["implementation_guide"]
     base = BaseCommit(head_sha, tree.tree_sha) if tree.tree_sha else None
+    body = with_options(guide["body"], options)  # a refresh regenerates with these options
     try:
-        result = PullRequestPublisher().publish(repo, default_branch, BRANCH, files, guide["title"], guide["body"],
+        result = PullRequestPublisher().publish(repo, default_branch, BRANCH, files, guide["title"], body,
                                                 LABELS, base=base)
     except BranchNotOurs as error:
         status.finish(messages.branch_not_ours(error.branch, error.head_sha))

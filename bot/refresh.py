@@ -8,6 +8,7 @@ only earns one comment saying it is stale; `/devops refresh` then builds on top 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from datetime import UTC
@@ -29,6 +30,9 @@ from bot.publishers import BaseCommit
 from bot.publishers import BranchNotOurs
 from bot.publishers import PullRequestPublisher
 from bot.publishers import is_bot_commit
+from bot.recorded_options import OptionsNoLongerValid
+from bot.recorded_options import read_options
+from bot.recorded_options import with_options
 from bot.reporters import add_reaction
 from bot.reporters import reply
 from bot.run_index import recent_runs
@@ -40,6 +44,7 @@ BOT_BRANCHES = (jobs.BRANCH, onboarding.BRANCH, MONITORING_BRANCH)
 STALE_MARKER = "<!-- devops-bot:stale -->"
 STALE_KEY = "devops-bot:stale-comment:{repository_id}:{number}"
 STALE_TTL_SECONDS = 90 * 24 * 3600
+INVALID_OPTIONS_KEY = "devops-bot:invalid-options-comment:{repository_id}:{number}:{digest}"
 LOCKFILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", "bun.lockb",
                        "bun.lock", "poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock", "go.sum", "Cargo.lock",
                        "Gemfile.lock", "composer.lock", "mix.lock", "packages.lock.json"})
@@ -71,8 +76,13 @@ def open_pull(repo: Repository, branch: str) -> PullRequest | None:
 
 
 def refresh_pulls(repo: Repository, request: dict[str, Any], deps: jobs.Deps, *, force: bool,
-                  on_not_ours: Callable[[PullRequest, str], None]) -> list[dict[str, Any]]:
-    """Regenerate each open bot pull request from the default branch; `force` builds on people's commits too."""
+                  on_not_ours: Callable[[PullRequest, str], None],
+                  on_invalid_options: Callable[[PullRequest, str], None]) -> list[dict[str, Any]]:
+    """Regenerate each open bot pull request from the default branch; `force` builds on people's commits too.
+
+    A setup-ci pull request whose recorded options no longer parse is left alone and handed, with the
+    answer people need, to `on_invalid_options`.
+    """
     default_branch = request.get("default_branch") or repo.default_branch
     results: list[dict[str, Any]] = []
     for branch in BOT_BRANCHES:
@@ -84,12 +94,16 @@ def refresh_pulls(repo: Repository, request: dict[str, Any], deps: jobs.Deps, *,
             on_not_ours(pull, branch)
             results.append({**entry, "outcome": "branch_not_ours"})
             continue
-        results.append({**entry, "outcome": _regenerate(repo, request, deps, default_branch, branch, force)})
+        result = {**entry, **_regenerate(repo, pull, deps, default_branch, branch, force)}
+        if result["outcome"] == "invalid_options":
+            on_invalid_options(pull, result["answer"])
+        results.append(result)
     return results
 
 
-def _regenerate(repo: Repository, request: dict[str, Any], deps: jobs.Deps, default_branch: str, branch: str,
-                force: bool) -> str:
+def _regenerate(repo: Repository, pull: PullRequest, deps: jobs.Deps, default_branch: str, branch: str,
+                force: bool) -> dict[str, str]:
+    """{"outcome": …}, and for options no longer valid the "answer" people need."""
     head_sha = repo.get_git_ref(f"heads/{default_branch}").object.sha
     tree = onboarding._CachingTree(GitHubTree(repo, head_sha))
     try:
@@ -102,20 +116,36 @@ def _regenerate(repo: Repository, request: dict[str, Any], deps: jobs.Deps, defa
         elif branch == MONITORING_BRANCH:
             files, title, body = _monitoring_package(repo, tree, head_sha, default_branch, deps)
         else:
-            run = jobs.run_setup_pipeline(repo.full_name, tree, head_sha, default_branch, {}, deps)
-            files = run.outputs["ci_cd_package"]["files"]
-            title, body = run.outputs["implementation_guide"]["title"], run.outputs["implementation_guide"]["body"]
+            files, title, body = _setup_ci_package(repo, pull, tree, head_sha, default_branch, deps)
+    except OptionsNoLongerValid as error:
+        log.info("refresh of %s on %s stopped: its recorded options are no longer valid", branch, repo.full_name)
+        return {"outcome": "invalid_options", "answer": messages.recorded_options_invalid(pull.number, str(error))}
     except UserError as error:
         log.info("refresh of %s on %s stopped: %s", branch, repo.full_name, error)
-        return "user_error"
+        return {"outcome": "user_error"}
     base = BaseCommit(head_sha, tree.tree_sha) if tree.tree_sha else None
     try:
         # forced (a person asked): a fast-forward on top of their commits, never a force-push over them
         result = PullRequestPublisher().publish(repo, default_branch, branch, files, title, body, jobs.LABELS,
                                                 base=base, build_on_any_head=force)
     except BranchNotOurs:
-        return "branch_not_ours"
-    return "updated" if result.updated or result.created else "unchanged"
+        return {"outcome": "branch_not_ours"}
+    return {"outcome": "updated" if result.updated or result.created else "unchanged"}
+
+
+def _setup_ci_package(repo: Repository, pull: PullRequest, tree: Any, head_sha: str, default_branch: str,
+                      deps: jobs.Deps) -> tuple[dict[str, str], str, str]:
+    """The setup-ci pull request regenerated with the options recorded in it (the defaults when none read)."""
+    options, why_not = read_options(pull.body)
+    if options is None:
+        log.warning("refresh of %s on %s#%s: %s; regenerating it with the default options and .devops.yml",
+                    jobs.BRANCH, repo.full_name, pull.number, why_not)
+    run = jobs.run_setup_pipeline(repo.full_name, tree, head_sha, default_branch, options or {}, deps)
+    guide = run.outputs["implementation_guide"]
+    body = (with_options(guide["body"], options) if options is not None
+            # no record is written: each refresh says so until someone chooses options again
+            else f"{guide['body'].rstrip()}\n\n{messages.refreshed_with_default_options(why_not)}\n")
+    return run.outputs["ci_cd_package"]["files"], guide["title"], body
 
 
 def _monitoring_package(repo: Repository, tree: Any, head_sha: str, default_branch: str,
@@ -132,10 +162,21 @@ def _monitoring_package(repo: Repository, tree: Any, head_sha: str, default_bran
 
 def comment_stale_once(redis: Any, repository_id: int, pull: PullRequest, branch: str) -> bool:
     """Say once per pull request that it is stale; True when the comment was posted now."""
-    if not redis.set(STALE_KEY.format(repository_id=repository_id, number=pull.number), "1", nx=True,
-                     ex=STALE_TTL_SECONDS):
+    return _comment_once(redis, STALE_KEY.format(repository_id=repository_id, number=pull.number), pull,
+                         f"{STALE_MARKER}\n{messages.stale_pull_request(branch)}")
+
+
+def answer_invalid_options_once(redis: Any, repository_id: int, pull: PullRequest, answer: str) -> bool:
+    """Say on the pull request why its options stop its refresh, once per distinct answer; True when posted now."""
+    digest = hashlib.sha256(answer.encode()).hexdigest()[:16]
+    return _comment_once(redis, INVALID_OPTIONS_KEY.format(repository_id=repository_id, number=pull.number,
+                                                           digest=digest), pull, answer)
+
+
+def _comment_once(redis: Any, key: str, pull: PullRequest, text: str) -> bool:
+    if not redis.set(key, "1", nx=True, ex=STALE_TTL_SECONDS):
         return False
-    reply(_issue_of(pull), f"{STALE_MARKER}\n{messages.stale_pull_request(branch)}")
+    reply(_issue_of(pull), text)
     return True
 
 
@@ -158,7 +199,9 @@ def run_push_refresh(request: dict[str, Any], *, deps: jobs.Deps | None = None, 
     if turned_off:
         return {"outcome": turned_off, "repository": request["repository"]}
     results = refresh_pulls(repo, request, deps, force=False,
-                            on_not_ours=lambda pull, branch: comment_stale_once(redis, repository_id, pull, branch))
+                            on_not_ours=lambda pull, branch: comment_stale_once(redis, repository_id, pull, branch),
+                            on_invalid_options=lambda pull, answer: answer_invalid_options_once(
+                                redis, repository_id, pull, answer))
     summary = {"outcome": "refreshed" if results else "no_bot_pull_requests", "pulls": results,
                "repository": request["repository"]}
     for result in results:
@@ -228,9 +271,12 @@ def refresh_job(request: dict[str, Any], deps: jobs.Deps, progress: Any) -> dict
     repo, issue, allowed = _command_start(request, deps, progress, "refresh")
     if not allowed:
         return {"outcome": "not_allowed"}
-    results = refresh_pulls(repo, request, deps, force=True, on_not_ours=lambda pull, branch: None)
+    # the person who asked reads every answer in the reply, so nothing is posted on the pull requests
+    results = refresh_pulls(repo, request, deps, force=True, on_not_ours=lambda pull, branch: None,
+                            on_invalid_options=lambda pull, answer: None)
     reply(issue, messages.refresh_results([messages.refresh_line(r["branch"], r["pull_request"], r["url"],
-                                                                  r["outcome"]) for r in results]))
+                                                                  r["outcome"]) for r in results],
+                                          [r["answer"] for r in results if "answer" in r]))
     return {"outcome": "refreshed" if results else "no_bot_pull_requests", "pulls": results}
 
 

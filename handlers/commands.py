@@ -108,11 +108,29 @@ def parse_comment(body: str | None) -> Command | None:
         return Command("setup_infra", options)
     if target is None or target.lower() != "ci":
         raise _error([messages.setup_needs_target(target)])
-    return Command("setup_ci", _parse_setup_ci(words[2:]))
+    return Command("setup_ci", parse_setup_ci(words[2:]))
 
 
-def _parse_setup_ci(words: list[str]) -> dict[str, Any]:
-    """Options of `setup ci`; collects every problem before raising."""
+def setup_ci_words(options: dict[str, Any]) -> list[str]:
+    """The `setup ci` arguments that parse back to `options`: the command in its normal form."""
+    words = [str(options["ci_platform"])] if options.get("ci_platform") else []
+    for name, (key, _) in _OPTIONS.items():
+        value = options.get(key)
+        if value is None:
+            continue
+        if name in _FLAGS:
+            words += [name] if value is False else []
+        elif name in _REPEATABLE:
+            for target in value:
+                parts = [target[part] for part in ("environment", "platform", "region") if target.get(part)]
+                words += [name, ":".join(str(part) for part in parts)]
+        else:
+            words += [name, str(value)]
+    return words
+
+
+def parse_setup_ci(words: list[str]) -> dict[str, Any]:
+    """Options of `setup ci` from the words after it; InputError lists every problem."""
     options = empty_options()
     options["ci_platform"] = messages.DEFAULT_PLATFORM
     problems: list[str] = []

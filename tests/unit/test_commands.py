@@ -9,6 +9,8 @@ from bot.errors import InputError
 from bot.pipelines import input_enum
 from handlers.commands import Command
 from handlers.commands import parse_comment
+from handlers.commands import parse_setup_ci
+from handlers.commands import setup_ci_words
 
 
 def problems_of(body: str) -> list[str]:
@@ -194,3 +196,17 @@ def test_user_text_in_problems_is_shown_in_a_code_span_that_its_backticks_cannot
     [problem] = problems_of("/devops `@everyone`")
 
     assert problem.startswith("`` `@everyone` `` is not a command")
+
+
+@pytest.mark.parametrize("text", [
+    "/devops setup ci",
+    "/devops setup ci gitlab-ci --shards 4",
+    "/devops setup ci jenkins --type=api --coverage 72.5 --branching trunk-based --no-security",
+    "/devops setup ci --deploy staging:kubernetes:eu-west-1 --deploy production:ecs --coverage 0",
+])
+def test_the_normal_form_of_a_setup_ci_command_parses_back_to_the_same_options(text: str) -> None:
+    command = parse_comment(text)
+    assert command is not None
+    words = setup_ci_words(command.options)
+    assert parse_setup_ci(words) == command.options
+    assert setup_ci_words(parse_setup_ci(words)) == words  # normal: writing it again changes nothing
