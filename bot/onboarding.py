@@ -29,6 +29,7 @@ from bot.publishers import BaseCommit
 from bot.publishers import BranchNotOurs
 from bot.publishers import PublishResult
 from bot.publishers import PullRequestPublisher
+from generators.analysis.tree import Unlisted
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +204,11 @@ class _CachingTree:
     def truncated(self) -> bool:
         """Whether GitHub cut the listing short."""
         return bool(self.inner.truncated)
+
+    @property
+    def unlisted(self) -> Unlisted | None:
+        """Which folders a truncated listing could not finish."""
+        return self.inner.unlisted
 
     @property
     def tree_sha(self) -> str | None:

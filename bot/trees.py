@@ -14,6 +14,7 @@ class LocalTree:
     """A local directory; inside a git work tree the listing is git's, so .gitignore is honoured."""
 
     truncated = False
+    unlisted = None  # a local listing is always complete
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root).resolve()

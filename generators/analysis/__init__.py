@@ -17,4 +17,4 @@ def analyze(tree: FileTree) -> Analysis:
     paths = tree.paths()
     layout = Layout.from_paths(paths)  # built once, for choosing the files to read and for the analysis
     contents = tree.read(wanted_in(layout))
-    return analyze_snapshot(paths, contents, truncated=tree.truncated, layout=layout)
+    return analyze_snapshot(paths, contents, truncated=tree.truncated, unlisted=tree.unlisted, layout=layout)

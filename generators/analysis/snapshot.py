@@ -26,6 +26,7 @@ from generators.analysis.ruby import detect_ruby
 from generators.analysis.rust import detect_rust
 from generators.analysis.static import detect_hugo
 from generators.analysis.static import infrastructure_facts
+from generators.analysis.tree import Unlisted
 from generators.analysis.wanted import wanted_in
 from generators.analysis.workspaces import BUILD_TOOL_KINDS
 from generators.analysis.workspaces import Workspaces
@@ -33,6 +34,7 @@ from generators.analysis.workspaces import assign_names
 from generators.analysis.workspaces import find_workspaces
 from generators.analysis.workspaces import monorepo_kind
 
+MAX_NAMED_FOLDERS = 20  # a pull request names this many unlisted folders; the log names every one
 Link = tuple[str, str, str]  # (target directory, evidence file, evidence rule)
 DETECTORS: dict[str, Callable[[Record, str], Unit]] = {
     "rust": detect_rust, "java": detect_jvm, "dotnet": detect_dotnet, "ruby": detect_ruby, "php": detect_php,
@@ -41,13 +43,16 @@ DETECTORS: dict[str, Callable[[Record, str], Unit]] = {
 
 
 def analyze_snapshot(paths: list[str], contents: dict[str, str], *, truncated: bool = False,
-                     layout: Layout | None = None) -> Analysis:
+                     unlisted: Unlisted | None = None, layout: Layout | None = None) -> Analysis:
     """Detect units, facts, ambiguities and structure from a path listing and the wanted files' text.
 
     `layout` is `Layout.from_paths(paths)` when the caller has already built it (indexing is the costly part).
+    `unlisted` says which folders an incomplete listing could not finish.
     """
     record = Record(layout=layout or Layout.from_paths(paths), contents=contents)
-    if truncated:
+    if unlisted is not None:
+        record.warn(unlisted_warning(unlisted))
+    elif truncated:
         record.warn(f"the file listing was truncated by the host; only the first {len(paths)} paths were analysed")
     unread = [path for path in wanted_in(record.layout) if path not in contents]
     if unread:
@@ -176,3 +181,15 @@ def _classify(record: Record, unit: Unit) -> None:
     else:
         record.fact(unit.path, "kind", "library", unit.manifest,
                     "no server framework, Dockerfile or main package serving HTTP")
+
+
+def unlisted_warning(unlisted: Unlisted) -> str:
+    """The warning naming the folders an incomplete listing left out (the first MAX_NAMED_FOLDERS of them)."""
+    shown = unlisted.folders[:MAX_NAMED_FOLDERS]
+    named = ", ".join(f"{folder}/" if folder else "the repository root" for folder in shown)
+    more = len(unlisted.folders) - len(shown)
+    rest = f" and {more} more (the worker log names them all)" if more else ""
+    count = len(unlisted.folders)
+    return (f"the file listing is incomplete: GitHub truncated it, and reading it folder by folder was cut short "
+            f"by {unlisted.reason}; files in {count} {'folder' if count == 1 else 'folders'} may be missing from "
+            f"this analysis: {named}{rest}")

@@ -32,7 +32,7 @@ class FakeRepo:
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)  # number -> {head, base, title, body, state}
     roles: dict[str, str] = field(default_factory=dict)  # login -> role_name
     next_number: int = 1
-    tree_limit: int | None = None  # list at most this many entries and say truncated, like GitHub on huge trees
+    tree_limit: int | None = None  # list at most this many entries of any tree and say truncated, as GitHub does
     next_comment_id: int = 900_000_000
     extra: dict[str, Any] = field(default_factory=dict)  # GET /repos fields to override: archived, fork, size…
 

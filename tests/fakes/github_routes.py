@@ -66,7 +66,7 @@ def register(app: Flask, state: FakeGitHub) -> None:
         tree = repo.git.tree_of(sha)
         if tree is None:
             return error(404, "Not Found")
-        recursive = request.args.get("recursive") not in (None, "", "0", "false")
+        recursive = "recursive" in request.args  # GitHub: any value, "0" and "false" included, lists every level
         entries = [_with_url(state, repo, entry) for entry in repo.git.listing(tree, recursive)]
         truncated = repo.tree_limit is not None and len(entries) > repo.tree_limit
         if truncated:

@@ -90,6 +90,7 @@ class FakeGitHub:
     manifest_codes: dict[str, dict[str, Any]] = field(default_factory=dict)  # App Manifest flow: code → manifest
     lock: threading.RLock = field(default_factory=threading.RLock)
     clock: Callable[[], float] = field(default=time.time)  # stamps each Call; tests may simulate time
+    rate_limit_remaining: int | None = None  # sent as X-RateLimit-Remaining on every answer when set
 
     def add_repo(self, full_name: str, files: dict[str, str | bytes] | Path, *, default_branch: str = "main",
                  repo_id: int = 1296269) -> FakeRepo:
@@ -218,6 +219,8 @@ def create_app(state: FakeGitHub) -> Flask:
 
     @app.after_request
     def remember_status(response: Response) -> Response:
+        if state.rate_limit_remaining is not None:
+            response.headers["X-RateLimit-Remaining"] = str(state.rate_limit_remaining)
         with state.lock:
             for call in reversed(state.calls):
                 if call.path == request.path and call.method == request.method and not call.status:

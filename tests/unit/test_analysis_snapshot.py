@@ -9,6 +9,7 @@ from generators.analysis import analyze_snapshot
 from generators.analysis import wanted_files
 from generators.analysis.model import Analysis
 from generators.analysis.model import Unit
+from generators.analysis.tree import Unlisted
 
 
 def snapshot(files: dict[str, str]) -> Analysis:
@@ -221,8 +222,8 @@ def test_disagreeing_node_versions_prefer_nvmrc_over_engines() -> None:
 class CountingTree:
     """A FileTree over a dict that counts its read calls."""
 
-    def __init__(self, files: dict[str, str], truncated: bool = False) -> None:
-        self.files, self.truncated, self.reads = files, truncated, 0
+    def __init__(self, files: dict[str, str], truncated: bool = False, unlisted: Unlisted | None = None) -> None:
+        self.files, self.truncated, self.unlisted, self.reads = files, truncated, unlisted, 0
 
     def paths(self) -> list[str]:
         return sorted(self.files)
@@ -238,6 +239,17 @@ def test_analyze_reads_the_tree_once_and_warns_when_it_was_truncated() -> None:
     assert tree.reads == 1
     assert any("truncated" in warning for warning in analysis.warnings)
     assert analysis.units[0].language == "go"
+
+
+def test_unlisted_folders_are_named_in_one_warning_up_to_twenty() -> None:
+    folders = ("", *(f"packages/p{n:02}" for n in range(24)))
+    tree = CountingTree({"go.mod": "module x\n\ngo 1.22\n"}, truncated=True,
+                        unlisted=Unlisted(folders, "the bot's cap of 100 tree requests"))
+    [warning] = analyze(tree).warnings
+    assert warning.startswith("the file listing is incomplete: GitHub truncated it, and reading it folder by folder "
+                              "was cut short by the bot's cap of 100 tree requests; files in 25 folders may be missing")
+    assert "analysis: the repository root, packages/p00/, packages/p01/," in warning
+    assert "packages/p18/ and 5 more (the worker log names them all)" in warning and "p19" not in warning
 
 
 def test_same_snapshot_gives_identical_analysis() -> None:

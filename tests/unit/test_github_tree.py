@@ -1,14 +1,23 @@
-"""GitHubTree reads a repository with one tree call and one blob call per requested file."""
+"""GitHubTree reads a repository with one tree call (a bounded walk when GitHub truncates it) and one blob call per file."""
 
 from __future__ import annotations
+
+import logging
 
 import pytest
 from github import GithubException
 
 from bot.github_client import CallCounter
+from bot.github_client import RetryPolicy
 from bot.github_client import make_github
 from bot.github_tree import GitHubTree
+from bot.github_tree import WalkLimits
+from generators.analysis import analyze
+from generators.analysis.tree import Unlisted
+from tests.fakes.fake_repo import FakeRepo
 from tests.fakes.github_server import FakeGitHub
+
+QUICK = RetryPolicy(total=2, backoff_factor=0.0, max_wait_seconds=0.3, secondary_rate_wait=0.0)
 
 FILES = {
     "README.md": "# demo\n",
@@ -69,12 +78,103 @@ def test_a_symlink_is_listed_but_not_read(fake_github: FakeGitHub) -> None:
     assert tree.read(["package.json", "real/package.json"]) == {"real/package.json": "{}\n"}
 
 
-def test_a_truncated_listing_is_reported(fake_github: FakeGitHub) -> None:
-    tree, _ = tree_for(fake_github)
-    fake_github.repos["octo/demo"].tree_limit = 3
-    paths = tree.paths()
+def walked_tree(fake: FakeGitHub, files: dict[str, str | bytes], *, limit: int,
+                limits: WalkLimits = WalkLimits()) -> tuple[GitHubTree, FakeRepo, CallCounter]:
+    """A tree over a repository whose every listing GitHub cuts after `limit` entries."""
+    repo = fake.add_repo("octo/big", files)
+    repo.tree_limit = limit
+    counter = CallCounter()
+    github = make_github("ghs_test", fake.base_url, counter=counter, policy=QUICK)
+    return GitHubTree(github.get_repo("octo/big"), repo.branch_head("main") or "", limits=limits), repo, counter
+
+
+def listings(fake: FakeGitHub, repo: FakeRepo) -> list[tuple[str, bool]]:
+    """(folder, recursive) of every tree request, in order; the root is ""."""
+    head = repo.branch_head("main") or ""
+    root = repo.git.commits[head].tree
+    folders = {head: "", root: ""}
+    folders.update({entry["sha"]: entry["path"] for entry in repo.git.listing(root, recursive=True)
+                    if entry["type"] == "tree"})
+    return [(folders[call.path.rpartition("/")[2]], "recursive" in call.query)
+            for call in fake.calls if "/git/trees/" in call.path]
+
+
+def test_a_truncated_listing_is_walked_folder_by_folder_until_every_file_is_listed(fake_github: FakeGitHub) -> None:
+    tree, repo, _ = walked_tree(fake_github, FILES, limit=4)  # the root's 9 entries are cut; each folder fits
+    assert tree.paths() == sorted(FILES)
+    assert (tree.truncated, tree.unlisted) == (False, None)
+    assert listings(fake_github, repo) == [("", True), ("", False), ("assets", True), ("services", True),
+                                           ("web", True)]
+    assert tree.tree_sha == repo.git.commits[tree.ref_sha].tree
+    assert tree.read(["web/package.json"]) == {"web/package.json": FILES["web/package.json"]}
+
+
+def test_a_truncated_subfolder_is_walked_one_level_deeper(fake_github: FakeGitHub) -> None:
+    files = {"README.md": "# big\n", "web/package.json": "{}\n", "services/api/pyproject.toml": "[project]\n",
+             "services/api/app.py": "", "services/worker/go.mod": "module w\n", "services/worker/main.go": ""}
+    tree, repo, _ = walked_tree(fake_github, files, limit=4)  # services/ lists 6 entries recursively, 2 one level deep
+    assert tree.paths() == sorted(files)
+    assert tree.truncated is False
+    assert listings(fake_github, repo) == [("", True), ("", False), ("services", True), ("services", False),
+                                           ("web", True), ("services/api", True), ("services/worker", True)]
+
+
+def test_folders_the_analysis_ignores_are_not_walked_into(fake_github: FakeGitHub,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    files = {"package.json": "{}\n", "src/index.js": "", "node_modules/left-pad/package.json": "{}\n",
+             "node_modules/left-pad/index.js": "", "vendor/lib/lib.go": ""}
+    tree, repo, _ = walked_tree(fake_github, files, limit=4)
+    with caplog.at_level(logging.INFO, logger="bot.github_tree"):
+        paths = tree.paths()
+    assert listings(fake_github, repo) == [("", True), ("", False), ("src", True)]
+    assert {"package.json", "src/index.js"} <= set(paths) and "vendor/lib/lib.go" not in paths
+    assert tree.truncated is False
+    assert "did not walk into 2 folders the analysis ignores: node_modules, vendor" in caplog.text
+
+
+@pytest.mark.parametrize(("limits", "unlisted", "reason"), [
+    (WalkLimits(max_requests=3), ("services", "web"), "the bot's cap of 3 tree requests"),
+    (WalkLimits(max_files=3), ("web",), "the bot's cap of 3 listed files"),
+], ids=["requests", "files"])
+def test_a_walk_that_reaches_its_cap_names_every_folder_it_did_not_list(
+        fake_github: FakeGitHub, caplog: pytest.LogCaptureFixture, limits: WalkLimits, unlisted: tuple[str, ...],
+        reason: str) -> None:
+    tree, repo, _ = walked_tree(fake_github, FILES, limit=4, limits=limits)
+    with caplog.at_level(logging.WARNING, logger="bot.github_tree"):
+        analysis = analyze(tree)
     assert tree.truncated is True
-    assert len(paths) < len(FILES)
+    assert tree.unlisted == Unlisted(unlisted, reason)
+    assert tree.paths() == sorted(path for path in FILES if not path.startswith(tuple(f"{f}/" for f in unlisted)))
+    [warning] = [warning for warning in analysis.warnings if "listing is incomplete" in warning]
+    assert reason in warning and ", ".join(f"{folder}/" for folder in unlisted) in warning
+    assert f"cut short by {reason}; {len(unlisted)} folders not fully listed: {', '.join(unlisted)}" in caplog.text
+    assert len(listings(fake_github, repo)) <= limits.max_requests
+
+
+def test_the_walk_leaves_githubs_rate_limit_reserve_alone(fake_github: FakeGitHub) -> None:
+    tree, repo, _ = walked_tree(fake_github, FILES, limit=4)
+    fake_github.rate_limit_remaining = 40
+    paths = tree.paths()
+    assert listings(fake_github, repo) == [("", True)]
+    assert paths == ["README.md", "assets/logo.png"]  # what the truncated listing did give
+    assert tree.unlisted is not None and tree.unlisted.folders == ("",)
+    assert "GitHub's rate limit (40 requests left this hour; the bot keeps 500" in tree.unlisted.reason
+    assert "may be missing from this analysis: the repository root" in analyze(tree).warnings[0]
+
+
+def test_a_folder_cut_even_one_level_deep_is_named(fake_github: FakeGitHub) -> None:
+    tree, _, _ = walked_tree(fake_github, FILES, limit=3)  # the root's 4 direct entries are cut to 3: web/ is lost
+    assert tree.paths() == sorted(path for path in FILES if not path.startswith("web/"))
+    assert tree.unlisted == Unlisted(("",), "GitHub truncating even the one-level listing of a folder")
+
+
+def test_a_transient_error_while_walking_is_retried_by_the_client(fake_github: FakeGitHub) -> None:
+    tree, repo, counter = walked_tree(fake_github, FILES, limit=4)
+    services = next(entry["sha"] for entry in repo.git.listing(repo.git.commits[tree.ref_sha].tree, recursive=False)
+                    if entry["path"] == "services")
+    fake_github.fail("GET", f"/git/trees/{services}$", 502)
+    assert tree.paths() == sorted(FILES)
+    assert counter.retries == 1 and tree.truncated is False
 
 
 def test_an_unknown_commit_raises_githubs_error(fake_github: FakeGitHub) -> None:
