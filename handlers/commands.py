@@ -132,7 +132,6 @@ def setup_ci_words(options: dict[str, Any]) -> list[str]:
 def parse_setup_ci(words: list[str]) -> dict[str, Any]:
     """Options of `setup ci` from the words after it; InputError lists every problem."""
     options = empty_options()
-    options["ci_platform"] = messages.DEFAULT_PLATFORM
     problems: list[str] = []
     seen: set[str] = set()
     positional = 0

@@ -102,7 +102,7 @@ def test_another_repository_is_carried_into_the_request(client: FlaskClient, que
 
     [request] = queued_requests(queue)
     assert (request["repository"], request["repository_id"], request["default_branch"]) == ("acme/shop", 42, "main")
-    assert request["options"] == {"ci_platform": "github_actions", "project_type": None, "coverage": None,
+    assert request["options"] == {"ci_platform": None, "project_type": None, "coverage": None,
                                   "branching": None, "deployment_targets": None, "security_scan_required": None}
 
 

@@ -19,9 +19,9 @@ def problems_of(body: str) -> list[str]:
     return caught.value.problems
 
 
-def test_setup_ci_alone_defaults_to_github_actions() -> None:
+def test_setup_ci_alone_leaves_the_platform_to_devops_yml_or_the_default() -> None:
     assert parse_comment("/devops setup ci") == Command("setup_ci", {
-        "ci_platform": "github_actions", "project_type": None, "coverage": None, "branching": None,
+        "ci_platform": None, "project_type": None, "coverage": None, "branching": None,
         "deployment_targets": None, "security_scan_required": None})
 
 

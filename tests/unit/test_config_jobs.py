@@ -9,6 +9,7 @@ import pytest
 from bot import messages
 from bot.jobs import BRANCH
 from bot.jobs import run_github_command
+from handlers.commands import parse_comment
 from tests.conftest import github_payload
 from tests.fakes.fake_repo import FakeRepo
 from tests.fakes.github_check_routes import add_team_member
@@ -58,6 +59,36 @@ def test_the_config_platform_names_the_status_comment(fake_github: FakeGitHub, p
     assert captured["ci_platform"] == "gitlab_ci" and captured["branching_strategy"] == "gitflow"
     assert "project_type" not in captured  # neither the command nor the file sets it: the analysis decides
     assert messages.setup_ci_heading("gitlab_ci") in status_of(repo)
+
+
+def platform_chosen(fake: FakeGitHub, payload: dict[str, Any], comment: str) -> str:
+    """The ci_platform the pipeline receives for this comment, parsed as the webhook handler parses it."""
+    captured: dict[str, Any] = {}
+
+    def runner(pipeline: str, inputs: dict[str, Any], ctx: Any, **kwargs: Any) -> Any:
+        captured.update(inputs)
+        raise messages_error()
+
+    command = parse_comment(comment)
+    assert command is not None
+    run_github_command(command_request(payload, **command.options), deps=deps_for(fake, runner=runner))
+    return str(captured["ci_platform"])
+
+
+def test_a_bare_comment_takes_the_platform_from_the_config(fake_github: FakeGitHub, payload: dict[str, Any]) -> None:
+    with_config(fake_github, payload, "ci:\n  platform: gitlab_ci\n")
+    assert platform_chosen(fake_github, payload, "/devops setup ci") == "gitlab_ci"
+
+
+def test_a_platform_in_the_comment_beats_the_config_s(fake_github: FakeGitHub, payload: dict[str, Any]) -> None:
+    with_config(fake_github, payload, "ci:\n  platform: gitlab_ci\n")
+    assert platform_chosen(fake_github, payload, "/devops setup ci circleci") == "circleci"
+
+
+def test_without_config_or_comment_the_platform_is_the_default(fake_github: FakeGitHub,
+                                                               payload: dict[str, Any]) -> None:
+    with_config(fake_github, payload, "ci:\n  quality_gates:\n    test_coverage_threshold: 65\n")
+    assert platform_chosen(fake_github, payload, "/devops setup ci") == messages.DEFAULT_PLATFORM
 
 
 def messages_error() -> Exception:
