@@ -9,6 +9,7 @@ from bot.templating import TEMPLATES_DIR
 from bot.templating import markdown_code
 from bot.templating import markdown_text
 from bot.templating import render
+from generators.ci.oidc_issuers import deploy_trust
 from generators.ci.report import collect
 
 _UNSAFE_LABEL = re.compile(r"[^A-Za-z0-9 ._()/-]")
@@ -40,8 +41,12 @@ def runs_when(job: dict[str, Any], design: dict[str, Any]) -> str:
 
 
 def pipeline_docs(design: dict[str, Any], jobs: list[dict[str, Any]], security: dict[str, Any] | None,
-                  workflow_path: str) -> dict[str, str]:
-    """The documentation file, keyed by its path."""
+                  workflow_path: str, infrastructure: list[str] | None = None) -> dict[str, str]:
+    """The documentation file, keyed by its path; `infrastructure` lists the CI infrastructure files generated."""
+    from generators.iac_ci import ci_infrastructure
+
+    platform = str(design.get("platform") or "github_actions")
+
     report = collect(design, security)
     text = render(
         "ci/ci-cd.md.j2",
@@ -53,6 +58,8 @@ def pipeline_docs(design: dict[str, Any], jobs: list[dict[str, Any]], security: 
         branches=design["branches"]["push"],
         platform_doc=platform_doc(design),
         split_units=[str(job["unit"]) for job in jobs if job.get("coverage_gate")],
+        ci_infrastructure=ci_infrastructure(platform, infrastructure or []),
+        deploy_trust=deploy_trust(platform),
     )
     return {"docs/ci-cd.md": text}
 

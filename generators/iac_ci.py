@@ -6,6 +6,10 @@ import re
 from typing import Any
 
 from bot.templating import render
+from generators.ci.deploy import BRANCH_FOR
+from generators.iac_cloud_trust import cloud_trust
+from generators.iac_cloud_trust import trust_summary
+from generators.iac_trust import tfvars as trust_tfvars
 
 ROOT = "infra/ci"
 # Deployment platforms that live in exactly one cloud; kubernetes is placed by its region.
@@ -16,7 +20,7 @@ REGION_PATTERNS = [
     ("azure", re.compile(r"^[a-z]+\d?$")),
 ]
 DESCRIPTIONS = {
-    "aws": "ECR repository (scan on push, immutable tags, KMS), S3 artifact bucket, GitHub OIDC provider and role",
+    "aws": "ECR repository (scan on push, immutable tags, KMS), S3 artifact bucket, the CI's OIDC provider and role",
     "azure": "Container registry, storage account, user-assigned identity with federated credentials",
     "gcp": "Artifact Registry, GCS artifact bucket, Workload Identity Federation pool and service account",
 }
@@ -43,22 +47,31 @@ def resource_name(repository: str, azure: bool = False) -> str:
     return name
 
 
-def _tfvars(cloud: str, region: str, repository: str | None, branch: str, environments: list[str]) -> str:
-    name = resource_name(repository or "app", azure=cloud == "azure")
-    values: list[tuple[str, Any]]
-    if cloud == "gcp":
-        values = [("project_id", None), ("region", region), ("name", name), ("github_repository", repository),
-                  ("default_branch", branch), ("environments", environments)]
-    else:
-        values = [("location" if cloud == "azure" else "region", region), ("name", name),
-                  ("github_repository", repository), ("default_branch", branch), ("environments", environments)]
-    width = max(len(key) for key, _ in values)  # terraform fmt aligns the equals signs
-    return render("iac/terraform.tfvars.j2", values=[(key.ljust(width), value) for key, value in values])
+def _tfvars(cloud: str, region: str, values: list[tuple[str, Any]], name: str) -> str:
+    head: list[tuple[str, Any]] = [("project_id", None)] if cloud == "gcp" else []
+    head += [("location" if cloud == "azure" else "region", region), ("name", name)]
+    pairs = head + values
+    width = max(len(key) for key, _ in pairs)  # terraform fmt aligns the equals signs
+    return render("iac/terraform.tfvars.j2", values=[(key.ljust(width), value) for key, value in pairs])
+
+
+def _scope(targets: list[dict[str, Any]], cloud: str, default_branch: str, branching: str) -> tuple[list[str], list[str]]:
+    """The environments deploying to the cloud (all when none does) and the branches they deploy from."""
+    every = sorted({str(t["environment"]) for t in targets if t.get("environment")})
+    environments = sorted({str(t["environment"]) for t in targets if t.get("environment") and cloud_of(t) == cloud})
+    branch_for = BRANCH_FOR.get(branching, BRANCH_FOR["github_flow"])
+    environments = environments or every
+    branches = sorted({branch_for[env].format(default=default_branch) for env in environments if env in branch_for})
+    return environments, branches or [default_branch]
 
 
 def infrastructure_code(targets: list[dict[str, Any]], repository: str | None, default_branch: str,
-                        requested: bool) -> dict[str, Any]:
-    """{"files", "tfvars_templates", "deployment_scripts", "notes"}: one Terraform root per cloud."""
+                        requested: bool, platform: str = "github_actions",
+                        branching: str = "github_flow") -> dict[str, Any]:
+    """{"files", "tfvars_templates", "deployment_scripts", "notes"}: one Terraform root per cloud.
+
+    The identity of each root trusts the OIDC tokens of `platform`, the CI the pipeline is generated for.
+    """
     clouds: dict[str, str] = {}
     notes: list[str] = []
     for target in targets:
@@ -71,19 +84,26 @@ def infrastructure_code(targets: list[dict[str, Any]], repository: str | None, d
     if not clouds and requested:
         clouds["aws"] = DEFAULT_REGION["aws"]
         notes.append("No deployment target names a cloud, so the CI infrastructure is generated for AWS.")
-    environments = sorted({str(t["environment"]) for t in targets if t.get("environment")})
-    if repository is None:
+    if repository is None and platform == "github_actions":
         notes.append("Set github_repository in the terraform.tfvars files: the repository was not known here.")
     files: dict[str, str] = {}
     tfvars: dict[str, str] = {}
     for cloud in sorted(clouds):
-        files[f"{ROOT}/{cloud}/main.tf"] = render(f"iac/{cloud}.tf.j2")
-        tfvars[f"{ROOT}/{cloud}/terraform.tfvars.example"] = _tfvars(cloud, clouds[cloud], repository,
-                                                                     default_branch, environments)
+        environments, branches = _scope(targets, cloud, default_branch, branching)
+        files[f"{ROOT}/{cloud}/main.tf"] = render(f"iac/{cloud}.tf.j2", **cloud_trust(platform, cloud))
+        values = trust_tfvars(platform, cloud, repository, default_branch, environments, branches)
+        tfvars[f"{ROOT}/{cloud}/terraform.tfvars.example"] = _tfvars(
+            cloud, clouds[cloud], values, resource_name(repository or "app", azure=cloud == "azure"))
     scripts = {}
     if clouds:
         scripts[f"{ROOT}/deploy.sh"] = render("iac/deploy.sh.j2", clouds=sorted(clouds), default_cloud=sorted(clouds)[0])
         files[f"{ROOT}/README.md"] = render("iac/README.md.j2", clouds=sorted(clouds), descriptions=DESCRIPTIONS,
-                                            notes=notes)
+                                            notes=notes, trust=trust_summary(platform, sorted(clouds)))
     return {"files": {**files, **tfvars, **scripts}, "tfvars_templates": tfvars, "deployment_scripts": scripts,
             "notes": notes}
+
+
+def ci_infrastructure(platform: str, files: dict[str, Any] | list[str]) -> dict[str, Any] | None:
+    """The trust summary of the CI infrastructure among the files (None when there is none), for the PR and docs."""
+    clouds = sorted({path.split("/")[2] for path in files if path.startswith(f"{ROOT}/") and path.endswith("/main.tf")})
+    return {"root": ROOT, "clouds": clouds, **trust_summary(platform, clouds)} if clouds else None

@@ -17,6 +17,8 @@ def pull_request(
     extra_notes: list[str] | None = None,
 ) -> dict[str, str]:
     """{"title", "body"}: what was detected (with evidence), chosen, generated and still to do by hand."""
+    from generators.iac_ci import ci_infrastructure
+
     report = collect(design, security)
     facts = sorted(analysis.facts, key=lambda f: (f.unit, f.kind, f.value, f.evidence.file, f.evidence.rule))
     existing = sorted({(f.value, f.evidence.file) for f in analysis.existing_ci})
@@ -31,6 +33,7 @@ def pull_request(
         notes=[*report["notes"], *(extra_notes or [])],
         warnings=analysis.warnings,
         platform_label=platform_label(design),
+        ci_infrastructure=ci_infrastructure(str(design.get("platform") or "github_actions"), files),
     )
     return {"title": f"Add CI/CD pipeline ({platform_label(design)})", "body": body}
 

@@ -180,7 +180,9 @@ def iac_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: StepConte
     repository = ctx.extras.get("repository")
     result = infrastructure_code(list(inputs.get("deployment_targets") or []), str(repository) if repository else None,
                                  str(design.get("default_branch") or ctx.extras.get("default_branch") or "main"),
-                                 requested=bool(inputs.get("requested")))
+                                 requested=bool(inputs.get("requested")),
+                                 platform=str(design.get("platform") or "github_actions"),
+                                 branching=str(design.get("branching") or "github_flow"))
     return {"infrastructure_code": result["files"], "tfvars_templates": result["tfvars_templates"],
             "deployment_scripts": result["deployment_scripts"]}
 
@@ -203,7 +205,8 @@ def pipeline_doc_generator(inputs: dict[str, Any], config: dict[str, Any], ctx: 
     design = _design(inputs, "architecture")
     files = inputs.get("pipeline") or {}
     jobs = _jobs(design)
-    docs = pipeline_docs(design, jobs, _security(design), design["workflow_path"])
+    docs = pipeline_docs(design, jobs, _security(design), design["workflow_path"],
+                         infrastructure=list(inputs.get("infrastructure") or {}))
     from generators.docs_ci import mermaid
 
     return {"pipeline_documentation": docs, "runbooks": {"rollback": _rollback_runbook(design)},

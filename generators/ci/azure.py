@@ -15,6 +15,7 @@ from generators.ci.azure_text import folded
 from generators.ci.azure_text import glob_regex  # noqa: F401  (re-exported for tests)
 from generators.ci.azure_text import job_name
 from generators.ci.coverage_out import coverage_format
+from generators.ci.oidc_issuers import deploy_connection
 from generators.ci.coverage_out import test_reports
 from generators.ci.portable import platform_files
 from generators.ci.portable import portable_jobs
@@ -170,7 +171,7 @@ def render_deployment(job: dict[str, Any], images: dict[str, str]) -> CommentedM
     env = str(job["environment"])
     hooks: dict[str, list[Any]] = {"deploy": [], "postRouteTraffic": [], "failure": []}
     for step, cloud in zip(job["steps"], _clouds(job)):
-        session = (cloud[0], f"azure-{env}", cloud[1]) if cloud else None
+        session = (cloud[0], deploy_connection(env), cloud[1]) if cloud else None
         rendered = steps_out.render_step({**step, "when": None}, workdir=None, images=images, cloud=session)
         if step.get("when") == "failure":
             hooks["failure"] += rendered

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.templating import markdown_code
 from generators.ci import deploy_platforms as dp
+from generators.ci.oidc_issuers import deploy_trust
 
 SUPPORTED_PLATFORMS = sorted(dp.PLATFORMS)
 ORDER = ["development", "staging", "production"]
@@ -184,8 +185,7 @@ def _job(env: str, platform: str, region: str | None, branch: str, plan: dict[st
 
 
 _HELP = {
-    "AWS_ROLE_ARN": "IAM role the deploy job assumes by OIDC (trust token.actions.githubusercontent.com, "
-                    "sub repo:<owner>/<repo>:environment:<environment>)",
+    "AWS_ROLE_ARN": "IAM role the deploy job assumes by OIDC (trust {issuer}, sub {subject})",
     "EKS_CLUSTER": "EKS cluster name",
     "AWS_REGION": "AWS region of the deploy target (the target named none)",
     "K8S_NAMESPACE": "namespace of the Deployments",
@@ -194,7 +194,7 @@ _HELP = {
     "LAMBDA_FUNCTION": "Lambda function name (image package type) with an alias named after the environment",
     "ECR_REPOSITORY": "ECR repository URI the image is copied to (Lambda runs images from ECR only)",
     "AZURE_CLIENT_ID": "client id of the Entra app or managed identity with a federated credential for this "
-                       "environment",
+                       "environment (issuer {issuer}, subject {subject})",
     "AZURE_TENANT_ID": "Entra tenant id", "AZURE_SUBSCRIPTION_ID": "subscription of the web app",
     "AZURE_RESOURCE_GROUP": "resource group of the web app", "AZURE_WEBAPP_NAME": "App Service web app name",
     "SLOT_HEALTH_URL": "health URL of the web app's `staging` slot, checked before the swap",
@@ -206,24 +206,29 @@ _HELP = {
 }
 
 
-def describe(name: str) -> str:
-    """What a deploy secret or variable holds; per-unit names share their base name's text."""
+def describe(name: str, platform: str = "github_actions") -> str:
+    """What a deploy secret or variable holds; per-unit names share their base name's text.
+
+    A cloud identity's text names the issuer and subject the platform's deploy tokens carry.
+    """
+    issuer, subject = deploy_trust(platform)
     for base in sorted(_HELP, key=len, reverse=True):
         if name == base or name.startswith(base + "_"):
             suffix = name[len(base) + 1:]
-            return _HELP[base] + (f" (unit {suffix.lower()})" if suffix else "")
+            text = _HELP[base].format(issuer=issuer.removeprefix("https://"), subject=subject)
+            return text + (f" (unit {suffix.lower()})" if suffix else "")
     return name
 
 
-def deploy_requirements(deployment: dict[str, Any], scope_word: str = "environment"
-                        ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+def deploy_requirements(deployment: dict[str, Any], scope_word: str = "environment",
+                        platform: str = "github_actions") -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """Secrets and variables each deploy environment reads: [{name, scope, description}] twice."""
     secrets: list[dict[str, str]] = []
     variables: list[dict[str, str]] = []
     for env in deployment.get("environments", []):
         scope = f"{scope_word} {env['environment']}"
-        secrets += [{"name": n, "scope": scope, "description": describe(n)} for n in env["secrets"]]
-        variables += [{"name": n, "scope": scope, "description": describe(n)} for n in env["variables"]]
+        secrets += [{"name": n, "scope": scope, "description": describe(n, platform)} for n in env["secrets"]]
+        variables += [{"name": n, "scope": scope, "description": describe(n, platform)} for n in env["variables"]]
     return secrets, variables
 
 

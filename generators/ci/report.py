@@ -19,7 +19,7 @@ def requirements(design: dict[str, Any], deployment: dict[str, Any]) -> tuple[li
 
     if design.get("platform") in PLATFORM_REQUIREMENTS:
         return PLATFORM_REQUIREMENTS[design["platform"]](design, deployment)
-    return deploy_requirements(deployment)
+    return deploy_requirements(deployment, platform=str(design.get("platform") or "github_actions"))
 
 
 def manual_settings(design: dict[str, Any], deployment: dict[str, Any]) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.templating import markdown_code
+from generators.ci.oidc_issuers import audience
+from generators.ci.oidc_issuers import deploy_connection
 
 Requirement = dict[str, str]
 _HELP = {
@@ -32,7 +34,7 @@ def azure_settings(design: dict[str, Any], deployment: dict[str, Any]) -> list[s
         name = env["environment"]
         settings.append(
             f"Create the {markdown_code(name)} environment (Pipelines → Environments) and an Azure Resource Manager "
-            f"service connection named {markdown_code('azure-' + name)} using workload identity federation (OIDC, "
+            f"service connection named {markdown_code(deploy_connection(name))} using workload identity federation (OIDC, "
             "no stored secret) with rights on the cluster; add an Exclusive Lock check to the environment so "
             "deploys queue instead of overlapping.")
         if name == "production":
@@ -108,7 +110,8 @@ def jenkins_requirements(design: dict[str, Any], deployment: dict[str, Any]) -> 
                             "description": _HELP.get(secret, f"{secret} for {name}")})
         if env.get("oidc"):
             secrets.append({"name": oidc_credential(env["oidc"], name), "scope": "Jenkins credential (OpenID Connect id token)",
-                            "description": f"id token the {env['oidc']} role trusts (OpenID Connect Provider plugin)"})
+                            "description": f"id token the {env['oidc']} role trusts (OpenID Connect Provider plugin), "
+                                           f"audience {audience('jenkins', env['oidc'])}"})
         for variable in env.get("variables") or []:
             variables.append({"name": f"{variable}_{name.upper()}", "scope": "Jenkins global property",
                               "description": _HELP.get(variable, f"{variable} for {name}")})

@@ -11,6 +11,8 @@ from typing import Any
 from typing import Callable
 
 from bot.templating import render
+from generators.ci import oidc_issuers as oidc
+from generators.ci.oidc_issuers import LABELS
 from generators.infra import ci_azure
 from generators.infra import ci_circleci
 from generators.infra import ci_gitlab
@@ -23,26 +25,39 @@ from generators.infra.ci_credentials import jenkins_credentials
 from generators.infra.ci_credentials import login
 from generators.infra.model import InfraDesign
 
-LABELS = {"github_actions": "GitHub Actions", "gitlab_ci": "GitLab CI/CD", "circleci": "CircleCI",
-          "azure_devops": "Azure Pipelines", "jenkins": "Jenkins"}
-# Who issues each platform's OIDC tokens, and the subject an apply's and a plan's token carries.
+
+
+def _code(text: str) -> str:
+    return f"`{text}`"
+
+
+def _subject(platform: str, kind: str, **fields: str) -> str:
+    return f"the subject {_code(oidc.subject(platform, kind, **fields))}"
+
+
+# Who issues each platform's OIDC tokens, and the subject an apply's and a plan's token carries ({branch}: the
+# default branch); issuers and subjects come from generators.ci.oidc_issuers, with placeholders.
 ISSUERS = {
-    "github_actions": ("`https://token.actions.githubusercontent.com`",
-                       "the subject `repo:OWNER/REPO:environment:<environment>`",
-                       "the subject `repo:OWNER/REPO:pull_request`"),
-    "gitlab_ci": ("`https://gitlab.com` (or your GitLab's URL)",
-                  "the subject `project_path:GROUP/PROJECT:ref_type:branch:ref:{branch}` and the claim "
+    "github_actions": (_code(oidc.issuer("github_actions")),
+                       _subject("github_actions", "environment", repository="OWNER/REPO", environment="<environment>"),
+                       _subject("github_actions", "pull_request", repository="OWNER/REPO")),
+    "gitlab_ci": (f"{_code(oidc.issuer('gitlab_ci', gitlab_url='https://gitlab.com'))} (or your GitLab's URL)",
+                  f"{_subject('gitlab_ci', 'branch', project_path='GROUP/PROJECT', branch='{branch}')} and the claim "
                   "`environment` = `<environment>`",
-                  "the subject `project_path:GROUP/PROJECT:ref_type:branch:ref:*` (merge request branches)"),
-    "circleci": ("`https://oidc.circleci.com/org/<organization ID>` (audience: the organization ID)",
+                  f"{_subject('gitlab_ci', 'branch', project_path='GROUP/PROJECT', branch='*')} (merge request branches)"),
+    "circleci": (f"{_code(oidc.issuer('circleci', org_id='<organization ID>'))} (audience: the organization ID)",
                  "the claim `oidc.circleci.com/context-ids` holding the `infra-<environment>` context's ID",
                  "the claim `oidc.circleci.com/context-ids` holding the `infra-plan` context's ID"),
-    "azure_devops": ("`https://vstoken.dev.azure.com/<organization ID>` (audience: `api://AzureADTokenExchange`)",
-                     "the subject `sc://<organization>/<project>/infra-<environment>`",
-                     "the subject `sc://<organization>/<project>/infra-plan`"),
+    "azure_devops": (f"{_code(oidc.issuer('azure_devops', org_id='<organization ID>'))} "
+                     f"(audience: {_code(str(oidc.audience('azure_devops', 'azure')))})",
+                     _subject("azure_devops", "connection", organization="<organization>", project="<project>",
+                              connection="infra-<environment>"),
+                     _subject("azure_devops", "connection", organization="<organization>", project="<project>",
+                              connection="infra-plan")),
     # The OpenID Connect Provider plugin: `sub` is the build's job URL; each credential sets its own audience.
-    "jenkins": ("`https://<your Jenkins>/oidc`",
-                "the subject `<job>job/{branch}/` and the audience `infra-<environment>`",
+    "jenkins": (_code(oidc.issuer("jenkins", jenkins_url="https://<your Jenkins>")),
+                f"{_subject('jenkins', 'branch', job_url='<job>', branch='{branch}')} and the audience "
+                "`infra-<environment>`",
                 "the subjects `<job>job/PR-*` (`StringLike`, pull request jobs) and the audience `infra-plan`"),
 }
 
