@@ -31,7 +31,8 @@ OIDC_NOTES = {
     "github_actions": "the deploy job alone gets `id-token: write` and logs in with the cloud's login action",
     "gitlab_ci": "the deploy job declares `id_tokens` with the cloud's audience and exchanges $OIDC_TOKEN",
     "azure_devops": "use a service connection with workload identity federation (no secret)",
-    "circleci": "CircleCI issues $CIRCLE_OIDC_TOKEN_V2 in every job; trust it in the cloud's identity provider",
+    "circleci": "the deploy job asks `circleci run oidc get` for a token with the cloud's audience (jobs with a "
+                "context only)",
     "jenkins": "Jenkins has no built-in OIDC issuer: install the OpenID Connect Provider plugin, or keep short-lived "
                "credentials in the credentials store",
 }

