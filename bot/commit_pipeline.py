@@ -32,13 +32,17 @@ def run_on_commit(pipeline: str, inputs_for: Callable[[str], dict[str, Any]], re
 
 
 def publish_package(repo: Any, default_branch: str, head_sha: str, tree: Any, package: dict[str, Any],
-                    branch: str) -> tuple[str, Any]:
-    """Open or update the pull request of `package` ({files, pull_request}) on `branch`: (outcome, result)."""
+                    branch: str, command: str, options: dict[str, Any]) -> tuple[str, Any]:
+    """Open or update the pull request of `package` ({files, pull_request}) on `branch`: (outcome, result).
+
+    Its body records `command`'s options, so a refresh regenerates it with them.
+    """
     from bot.jobs import LABELS
     from bot.jobs import _outcome
+    from bot.recorded_options import with_options
 
     base = BaseCommit(head_sha, tree.tree_sha) if getattr(tree, "tree_sha", None) else None
+    body = with_options(package["pull_request"]["body"], command, options)
     result = PullRequestPublisher().publish(repo, default_branch, branch, package["files"],
-                                            package["pull_request"]["title"], package["pull_request"]["body"],
-                                            LABELS, base=base)
+                                            package["pull_request"]["title"], body, LABELS, base=base)
     return _outcome(result), result

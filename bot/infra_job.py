@@ -66,9 +66,11 @@ def run_infra_pipeline(repository: str, tree: Any, head_sha: str, default_branch
                          default_branch, runner, run_id=run_id, store=store, on_event=on_event)
 
 
-def publish(repo: Any, default_branch: str, head_sha: str, tree: Any, run: Any) -> tuple[str, Any]:
-    """Open or update the pull request on devops-bot/infra: (outcome, PublishResult)."""
-    return publish_package(repo, default_branch, head_sha, tree, run.outputs["infrastructure_package"], BRANCH)
+def publish(repo: Any, default_branch: str, head_sha: str, tree: Any, run: Any,
+            options: dict[str, Any]) -> tuple[str, Any]:
+    """Open or update the pull request on devops-bot/infra, recording the command's `options`: (outcome, result)."""
+    return publish_package(repo, default_branch, head_sha, tree, run.outputs["infrastructure_package"], BRANCH, COMMAND,
+                           options)
 
 
 def setup_infra_job(request: dict[str, Any], deps: Any, progress: Any) -> dict[str, Any]:
@@ -110,7 +112,7 @@ def setup_infra_job(request: dict[str, Any], deps: Any, progress: Any) -> dict[s
         status.finish(str(error))
         return {"outcome": "user_error", "error": str(error)}
     try:
-        outcome, result = publish(repo, default_branch, head_sha, tree, run)
+        outcome, result = publish(repo, default_branch, head_sha, tree, run, options)
     except BranchNotOurs as error:
         status.finish(messages.branch_not_ours(error.branch, error.head_sha))
         return {"outcome": "branch_not_ours", "head_sha": error.head_sha}

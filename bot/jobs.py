@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 PIPELINE = "ci_cd_setup"
 BRANCH = "devops-bot/setup-ci"
+COMMAND = "setup ci"
 LABELS = ["devops-bot"]
 WRITE_ROLES = {"admin", "maintain", "write"}
 WRITE_PERMISSIONS = {"admin", "write"}  # the legacy field: maintain reports "write", triage "read"
@@ -157,7 +158,7 @@ def _setup_ci(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[
 
     try:
         config = read_config_from_tree(tree)  # the listing the pipeline reads anyway; one blob more
-        refusal = command_refusal(config, repo, "setup ci", request["commenter"], level)
+        refusal = command_refusal(config, repo, COMMAND, request["commenter"], level)
         if refusal is not None:
             status.finish(refusal)
             return {"outcome": "not_allowed", "permission": level}
@@ -175,7 +176,7 @@ def _setup_ci(request: dict[str, Any], deps: Deps, progress: _Progress) -> dict[
     files: dict[str, str] = run.outputs["ci_cd_package"]["files"]
     guide = run.outputs["implementation_guide"]
     base = BaseCommit(head_sha, tree.tree_sha) if tree.tree_sha else None
-    body = with_options(guide["body"], options)  # a refresh regenerates with these options
+    body = with_options(guide["body"], COMMAND, options)  # a refresh regenerates with these options
     try:
         result = PullRequestPublisher().publish(repo, default_branch, BRANCH, files, guide["title"], body,
                                                 LABELS, base=base)
@@ -281,7 +282,7 @@ def _config_admits(repo: Repository, request: dict[str, Any], level: str) -> boo
     from bot.config_checks import gate_command
 
     ref = request.get("default_branch") or repo.default_branch
-    return gate_command(repo, ref, "setup ci", request["commenter"], level)[0]
+    return gate_command(repo, ref, COMMAND, request["commenter"], level)[0]
 
 
 def _inputs(project_path: str, options: dict[str, Any]) -> dict[str, Any]:

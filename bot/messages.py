@@ -6,8 +6,6 @@ show literally and cannot turn into links, mentions or markup.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from bot.errors import InputError
 from bot.pipelines import input_enum
 from bot.pipelines import load_pipeline
@@ -285,7 +283,7 @@ def config_check_summary(path: str, problems: list[str]) -> str:
             f"On the default branch, it stops every command with this report until it is fixed.\n\n{listed}")
 
 
-# --- onboarding and bot pull requests kept alive (bot/onboarding.py, bot/refresh.py) ---
+# --- onboarding and bot pull requests kept alive (bot/onboarding.py; refreshes: bot/refresh_messages.py) ---
 
 def onboarding_why_config() -> str:
     """Onboarding file table: why `.devops.yml` is there."""
@@ -315,53 +313,6 @@ def onboarding_no_ci_without_units() -> str:
 def onboarding_ci_not_generated(reason: str) -> str:
     """Onboarding body: CI generation stopped for a reason people can act on."""
     return f"The repository has no CI, but I could not generate it: {reason}"
-
-
-def stale_pull_request(branch: str) -> str:
-    """Comment on a bot pull request someone pushed to, after the default branch changed what it is built from."""
-    return (f"The default branch changed files this pull request is generated from, but someone has pushed to "
-            f"{markdown_code(branch)}, so I will not update it on my own and overwrite that work. Comment "
-            f"`{COMMAND} refresh` to regenerate it on top of those commits (your changes to the same files would be "
-            "replaced), or merge or close it.")
-
-
-def refresh_results(lines: list[str], answers: Sequence[str] = ()) -> str:
-    """Reply to `/devops refresh`: one line per bot pull request, then what a person must fix."""
-    if not lines:
-        return "There is no open devops-bot pull request in this repository to refresh."
-    return "\n\n".join(["\n".join(["Refreshed the open devops-bot pull requests:", "", *lines]), *answers])
-
-
-def refresh_line(branch: str, number: int, url: str, outcome: str) -> str:
-    """One line of the `/devops refresh` reply."""
-    said = {"updated": "updated with a new commit", "unchanged": "already up to date",
-            "branch_not_ours": "left alone: someone else pushed to it", "user_error": "could not be regenerated",
-            "invalid_options": "left alone: the options it was opened with are no longer valid (below)"}
-    return f"- #{number} ({markdown_code(branch)}): {said.get(outcome, outcome)}. {url}"
-
-
-def options_not_recorded() -> str:
-    """Why a setup-ci refresh used the default options: its body records none."""
-    return (f"its description holds no record of the `{COMMAND} setup ci` options it was opened with (it was "
-            "opened by an older devops-bot, or the record was edited out)")
-
-
-def options_unreadable() -> str:
-    """Why a setup-ci refresh used the default options: the record in its body cannot be read."""
-    return f"the record of the `{COMMAND} setup ci` options in its description cannot be read (it was edited)"
-
-
-def refreshed_with_default_options(why: str) -> str:
-    """Setup-ci pull request body, refreshed without its options: say so, and how to choose them again."""
-    return (f"**Refreshed with the default options**: {why}, so this refresh used the default options and "
-            f"`.devops.yml`. Comment `{COMMAND} setup ci` with your options to choose them again; "
-            "refreshes keep them from then on.")
-
-
-def recorded_options_invalid(number: int, problems: str) -> str:
-    """Why a setup-ci pull request was not refreshed: the options it was opened with are no longer valid."""
-    return (f"I did not refresh #{number}: the `{COMMAND} setup ci` options it was opened with are no longer "
-            f"valid. Comment `{COMMAND} setup ci` with valid options to update it.\n\n{problems}")
 
 
 def onboard_result(outcome: str, url: str | None) -> str:

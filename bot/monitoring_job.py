@@ -49,9 +49,11 @@ def run_monitoring_pipeline(repository: str, tree: Any, head_sha: str, default_b
                          default_branch, runner, run_id=run_id, store=store, on_event=on_event)
 
 
-def publish(repo: Any, default_branch: str, head_sha: str, tree: Any, run: Any) -> tuple[str, Any]:
-    """Open or update the pull request on devops-bot/monitoring: (outcome, PublishResult)."""
-    return publish_package(repo, default_branch, head_sha, tree, run.outputs["monitoring_package"], BRANCH)
+def publish(repo: Any, default_branch: str, head_sha: str, tree: Any, run: Any,
+            options: dict[str, Any]) -> tuple[str, Any]:
+    """Open or update the pull request on devops-bot/monitoring, recording the command's options: (outcome, result)."""
+    return publish_package(repo, default_branch, head_sha, tree, run.outputs["monitoring_package"], BRANCH, COMMAND,
+                           options)
 
 
 def setup_monitoring_job(request: dict[str, Any], deps: Any, progress: Any) -> dict[str, Any]:
@@ -94,7 +96,7 @@ def setup_monitoring_job(request: dict[str, Any], deps: Any, progress: Any) -> d
         status.finish(str(error))
         return {"outcome": "user_error", "error": str(error)}
     try:
-        outcome, result = publish(repo, default_branch, head_sha, tree, run)
+        outcome, result = publish(repo, default_branch, head_sha, tree, run, request.get("options") or {})
     except BranchNotOurs as error:
         status.finish(messages.branch_not_ours(error.branch, error.head_sha))
         return {"outcome": "branch_not_ours", "head_sha": error.head_sha}

@@ -23,16 +23,10 @@ from bot import jobs
 from bot import lifecycle
 from bot import messages
 from bot import onboarding
-from bot.errors import UserError
-from bot.monitoring_job import BRANCH as MONITORING_BRANCH
-from bot.github_tree import GitHubTree
-from bot.publishers import BaseCommit
-from bot.publishers import BranchNotOurs
-from bot.publishers import PullRequestPublisher
+from bot import refresh_messages
 from bot.publishers import is_bot_commit
-from bot.recorded_options import OptionsNoLongerValid
-from bot.recorded_options import read_options
-from bot.recorded_options import with_options
+from bot.refresh_packages import BOT_BRANCHES
+from bot.refresh_packages import regenerate
 from bot.reporters import add_reaction
 from bot.reporters import reply
 from bot.run_index import recent_runs
@@ -40,7 +34,6 @@ from bot.run_index import record_run
 
 log = logging.getLogger(__name__)
 
-BOT_BRANCHES = (jobs.BRANCH, onboarding.BRANCH, MONITORING_BRANCH)
 STALE_MARKER = "<!-- devops-bot:stale -->"
 STALE_KEY = "devops-bot:stale-comment:{repository_id}:{number}"
 STALE_TTL_SECONDS = 90 * 24 * 3600
@@ -77,11 +70,11 @@ def open_pull(repo: Repository, branch: str) -> PullRequest | None:
 
 def refresh_pulls(repo: Repository, request: dict[str, Any], deps: jobs.Deps, *, force: bool,
                   on_not_ours: Callable[[PullRequest, str], None],
-                  on_invalid_options: Callable[[PullRequest, str], None]) -> list[dict[str, Any]]:
+                  on_options_problem: Callable[[PullRequest, str], None]) -> list[dict[str, Any]]:
     """Regenerate each open bot pull request from the default branch; `force` builds on people's commits too.
 
-    A setup-ci pull request whose recorded options no longer parse is left alone and handed, with the
-    answer people need, to `on_invalid_options`.
+    A pull request whose recorded options no longer parse, or that cannot run without the options it does
+    not record, is left alone and handed, with the answer people need, to `on_options_problem`.
     """
     default_branch = request.get("default_branch") or repo.default_branch
     results: list[dict[str, Any]] = []
@@ -94,79 +87,20 @@ def refresh_pulls(repo: Repository, request: dict[str, Any], deps: jobs.Deps, *,
             on_not_ours(pull, branch)
             results.append({**entry, "outcome": "branch_not_ours"})
             continue
-        result = {**entry, **_regenerate(repo, pull, deps, default_branch, branch, force)}
-        if result["outcome"] == "invalid_options":
-            on_invalid_options(pull, result["answer"])
+        result = {**entry, **regenerate(repo, pull, deps, default_branch, branch, force)}
+        if "answer" in result:
+            on_options_problem(pull, result["answer"])
         results.append(result)
     return results
-
-
-def _regenerate(repo: Repository, pull: PullRequest, deps: jobs.Deps, default_branch: str, branch: str,
-                force: bool) -> dict[str, str]:
-    """{"outcome": …}, and for options no longer valid the "answer" people need."""
-    head_sha = repo.get_git_ref(f"heads/{default_branch}").object.sha
-    tree = onboarding._CachingTree(GitHubTree(repo, head_sha))
-    try:
-        if branch == onboarding.BRANCH:
-            from bot.onboarding_files import onboarding_files
-
-            files, body = onboarding_files(repo.full_name, tree, head_sha, default_branch, deps,
-                                           jobs.run_setup_pipeline)
-            title = onboarding.TITLE
-        elif branch == MONITORING_BRANCH:
-            files, title, body = _monitoring_package(repo, tree, head_sha, default_branch, deps)
-        else:
-            files, title, body = _setup_ci_package(repo, pull, tree, head_sha, default_branch, deps)
-    except OptionsNoLongerValid as error:
-        log.info("refresh of %s on %s stopped: its recorded options are no longer valid", branch, repo.full_name)
-        return {"outcome": "invalid_options", "answer": messages.recorded_options_invalid(pull.number, str(error))}
-    except UserError as error:
-        log.info("refresh of %s on %s stopped: %s", branch, repo.full_name, error)
-        return {"outcome": "user_error"}
-    base = BaseCommit(head_sha, tree.tree_sha) if tree.tree_sha else None
-    try:
-        # forced (a person asked): a fast-forward on top of their commits, never a force-push over them
-        result = PullRequestPublisher().publish(repo, default_branch, branch, files, title, body, jobs.LABELS,
-                                                base=base, build_on_any_head=force)
-    except BranchNotOurs:
-        return {"outcome": "branch_not_ours"}
-    return {"outcome": "updated" if result.updated or result.created else "unchanged"}
-
-
-def _setup_ci_package(repo: Repository, pull: PullRequest, tree: Any, head_sha: str, default_branch: str,
-                      deps: jobs.Deps) -> tuple[dict[str, str], str, str]:
-    """The setup-ci pull request regenerated with the options recorded in it (the defaults when none read)."""
-    options, why_not = read_options(pull.body)
-    if options is None:
-        log.warning("refresh of %s on %s#%s: %s; regenerating it with the default options and .devops.yml",
-                    jobs.BRANCH, repo.full_name, pull.number, why_not)
-    run = jobs.run_setup_pipeline(repo.full_name, tree, head_sha, default_branch, options or {}, deps)
-    guide = run.outputs["implementation_guide"]
-    body = (with_options(guide["body"], options) if options is not None
-            # no record is written: each refresh says so until someone chooses options again
-            else f"{guide['body'].rstrip()}\n\n{messages.refreshed_with_default_options(why_not)}\n")
-    return run.outputs["ci_cd_package"]["files"], guide["title"], body
-
-
-def _monitoring_package(repo: Repository, tree: Any, head_sha: str, default_branch: str,
-                        deps: jobs.Deps) -> tuple[dict[str, str], str, str]:
-    """The monitoring pull request regenerated with the stack and channels .devops.yml gives now."""
-    from bot.config_checks import read_config_from_tree
-    from bot.monitoring_job import run_monitoring_pipeline
-
-    run = run_monitoring_pipeline(repo.full_name, tree, head_sha, default_branch, None, read_config_from_tree(tree),
-                                  deps.runner or jobs._engine_runner(), run_id=deps.job_id, store=deps.run_store)
-    package = run.outputs["monitoring_package"]
-    return package["files"], package["pull_request"]["title"], package["pull_request"]["body"]
 
 
 def comment_stale_once(redis: Any, repository_id: int, pull: PullRequest, branch: str) -> bool:
     """Say once per pull request that it is stale; True when the comment was posted now."""
     return _comment_once(redis, STALE_KEY.format(repository_id=repository_id, number=pull.number), pull,
-                         f"{STALE_MARKER}\n{messages.stale_pull_request(branch)}")
+                         f"{STALE_MARKER}\n{refresh_messages.stale_pull_request(branch)}")
 
 
-def answer_invalid_options_once(redis: Any, repository_id: int, pull: PullRequest, answer: str) -> bool:
+def answer_options_problem_once(redis: Any, repository_id: int, pull: PullRequest, answer: str) -> bool:
     """Say on the pull request why its options stop its refresh, once per distinct answer; True when posted now."""
     digest = hashlib.sha256(answer.encode()).hexdigest()[:16]
     return _comment_once(redis, INVALID_OPTIONS_KEY.format(repository_id=repository_id, number=pull.number,
@@ -200,7 +134,7 @@ def run_push_refresh(request: dict[str, Any], *, deps: jobs.Deps | None = None, 
         return {"outcome": turned_off, "repository": request["repository"]}
     results = refresh_pulls(repo, request, deps, force=False,
                             on_not_ours=lambda pull, branch: comment_stale_once(redis, repository_id, pull, branch),
-                            on_invalid_options=lambda pull, answer: answer_invalid_options_once(
+                            on_options_problem=lambda pull, answer: answer_options_problem_once(
                                 redis, repository_id, pull, answer))
     summary = {"outcome": "refreshed" if results else "no_bot_pull_requests", "pulls": results,
                "repository": request["repository"]}
@@ -273,10 +207,10 @@ def refresh_job(request: dict[str, Any], deps: jobs.Deps, progress: Any) -> dict
         return {"outcome": "not_allowed"}
     # the person who asked reads every answer in the reply, so nothing is posted on the pull requests
     results = refresh_pulls(repo, request, deps, force=True, on_not_ours=lambda pull, branch: None,
-                            on_invalid_options=lambda pull, answer: None)
-    reply(issue, messages.refresh_results([messages.refresh_line(r["branch"], r["pull_request"], r["url"],
-                                                                  r["outcome"]) for r in results],
-                                          [r["answer"] for r in results if "answer" in r]))
+                            on_options_problem=lambda pull, answer: None)
+    reply(issue, refresh_messages.refresh_results(
+        [refresh_messages.refresh_line(r["branch"], r["pull_request"], r["url"], r["outcome"]) for r in results],
+        [r["answer"] for r in results if "answer" in r]))
     return {"outcome": "refreshed" if results else "no_bot_pull_requests", "pulls": results}
 
 

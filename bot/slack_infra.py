@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ def setup_infra_from_slack(request: dict[str, Any], *, repository_for: Callable[
         return run_infra_pipeline(request["repository"], tree, head_sha, branch, dict(request.get("options") or {}),
                                   config, runner or run_pipeline)
 
-    return setup_from_slack(request, "setup infra", run, publish,
+    return setup_from_slack(request, "setup infra", run,
+                            functools.partial(publish, options=dict(request.get("options") or {})),
                             lambda outcome, number, url: infra_messages.outcome(outcome, number, url, BRANCH),
                             repository_for=repository_for, client=client)

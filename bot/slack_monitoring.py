@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ def setup_monitoring_from_slack(request: dict[str, Any], *, repository_for: Call
         return run_monitoring_pipeline(request["repository"], tree, head_sha, branch, request.get("stack"), config,
                                        runner or run_pipeline)
 
-    return setup_from_slack(request, "setup monitoring", run, publish,
+    return setup_from_slack(request, "setup monitoring", run,
+                            functools.partial(publish, options={"monitoring_stack": request.get("stack")}),
                             lambda outcome, number, url: monitoring_messages.outcome(outcome, number, url, BRANCH),
                             repository_for=repository_for, client=client)

@@ -91,24 +91,36 @@ def parse_comment(body: str | None) -> Command | None:
         return Command(words[0].lower() if words else "help")
     if words[0].lower() != "setup":
         raise _error([messages.unknown_command(words[0])])
-    target = words[1] if len(words) > 1 else None
-    if target is not None and target.lower() == "monitoring":
-        from handlers.monitoring_command import parse_setup_monitoring
+    target = words[1].lower() if len(words) > 1 else None
+    if target not in SETUP_TARGETS:
+        raise _error([messages.setup_needs_target(words[1] if len(words) > 1 else None)])
+    return Command(f"setup_{target}", parse_setup(target, words[2:]))
 
-        options, problems = parse_setup_monitoring(words[2:])
-        if problems:
-            raise _error(problems)
-        return Command("setup_monitoring", options)
-    if target is not None and target.lower() == "infra":
-        from handlers.infra_command import parse_setup_infra
 
-        options, problems = parse_setup_infra(words[2:])
-        if problems:
-            raise _error(problems)
-        return Command("setup_infra", options)
-    if target is None or target.lower() != "ci":
-        raise _error([messages.setup_needs_target(target)])
-    return Command("setup_ci", parse_setup_ci(words[2:]))
+SETUP_TARGETS = ("ci", "monitoring", "infra")
+
+
+def parse_setup(target: str, words: list[str]) -> dict[str, Any]:
+    """Options of `setup TARGET` from the words after it; InputError lists every problem."""
+    if target == "ci":
+        return parse_setup_ci(words)
+    if target == "monitoring":
+        from handlers.monitoring_command import parse_setup_monitoring as parse
+    else:
+        from handlers.infra_command import parse_setup_infra as parse
+    options, problems = parse(words)
+    if problems:
+        raise _error(problems)
+    return options
+
+
+def setup_words(target: str, options: dict[str, Any]) -> list[str]:
+    """The `setup TARGET` arguments that `parse_setup` reads back as `options`: the command in its normal form."""
+    from handlers.infra_command import setup_infra_words
+    from handlers.monitoring_command import setup_monitoring_words
+
+    words_of = {"ci": setup_ci_words, "monitoring": setup_monitoring_words, "infra": setup_infra_words}
+    return words_of[target](options)
 
 
 def setup_ci_words(options: dict[str, Any]) -> list[str]:

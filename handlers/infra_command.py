@@ -78,6 +78,19 @@ def parse_setup_infra(words: list[str]) -> tuple[dict[str, Any], list[str]]:
     return options, problems
 
 
+
+def setup_infra_words(options: dict[str, Any]) -> list[str]:
+    """The `setup infra` arguments that parse back to `options`: the command in its normal form."""
+    words = [str(options[key]) for key in ("cloud_provider", "environment_type") if options.get(key)]
+    if options.get("compliance") is not None:
+        # `--compliance=` with nothing after it is an explicit "none", which still overrides .devops.yml
+        words.append(f"--compliance={','.join(options['compliance'])}")
+    for name, key in (("--budget", "budget"), ("--priority", "priority"), ("--region", "region"),
+                      ("--iac", "iac_tool")):
+        if options.get(key) is not None:
+            words += [name, str(options[key])]
+    return words
+
 def _choice(value: str, valid: list[str], what: str, problems: list[str]) -> str | None:
     normal = value.lower().replace("-", "_")
     if normal in valid:

@@ -28,3 +28,8 @@ def parse_setup_monitoring(words: list[str]) -> tuple[dict[str, Any], list[str]]
             else:
                 problems.append(messages.invalid_choice("monitoring stack", word, valid))
     return options, problems
+
+
+def setup_monitoring_words(options: dict[str, Any]) -> list[str]:
+    """The `setup monitoring` arguments that parse back to `options`: the command in its normal form."""
+    return [str(options["monitoring_stack"])] if options.get("monitoring_stack") else []

@@ -85,6 +85,8 @@ def test_a_setup_infra_command_is_queued_once_and_opens_the_pull_request(web: An
     [pull] = repo.open_pulls()
     assert pull["head"] == BRANCH and "## GDPR" in repo.files_on(BRANCH)["docs/compliance.md"]
     assert "requested for **staging**" in pull["body"]
+    assert pull["body"].endswith('<!-- devops-bot:options {"arguments": ["aws", "staging", "--compliance=gdpr", '
+                                 '"--budget", "900"], "command": "setup infra"} -->\n')  # a refresh keeps them
     [message] = slack.named("chat.postMessage")
     assert message["channel"] == CHANNEL
     assert message["text"].startswith(f"<@{DEPLOYER}> Opened pull request #{summary['pull_request']} with the "

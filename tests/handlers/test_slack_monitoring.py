@@ -67,6 +67,7 @@ def test_a_setup_monitoring_command_is_queued_once_and_opens_the_pull_request(we
     assert summary["outcome"] == "opened"
     [pull] = repo.open_pulls()
     assert pull["head"] == BRANCH and "prometheus/rules/slo-checkout.yml" in repo.files_on(BRANCH)
+    assert pull["body"].endswith('<!-- devops-bot:options {"arguments": [], "command": "setup monitoring"} -->\n')
     [message] = slack.named("chat.postMessage")
     assert message["channel"] == CHANNEL
     assert message["text"].startswith(f"<@{DEPLOYER}> Opened pull request #{summary['pull_request']} with the monitoring "
@@ -82,3 +83,21 @@ def test_a_bad_repository_or_stack_is_answered_at_once_and_nothing_is_queued(web
     assert get_queue(conn).get_jobs() == []
     assert "Usage: `/devops setup monitoring OWNER/REPO [STACK]`" in post(
         client, devops_body("help", trigger_id="9.9.help")).get_data(as_text=True)
+
+
+def test_the_pull_request_records_the_stack_asked_for_in_slack_so_a_refresh_keeps_it(
+        web: Any, fake_github: FakeGitHub) -> None:
+    client, conn, _, settings = web
+    post(client, devops_body("setup monitoring acme/shop datadog", trigger_id="7.7.dd"))
+    [job] = get_queue(conn).get_jobs()
+    repo = fake_github.add_repo("acme/shop", read_directory(SHOP))
+
+    summary = setup_monitoring_from_slack(
+        job.args[0], client=slack_client(settings), runner=run_pipeline,
+        repository_for=lambda name: make_github("ghs_test", fake_github.base_url, policy=FAST).get_repo(name))
+
+    assert summary["outcome"] == "opened"
+    [pull] = repo.open_pulls()
+    assert pull["title"].startswith("Monitoring (datadog):")
+    assert pull["body"].endswith(
+        '<!-- devops-bot:options {"arguments": ["datadog"], "command": "setup monitoring"} -->\n')

@@ -9,8 +9,10 @@ from bot.errors import InputError
 from bot.pipelines import input_enum
 from handlers.commands import Command
 from handlers.commands import parse_comment
+from handlers.commands import parse_setup
 from handlers.commands import parse_setup_ci
 from handlers.commands import setup_ci_words
+from handlers.commands import setup_words
 
 
 def problems_of(body: str) -> list[str]:
@@ -210,3 +212,21 @@ def test_the_normal_form_of_a_setup_ci_command_parses_back_to_the_same_options(t
     words = setup_ci_words(command.options)
     assert parse_setup_ci(words) == command.options
     assert setup_ci_words(parse_setup_ci(words)) == words  # normal: writing it again changes nothing
+
+
+@pytest.mark.parametrize("text", [
+    "/devops setup monitoring",
+    "/devops setup monitoring New-Relic",
+    "/devops setup infra aws",
+    "/devops setup infra gcp staging --region eu-west-1",
+    "/devops setup infra aws production --compliance hipaa,gdpr --budget $2,000.50 --priority cost "
+    "--iac cloudformation",
+    "/devops setup infra azure --compliance= --budget 0",
+])
+def test_the_normal_form_of_a_monitoring_or_infra_command_parses_back_to_the_same_options(text: str) -> None:
+    command = parse_comment(text)
+    assert command is not None
+    target = command.kind.removeprefix("setup_")
+    words = setup_words(target, command.options)
+    assert parse_setup(target, words) == command.options
+    assert setup_words(target, parse_setup(target, words)) == words

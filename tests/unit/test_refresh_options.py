@@ -139,7 +139,7 @@ def test_without_a_readable_record_the_refresh_uses_the_defaults_and_says_so(
     repo = gitlab_sharded
     setup_pull(repo)["body"] = body
 
-    with caplog.at_level(logging.WARNING, logger="bot.refresh"):
+    with caplog.at_level(logging.WARNING, logger="bot.refresh_packages"):
         assert pin_python(fake_github, redis, repo) == ["updated"]
 
     assert ACTIONS in repo.files_on(BRANCH)  # the default platform
