@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.templating import markdown_code
 from generators.infra.clouds import available as available_clouds
 from generators.infra.validate import iac_problems
+from generators.infra.validate import region_kind
 
 PIPELINE = "infrastructure"
 DEFAULT_ENVIRONMENT = "production"
@@ -42,9 +43,11 @@ def unknown_option(option: str) -> str:
     return f"{markdown_code(option)} is not an option of `setup infra`; the options are {_list(list(OPTIONS))}."
 
 
-def bad_region(value: str) -> str:
-    """A problem line: a region that is not an AWS region name."""
-    return f"{markdown_code(value)} is not a region name such as `us-east-1` or `eu-west-1`."
+def bad_region(value: str, cloud: str | None) -> str:
+    """A problem line: a region that is not a name of the cloud's (or, without a cloud, of any cloud's) regions."""
+    if cloud is None:
+        return f"{markdown_code(value)} is not a region name such as `us-east-1`, `europe-west1` or `westeurope`."
+    return f"{markdown_code(value)} is not {region_kind(cloud, code='`')}."
 
 
 def heading(cloud: str, environment: str) -> str:

@@ -13,8 +13,9 @@ from bot import infra_messages
 from bot import messages
 from bot.pipelines import input_enum
 from bot.pipelines import load_pipeline
+from generators.infra.validate import region_problems
 
-_REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
+_ANY_REGION = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")  # the pipeline input's pattern
 
 
 def parse_setup_infra(words: list[str]) -> tuple[dict[str, Any], list[str]]:
@@ -57,10 +58,8 @@ def parse_setup_infra(words: list[str]) -> tuple[dict[str, Any], list[str]]:
                                           "optimization priority", problems)
         elif name == "--iac":
             options["iac_tool"] = _choice(value, input_enum(pipeline, "iac_tool"), "IaC tool", problems)
-        elif _REGION.fullmatch(value.lower()):
-            options["region"] = value.lower()
         else:
-            problems.append(infra_messages.bad_region(value))
+            options["region"] = value.lower()  # its shape depends on the cloud: checked below
     clouds = input_enum(pipeline, "cloud_provider")
     if not positional:
         problems.insert(0, infra_messages.needs_cloud(clouds))
@@ -71,6 +70,8 @@ def parse_setup_infra(words: list[str]) -> tuple[dict[str, Any], list[str]]:
         options["cloud_provider"] = cloud
         if cloud is not None and options["iac_tool"]:
             problems += infra_messages.iac_tool_problems(cloud, options["iac_tool"])
+    if options["region"] is not None:
+        problems += _region_problems(options, cloud if positional else None)
     if len(positional) > 1:
         options["environment_type"] = _choice(positional[1], input_enum(pipeline, "environment_type"),
                                               "environment", problems)
@@ -90,6 +91,20 @@ def setup_infra_words(options: dict[str, Any]) -> list[str]:
         if options.get(key) is not None:
             words += [name, str(options[key])]
     return words
+
+def _region_problems(options: dict[str, Any], cloud: str | None) -> list[str]:
+    """The region in the shape of the cloud's names; without a known cloud, a name that is safe to write anywhere."""
+    region = options["region"]
+    if cloud in infra_messages.available_clouds():
+        if region_problems(cloud, region):
+            options["region"] = None
+            return [infra_messages.bad_region(region, cloud)]
+        return []
+    if not _ANY_REGION.fullmatch(region):
+        options["region"] = None
+        return [infra_messages.bad_region(region, None)]
+    return []
+
 
 def _choice(value: str, valid: list[str], what: str, problems: list[str]) -> str | None:
     normal = value.lower().replace("-", "_")

@@ -38,6 +38,7 @@ def requirements_analyzer(inputs: dict[str, Any], config: dict[str, Any], ctx: S
     from generators.infra.compliance import mapping
     from generators.infra.validate import compute_problems
     from generators.infra.validate import iac_problems
+    from generators.infra.validate import region_problems
     from generators.infra.validate import request_problems
 
     budget = dict(inputs.get("budget") or {})
@@ -49,6 +50,7 @@ def requirements_analyzer(inputs: dict[str, Any], config: dict[str, Any], ctx: S
     summary = found.summarise(merged)
     iac_tool = str(inputs.get("iac_tool") or "terraform")
     problems += iac_problems(inputs.get("cloud"), iac_tool)
+    problems += region_problems(inputs.get("cloud"), inputs.get("region"))
     asked = summary["orchestrator"] if summary["orchestrator_written"] else None
     problems += compute_problems(summary["compute"], inputs.get("cloud"), iac_tool, asked)
     if problems:

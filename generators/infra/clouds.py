@@ -29,6 +29,10 @@ class Cloud:
     title: str  # "AWS", in sentences and the pull request title
     default_region: str
     priced_region: str  # the region of the price table
+    # The shape of this cloud's region names and two examples for the answer to a wrong one: a region is written
+    # into provider blocks, backends and workflows, and another cloud's name there fails only at `terraform init`.
+    region_pattern: str
+    region_examples: tuple[str, str]
     # compute type -> orchestrator id (InfraDesign.orchestrator); a type missing here is refused by name
     orchestrators: dict[str, str]
     orchestrator_titles: dict[str, str]  # orchestrator id -> "ECS Fargate"

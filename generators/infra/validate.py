@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from generators.infra import clouds
@@ -39,6 +40,24 @@ def request_problems(cloud: Any, environment: Any, compliance: Any, budget: Any)
     if priority is not None and priority not in PRIORITIES:
         problems.append(f"optimization priority {priority!r} is unknown; valid priorities: {', '.join(PRIORITIES)}")
     return problems
+
+
+def region_problems(cloud: Any, region: Any) -> list[str]:
+    """A region must have the shape of the cloud's own region names (empty: the cloud's default region)."""
+    if not region or cloud not in clouds.available():
+        return []
+    where = clouds.cloud(cloud)
+    if isinstance(region, str) and re.fullmatch(where.region_pattern, region):
+        return []
+    return [f"region {region!r} is not {region_kind(cloud)}"]
+
+
+def region_kind(cloud: str, code: str = "") -> str:
+    """'an AWS region name such as us-east-1 or eu-west-1'; `code` wraps the examples (a backtick in Markdown)."""
+    where = clouds.cloud(cloud)
+    first, second = where.region_examples
+    article = "an" if where.title[0] in "AEIOU" else "a"
+    return f"{article} {where.title} region name such as {code}{first}{code} or {code}{second}{code}"
 
 
 def iac_problems(cloud: Any, iac_tool: Any) -> list[str]:

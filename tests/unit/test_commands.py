@@ -218,7 +218,7 @@ def test_the_normal_form_of_a_setup_ci_command_parses_back_to_the_same_options(t
     "/devops setup monitoring",
     "/devops setup monitoring New-Relic",
     "/devops setup infra aws",
-    "/devops setup infra gcp staging --region eu-west-1",
+    "/devops setup infra gcp staging --region europe-west1",
     "/devops setup infra aws production --compliance hipaa,gdpr --budget $2,000.50 --priority cost "
     "--iac cloudformation",
     "/devops setup infra azure --compliance= --budget 0",

@@ -104,7 +104,32 @@ def test_unknown_options_and_bad_regions_are_refused() -> None:
     assert caught.value.problems == [
         "`--fast` is not an option of `setup infra`; the options are `--compliance`, `--budget`, `--priority`, "
         "`--region`, `--iac`.",
-        "`mars` is not a region name such as `us-east-1` or `eu-west-1`."]
+        "`mars` is not an AWS region name such as `us-east-1` or `eu-west-1`."]
+
+
+@pytest.mark.parametrize("cloud, region", [("aws", "us-gov-west-1"), ("aws", "eu-central-2"), ("gcp", "europe-west1"),
+                                           ("gcp", "northamerica-northeast2"), ("azure", "westeurope"),
+                                           ("azure", "eastus2")])
+def test_each_cloud_takes_its_own_region_names(cloud: str, region: str) -> None:
+    assert parse_comment(f"/devops setup infra {cloud} --region {region}").options["region"] == region
+
+
+@pytest.mark.parametrize("cloud, region, kind", [
+    ("aws", "europe-west1", "an AWS region name such as `us-east-1` or `eu-west-1`"),
+    ("gcp", "eastus", "a Google Cloud region name such as `us-central1` or `europe-west1`"),
+    ("azure", "eu-west-1", "an Azure region name such as `eastus` or `westeurope`"),
+])
+def test_another_cloud_s_region_name_is_refused_with_this_cloud_s_examples(cloud: str, region: str,
+                                                                           kind: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_comment(f"/devops setup infra {cloud} --region {region}")
+    assert caught.value.problems == [f"`{region}` is not {kind}."]
+
+
+def test_without_a_known_cloud_only_a_name_safe_to_write_anywhere_passes() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_comment("/devops setup infra oracle --region a;b")
+    assert caught.value.problems[-1] == "`a;b` is not a region name such as `us-east-1`, `europe-west1` or `westeurope`."
 
 
 def test_help_lists_setup_infra() -> None:

@@ -38,6 +38,20 @@ def test_every_bad_input_is_reported_at_once_with_the_valid_values() -> None:
     ]
 
 
+def test_a_region_from_devops_yml_is_checked_against_the_cloud_s_names() -> None:
+    # .devops.yml's infrastructure.region reaches the pipeline without the comment parser
+    with pytest.raises(InputError) as error:
+        run_infra("python-pip", cloud_provider="gcp", region="eu-west-1")
+    assert error.value.problems == [
+        "region 'eu-west-1' is not a Google Cloud region name such as us-central1 or europe-west1"]
+
+
+def test_a_region_of_the_cloud_s_own_reaches_the_code() -> None:
+    files = run_infra("python-pip", cloud_provider="gcp", region="europe-west1")["infrastructure_package"]["files"]
+    assert any('"europe-west1"' in text for text in files.values())
+    assert not any("us-central1" in text for path, text in files.items() if path.endswith(".tf"))
+
+
 def test_a_known_cloud_that_is_not_generated_yet_is_refused_by_name() -> None:
     assert request_problems("multi_cloud", "production", [], {}) == [
         f"cloud 'multi_cloud' is not generated yet; available now: {', '.join(clouds.available())}"]
