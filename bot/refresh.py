@@ -44,12 +44,15 @@ LOCKFILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.ya
 
 
 def analysis_inputs_changed(paths: list[str]) -> list[str]:
-    """Of the changed paths, those the analysis reads or looks for (manifests, lockfiles, versions, config)."""
+    """Of the changed paths, those the analyses read or look for: manifests, lockfiles, versions, config, and the
+    charts, Kubernetes manifests and Terraform that choose the infra design and feed the monitoring inventory."""
     from generators.analysis import wanted_files
+    from generators.analysis.static import is_infrastructure_file
 
     wanted = set(wanted_files(sorted(set(paths))))
     return sorted(path for path in set(paths)
-                  if path in wanted or path == onboarding.CONFIG_PATH or path.rsplit("/", 1)[-1] in LOCKFILES)
+                  if path in wanted or path == onboarding.CONFIG_PATH or path.rsplit("/", 1)[-1] in LOCKFILES
+                  or is_infrastructure_file(path))
 
 
 def branch_is_ours(repo: Repository, base: str, branch: str) -> bool:

@@ -45,16 +45,35 @@ def detect_hugo(record: Record, directory: str) -> Unit:
 def infrastructure_facts(record: Record) -> None:
     """Helm charts, Kubernetes manifest folders and Terraform root modules, recorded as facts for the deploy and
     infrastructure steps."""
-    charts = [p for p in record.layout.paths if base(p) == "Chart.yaml" and is_project_file(p)][:MAX_INFRA_FACTS]
+    charts = [p for p in record.layout.paths if is_chart(p) and is_project_file(p)][:MAX_INFRA_FACTS]
     for path in charts:
         record.fact("", "helm_chart", parent(path) or ".", path, "Chart.yaml present")
-    manifests = sorted(p for p in record.layout.paths if is_project_file(p) and "/templates/" not in f"/{p}"
-                       and (base(p) in KUSTOMIZATIONS or (p.endswith((".yaml", ".yml")) and KUBERNETES_DIRS.search(p))))
+    manifests = sorted(p for p in record.layout.paths if is_project_file(p) and is_kubernetes_manifest(p))
     for directory in sorted({parent(p) for p in manifests})[:MAX_INFRA_FACTS]:
         first = next(p for p in manifests if parent(p) == directory)
         rule = "kustomization.yaml present" if base(first) in KUSTOMIZATIONS else "YAML in a Kubernetes folder"
         record.fact("", "kubernetes_manifest", directory or ".", first, rule)
-    modules = sorted({parent(p) for p in record.layout.paths if p.endswith(".tf") and is_project_file(p)})
+    modules = sorted({parent(p) for p in record.layout.paths if is_terraform(p) and is_project_file(p)})
     for directory in modules[:MAX_INFRA_FACTS]:
         first = next(p for p in record.layout.paths if p.endswith(".tf") and parent(p) == directory)
         record.fact("", "terraform", directory or ".", first, "*.tf files present")
+
+
+def is_chart(path: str) -> bool:
+    return base(path) == "Chart.yaml"
+
+
+def is_kubernetes_manifest(path: str) -> bool:
+    """A kustomization, or YAML in a k8s/kubernetes/kube folder; a chart's templates are the chart's."""
+    return "/templates/" not in f"/{path}" and (
+        base(path) in KUSTOMIZATIONS or (path.endswith((".yaml", ".yml")) and bool(KUBERNETES_DIRS.search(path))))
+
+
+def is_terraform(path: str) -> bool:
+    return path.endswith(".tf")
+
+
+def is_infrastructure_file(path: str) -> bool:
+    """A file whose presence or content the infrastructure facts, the infra requirements and the monitoring
+    inventory read: Helm charts, Kubernetes manifests, Terraform."""
+    return is_project_file(path) and (is_chart(path) or is_kubernetes_manifest(path) or is_terraform(path))

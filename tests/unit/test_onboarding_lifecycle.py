@@ -156,6 +156,11 @@ def test_the_write_budget_allows_a_burst_then_spaces_writes_under_githubs_limits
     ([".python-version"], [".python-version"]),
     ([".devops.yml"], [".devops.yml"]),
     (["go.sum"], ["go.sum"]),
+    # what chooses the infra design and feeds the monitoring inventory
+    (["charts/shop/Chart.yaml", "charts/shop/templates/deployment.yaml"], ["charts/shop/Chart.yaml"]),
+    (["k8s/deployment.yaml", "deploy/kustomization.yaml", "docs/k8s.md"],
+     ["deploy/kustomization.yaml", "k8s/deployment.yaml"]),
+    (["infra/main.tf", "node_modules/pkg/main.tf"], ["infra/main.tf"]),
 ])
 def test_only_pushes_changing_what_the_analysis_reads_matter(paths: list[str], matter: list[str]) -> None:
     assert analysis_inputs_changed(paths) == matter

@@ -220,3 +220,35 @@ def test_each_bot_pull_request_keeps_its_own_commands_options(
     assert outcomes == {MONITORING: "updated", INFRA: "updated"}
     assert pull_on(repo, MONITORING)["title"].startswith("Monitoring (datadog):")
     assert '"eu-west-1"' in repo.files_on(INFRA)[TFVARS]
+
+
+def test_a_push_of_kubernetes_manifests_alone_refreshes_the_infra_pull_request_onto_eks(
+        fake_github: FakeGitHub, redis: redis_lib.Redis, aws_hipaa: FakeRepo) -> None:
+    # Manifests choose EKS over ECS (the infra design reads them), so a push of nothing else must count.
+    repo = aws_hipaa
+    assert not any("aws_eks_cluster" in text for text in repo.files_on(INFRA).values())
+    repo.commit_on("master", {"k8s/deployment.yaml": DEPLOYMENT}, message="Run on Kubernetes")
+
+    summary = push(fake_github, redis, ["k8s/deployment.yaml"])
+
+    assert summary is not None
+    assert {pull["branch"]: pull["outcome"] for pull in summary["pulls"]} == {INFRA: "updated"}
+    assert any("aws_eks_cluster" in text for text in repo.files_on(INFRA).values())
+    assert "k8s/deployment.yaml" in pull_on(repo, INFRA)["body"]  # the evidence for the choice
+
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: blog
+spec:
+  selector:
+    matchLabels: {app: blog}
+  template:
+    metadata:
+      labels: {app: blog}
+    spec:
+      containers:
+        - name: blog
+          image: ghcr.io/acme/blog:1.0.0
+"""
