@@ -6,6 +6,7 @@ from bot.templating import markdown_code
 from generators.infra.clouds import available as available_clouds
 from generators.infra.validate import iac_problems
 from generators.infra.validate import region_kind
+from generators.infra.validate import region_problems
 
 PIPELINE = "infrastructure"
 DEFAULT_ENVIRONMENT = "production"
@@ -41,6 +42,11 @@ def bad_budget(value: str) -> str:
 def unknown_option(option: str) -> str:
     """A problem line: an option `setup infra` does not have."""
     return f"{markdown_code(option)} is not an option of `setup infra`; the options are {_list(list(OPTIONS))}."
+
+
+def is_region_of(cloud: str, region: str) -> bool:
+    """Whether the region has the shape of the (generated) cloud's region names."""
+    return not region_problems(cloud, region)
 
 
 def bad_region(value: str, cloud: str | None) -> str:

@@ -13,7 +13,6 @@ from bot import infra_messages
 from bot import messages
 from bot.pipelines import input_enum
 from bot.pipelines import load_pipeline
-from generators.infra.validate import region_problems
 
 _ANY_REGION = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")  # the pipeline input's pattern
 
@@ -96,7 +95,7 @@ def _region_problems(options: dict[str, Any], cloud: str | None) -> list[str]:
     """The region in the shape of the cloud's names; without a known cloud, a name that is safe to write anywhere."""
     region = options["region"]
     if cloud in infra_messages.available_clouds():
-        if region_problems(cloud, region):
+        if not infra_messages.is_region_of(cloud, region):
             options["region"] = None
             return [infra_messages.bad_region(region, cloud)]
         return []
