@@ -238,14 +238,46 @@ def _rollout_settings(raw: dict[str, Any], where: str, problems: list[str]) -> d
     return settings
 
 
+def is_slack_approver(entry: str) -> bool:
+    """Whether an approver entry is a Slack member id (U…/W…) or user group id (S…), which Slack can check."""
+    return bool(_SLACK_ID.match(entry))
+
+
+def approvers_in_force(app: DeployApp, environment: str, recorded: dict[str, Any] | None = None
+                       ) -> tuple[tuple[str, ...], str]:
+    """(who may approve, where that list is from): the apps file's list stands; only without one do the
+    repository's Slack ids recorded at the deploy's start (`recorded`, bot/deploy_rules.py) apply."""
+    own = app.approvers_for(environment)
+    if own or not (recorded or {}).get("approvers"):
+        return own, f"approvers.{environment} in the apps file"
+    assert recorded is not None
+    return tuple(recorded["approvers"]), f"{recorded['approvers_key']} in {recorded['repository']}'s `.devops.yml`"
+
+
+def self_approval_refusal(app: DeployApp, recorded: dict[str, Any] | None = None) -> str | None:
+    """Which side forbids the deployer approving their own deploy (None: both allow it); the stricter wins."""
+    if not app.allow_self_approval:
+        return "the apps file does not allow self-approval (allow_self_approval: false)"
+    if (recorded or {}).get("allow_self_approval") is False:
+        assert recorded is not None
+        return f"{recorded['repository']}'s `.devops.yml` forbids it ({recorded['self_approval_key']}: false)"
+    return None
+
+
 def approval_refusal(app: DeployApp, environment: str, user: str, requested_by: str,
-                     members_of: Callable[[str], set[str]]) -> str | None:
-    """Why `user` may not approve `app` in `environment` (None: they may); groups resolved by `members_of`."""
-    approvers = app.approvers_for(environment)
+                     members_of: Callable[[str], set[str]], recorded: dict[str, Any] | None = None) -> str | None:
+    """Why `user` may not approve `app` in `environment` (None: they may); groups resolved by `members_of`.
+
+    `recorded` is the repository's approval rules the rollout carries (Rollout.approval), combined with the apps
+    file as it is now, so an operator's edit still takes effect at the next click.
+    """
+    approvers, source = approvers_in_force(app, environment, recorded)
     if not approvers:
-        return f"nobody is configured to approve {app.name} in {environment} (approvers.{environment} in the apps file)"
-    if user == requested_by and not app.allow_self_approval:
-        return f"you started this deploy, and {app.name} does not allow self-approval (allow_self_approval: false)"
+        return (f"nobody is configured to approve {app.name} in {environment} (approvers.{environment} in the apps "
+                "file, or Slack ids in the repository's `.devops.yml` approvers)")
+    forbidden = self_approval_refusal(app, recorded)
+    if user == requested_by and forbidden:
+        return f"you started this deploy, and {forbidden}"
     if user in approvers:
         return None
     for group in approvers:
@@ -254,4 +286,4 @@ def approval_refusal(app: DeployApp, environment: str, user: str, requested_by: 
     from bot.slack_blocks import mention
 
     listed = ", ".join(mention(a) for a in approvers)
-    return f"you are not an approver of {app.name} in {environment} (approvers: {listed})"
+    return f"you are not an approver of {app.name} in {environment} (approvers: {listed}, from {source})"

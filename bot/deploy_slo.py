@@ -1,21 +1,15 @@
 """A deploy's success criteria from its repository: `.devops.yml`'s `deploy.<env>.slo` on the default branch.
 
-Every deploy path calls `with_repository_slo` before the deployment pipeline runs (today Slack `/deploy`,
-bot/slack_jobs.py). When the app's repository selects an SLO, every canary stage is judged by the burn
-of that SLO's error budget instead of the apps file's fixed error rate; otherwise the apps file's criteria stand.
-A file that is invalid, or that names a service with no SLO, stops the deploy: a canary must never run on
-criteria the repository did not mean.
+bot/deploy_rules.py reads the file and calls `with_repository_slo` before the deployment pipeline runs. When
+the app's repository selects an SLO, every canary stage is judged by the burn of that SLO's error budget instead
+of the apps file's fixed error rate; otherwise the apps file's criteria stand. A file that names a service with
+no SLO stops the deploy: a canary must never run on criteria the repository did not mean.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import requests
-from github import GithubException
-
-from bot.config import ConfigError
 from bot.config import RepoConfig
 from bot.errors import UserError
 from bot.rollouts.slo_criteria import slo_success_criteria
@@ -25,34 +19,20 @@ SLO_RULES = "prometheus/rules/slo-{service}.yml"  # where the monitoring pull re
 SLO_PREFIX, SLO_SUFFIX = SLO_RULES.split("{service}")
 
 
-def with_repository_slo(inputs: dict[str, Any],
-                        repository_for: Callable[[str], Any] | None) -> tuple[dict[str, Any], str | None]:
+def with_repository_slo(inputs: dict[str, Any], config: RepoConfig, tree: Any, repository: str,
+                        slo_key: str) -> tuple[dict[str, Any], str | None]:
     """(deployment inputs whose rollout_settings judge the SLO `.devops.yml` selects, a sentence saying so).
 
-    Without a selected SLO the inputs come back unchanged, with no sentence.
-    `repository_for` maps owner/name to a PyGithub repository on the App's installation; None (no GitHub
-    App configured) leaves the apps file's criteria. UserError says precisely why the deploy cannot start.
+    Without a selected SLO the inputs come back unchanged, with no sentence. `tree` is the default branch's;
+    `slo_key` is where the file selects it. UserError says precisely why the deploy cannot start.
     """
-    repository = inputs.get("repository")
-    if not repository or repository_for is None:
-        return inputs, None
     app, environment = inputs["application_name"], inputs["target_environment"]
-    try:
-        repo = repository_for(repository)
-        tree = _default_branch_tree(repo)
-        config = _read_config(tree, repository)
-        criteria = slo_success_criteria(config, app, environment)
-        if criteria is None:
-            return inputs, None
-        _check_slo_exists(tree, config, criteria["error_budget_burn"]["service"], repository, app, environment)
-    except GithubException as error:
-        raise UserError(_unreadable(repository, error)) from None
-    except (requests.ConnectionError, requests.Timeout) as error:
-        raise UserError(f"I could not reach GitHub to read {repository}'s `.devops.yml` ({type(error).__name__}); "
-                        "its deploy rules are unknown, so the deploy did not start. Deploy again.") from None
+    criteria = slo_success_criteria(config, app, environment)
+    if criteria is None:
+        return inputs, None
+    _check_slo_exists(tree, config, criteria["error_budget_burn"]["service"], repository, slo_key)
     settings = slo_rollout_settings(inputs.get("rollout_settings") or {}, criteria)
-    source = slo_source(criteria, _slo_key(config, app, environment), repository)
-    return {**inputs, "rollout_settings": settings}, source
+    return {**inputs, "rollout_settings": settings}, slo_source(criteria, slo_key, repository)
 
 
 def slo_rollout_settings(settings: dict[str, Any], criteria: dict[str, Any]) -> dict[str, Any]:
@@ -71,24 +51,7 @@ def slo_source(criteria: dict[str, Any], key: str, repository: str) -> str:
             f"availability; fail above {limit:g}x), from `{key}` in {repository}'s `.devops.yml`.")
 
 
-def _default_branch_tree(repo: Any) -> Any:
-    from bot.github_tree import GitHubTree
-
-    head_sha = repo.get_git_ref(f"heads/{repo.default_branch}").object.sha
-    return GitHubTree(repo, head_sha)
-
-
-def _read_config(tree: Any, repository: str) -> RepoConfig:
-    from bot.config_checks import read_config_from_tree
-
-    try:
-        return read_config_from_tree(tree)
-    except ConfigError as error:
-        raise UserError(f"{repository}'s {error}\nFix it on the default branch, then deploy again.") from None
-
-
-def _check_slo_exists(tree: Any, config: RepoConfig, service: str, repository: str, app: str,
-                      environment: str) -> None:
+def _check_slo_exists(tree: Any, config: RepoConfig, service: str, repository: str, slo_key: str) -> None:
     """The selected service must have an SLO: its generated rules on the default branch, or an inventory entry."""
     with_rules = sorted(path[len(SLO_PREFIX):-len(SLO_SUFFIX)] for path in tree.paths()
                         if path.startswith(SLO_PREFIX) and path.endswith(SLO_SUFFIX))
@@ -99,25 +62,8 @@ def _check_slo_exists(tree: Any, config: RepoConfig, service: str, repository: s
         return
     known = sorted(set(with_rules) | set(listed))
     have = f"services with an SLO there: {', '.join(known)}" if known else "no service has an SLO there yet"
-    raise UserError(f"`{_slo_key(config, app, environment)}` in {repository}'s `.devops.yml` judges the canary "
+    raise UserError(f"`{slo_key}` in {repository}'s `.devops.yml` judges the canary "
                     f"by the SLO of `{service}`, but {repository} has no SLO for `{service}`: "
                     f"{SLO_RULES.format(service=service)} is not on its default branch and `monitoring.inventory` "
                     f"does not list it ({have}). Merge the `/devops setup monitoring` pull request, or name one of "
                     "those services in `slo.service`.")
-
-
-def _slo_key(config: RepoConfig, app: str, environment: str) -> str:
-    deploy = config.data.get("deploy", {})
-    if "slo" in deploy.get("apps", {}).get(app, {}).get(environment, {}):
-        return f"deploy.apps.{app}.{environment}.slo"
-    return f"deploy.environments.{environment}.slo"
-
-
-def _unreadable(repository: str, error: GithubException) -> str:
-    if error.status == 404:
-        why = "devops-bot is not installed on it, or it does not exist"
-    else:
-        said = error.data.get("message") if isinstance(error.data, dict) else None
-        why = f"GitHub answered HTTP {error.status}" + (f": {said}" if said else "")
-    return (f"I could not read {repository}'s `.devops.yml` ({why}), so its deploy rules (`deploy.<env>.slo`) are "
-            "unknown and the deploy did not start.")

@@ -16,7 +16,7 @@ from bot import slack_messages
 from bot.deploy_apps import DeployApp
 from bot.deploy_apps import approval_refusal
 from bot.deploy_apps import load_apps
-from bot.deploy_slo import with_repository_slo
+from bot.deploy_rules import apply_deploy_rules
 from bot.engine import run_pipeline
 from bot.errors import InputError
 from bot.errors import UserError
@@ -60,12 +60,23 @@ def _respond(response_url: str | None, text: str) -> None:
 
 
 def start_deploy(request: dict[str, Any], *, deps: engine.Deps | None = None) -> dict[str, Any]:
-    """Post the parent message, then run pipelines/deployment.yml, which starts the rollout."""
+    """Apply the app repository's deploy rules, post the parent message, then run pipelines/deployment.yml."""
     deps = deps or engine.default_deps()
-    client, _ = _slack()
+    client, apps = _slack()
     reporter = SlackReporter(client, deps.redis)
     rollout_id = request["rollout_id"]
     inputs = request["inputs"]
+    refused: str | None = None
+    rules_note: str | None = None
+    app = apps.get(inputs["application_name"])
+    try:
+        if app is None:
+            raise UserError(slack_messages.unknown_app(inputs["application_name"]))
+        # Read here, not in the ack: the repository's .devops.yml deploy section over the apps file.
+        inputs, rules_note = apply_deploy_rules(inputs, app, repository_reader(deps.redis),
+                                                bool(request.get("strategy_from_command")))
+    except UserError as error:
+        refused = str(error)
     version = inputs["artifact_source"]["version"]
     if not reporter.thread(rollout_id):  # a retried job keeps the message it already posted
         posted = reporter.open_thread(rollout_id, request["channel_id"], slack_messages.thread_opening(
@@ -80,10 +91,10 @@ def start_deploy(request: dict[str, Any], *, deps: engine.Deps | None = None) ->
     ctx = StepContext(open_tree=_no_tree, run_id=rollout_id,
                       extras={"rollout_deps": deps, "reporter_factories": factories})
     try:
-        # The app's repository may select its SLO as the canary's criteria (.devops.yml deploy.<env>.slo).
-        inputs, criteria_note = with_repository_slo(inputs, repository_reader(deps.redis))
-        if criteria_note:
-            reporter.reply(rollout_id, criteria_note)
+        if refused:
+            raise UserError(refused)
+        if rules_note:
+            reporter.reply(rollout_id, rules_note)
         run = run_pipeline("deployment", inputs, ctx)
     except (UserError, InputError) as error:
         text = slack_messages.deploy_refused(str(error))
@@ -132,7 +143,8 @@ def _refusal(rollout: Rollout, user: str, apps: dict[str, DeployApp], client: We
     app = apps.get(rollout.app)
     if app is None:
         return slack_messages.unknown_app(rollout.app)
-    return approval_refusal(app, rollout.environment, user, rollout.requested_by, usergroup_members(client))
+    return approval_refusal(app, rollout.environment, user, rollout.requested_by, usergroup_members(client),
+                            rollout.approval)
 
 
 def command_event(request: dict[str, Any], *, deps: engine.Deps | None = None) -> dict[str, Any]:

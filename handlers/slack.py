@@ -99,6 +99,11 @@ def parse_deploy(text: str, apps: dict[str, DeployApp]) -> dict[str, str]:
             "environment": environment or app.default_environment, "version": version or app.version}
 
 
+def strategy_written(text: str) -> bool:
+    """Whether a parsed `/deploy` names its strategy (it then wins over the repository's and the apps file's)."""
+    return any(word in slack_messages.strategies() for word in text.split()[1:])
+
+
 def pipeline_inputs(app: DeployApp, parsed: dict[str, str], user: str) -> dict[str, Any]:
     """Inputs of pipelines/deployment.yml for a parsed `/deploy`."""
     return {"application_name": app.name, "target_environment": parsed["environment"],
@@ -152,7 +157,9 @@ def build_bolt(settings: Settings, queue: Queue, redis: Any, apps_file: AppsFile
             return
         payload = {"rollout_id": rollout_id_for(command["trigger_id"]), "user_id": command["user_id"],
                    "channel_id": command["channel_id"], "response_url": command.get("response_url") or "",
-                   "inputs": pipeline_inputs(apps[parsed["app"]], parsed, command["user_id"])}
+                   "inputs": pipeline_inputs(apps[parsed["app"]], parsed, command["user_id"]),
+                   # a strategy written in the command wins over the repository's .devops.yml (bot/deploy_rules.py)
+                   "strategy_from_command": strategy_written(command.get("text") or "")}
         # Slack may send the same command again (X-Slack-Retry-Num); the trigger_id dedupes it.
         enqueue_job(queue, START_JOB, payload, job_id=f"slack-{rollout_id_for(command['trigger_id'])}",
                     timeout=JOB_TIMEOUT_SECONDS, retries=0)

@@ -84,6 +84,9 @@ class Rollout:
     created_at: float = 0.0
     ended_at: float | None = None
     on_finish: str | None = None  # "module:function(rollout_id)" queued once when the rollout ends
+    # The repository's approval rules at the start (bot/deploy_rules.py): {repository, approvers, approvers_key,
+    # allow_self_approval, self_approval_key}; a click combines them with the apps file as it is then.
+    approval: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""

@@ -209,7 +209,7 @@ def progressive_rollout(inputs: dict[str, Any], config: dict[str, Any], ctx: Ste
         reporter_factories=list(ctx.extras.get("reporter_factories", [])),
         gate_timeout_seconds=float(settings.get("gate_timeout_seconds", config.get("gate_timeout_seconds", 3600))),
         on_gate_timeout=str(settings.get("on_gate_timeout", config.get("on_gate_timeout", "rollback"))),
-        on_finish="bot.rollouts.report.finalize_rollout",
+        on_finish="bot.rollouts.report.finalize_rollout", approval=dict(settings.get("approval") or {}),
         github=_github_record(inputs.get("repository"), platform))
     deps = _deps(ctx)
     # Saved first: the final job reads it, and a short rollout can end inside start().
