@@ -119,9 +119,10 @@ def apply_deploy_rules(inputs: dict[str, Any], app: DeployApp, repository_for: C
                                                rule_key(config, app.name, environment, "slo"))
     lines.append(f"• {criteria}" if criteria else say.rule_line("success criteria", "the apps file's", say.APPS_FILE))
     recorded, notes = _approval(app, environment, rules, config, repository or "")
-    approvers, approvers_from = approvers_in_force(app, environment, recorded)
+    approvers, _ = approvers_in_force(app, environment, recorded)
+    from_repository = bool(approvers) and approvers != app.approvers_for(environment)
     lines.append(say.rule_line("approvers", say.approvers_value(approvers),
-                               say.APPS_FILE if approvers_from.endswith("apps file") else source("approvers")))
+                               source("approvers") if from_repository else say.APPS_FILE))
     lines.append(say.rule_line("self-approval", *_self_approval(app, recorded, rules, source)))
     inputs["rollout_settings"] = {**inputs["rollout_settings"], "approval": recorded}
     gates = [s.weight for s in plan_stages(strategy, inputs["rollout_settings"]) if s.manual_approval]

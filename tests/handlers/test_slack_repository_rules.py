@@ -150,6 +150,21 @@ def test_without_approvers_in_the_apps_file_the_repositorys_slack_ids_approve_an
     assert world.latest().state == "succeeded"
 
 
+def test_approvers_the_operator_adds_to_the_apps_file_mid_rollout_replace_the_repositorys_at_once(
+        world: World, github: Any) -> None:
+    without_staging_approvers(world)
+    devops_yml(github, f"deploy:\n  environments:\n    staging: {{approvers: [{REPO_APPROVER}]}}\n")
+    deploy(world)
+    assert world.advance_to_gate_or_end().state == "waiting_approval"
+    world.apps_file.write_text(world.apps_file.read_text().replace(
+        "    approvers:\n", f"    approvers:\n      staging: [{APPROVER}]\n"))
+    click(world, REPO_APPROVER)
+    assert world.latest().state == "waiting_approval"
+    assert "approvers.staging in the apps file" in ephemerals(world, REPO_APPROVER)[0]
+    click(world, APPROVER)
+    assert world.latest().state == "succeeded"
+
+
 def test_a_gate_only_github_logins_could_approve_waits_and_never_proceeds_by_itself(world: World,
                                                                                     github: Any) -> None:
     without_staging_approvers(world)
