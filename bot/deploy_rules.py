@@ -32,6 +32,7 @@ from bot.deploy_apps import is_slack_approver
 from bot.deploy_apps import self_approval_refusal
 from bot.deploy_slo import with_repository_slo
 from bot.errors import UserError
+from bot.rollouts.contract import Rollout
 from bot.rollouts.strategies import DEFAULT_APPROVAL_POINTS
 from bot.rollouts.strategies import plan_stages
 
@@ -109,8 +110,8 @@ def apply_deploy_rules(inputs: dict[str, Any], app: DeployApp, repository_for: C
         settings["gate_timeout_seconds"] = float(gate["timeout_minutes"]) * 60
     if "on_timeout" in gate:
         settings["on_gate_timeout"] = gate["on_timeout"]
-    minutes = float(settings.get("gate_timeout_seconds", 3600)) / 60
-    on_timeout = str(settings.get("on_gate_timeout", "rollback"))
+    minutes = float(settings.get("gate_timeout_seconds", Rollout.gate_timeout_seconds)) / 60
+    on_timeout = str(settings.get("on_gate_timeout", Rollout.on_gate_timeout))
     lines.append(say.rule_line("gate", say.gate_value(minutes, on_timeout), source("gate")))
     inputs = {**inputs, "deployment_strategy": strategy, "rollout_settings": settings}
     criteria = None

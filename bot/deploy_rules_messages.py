@@ -43,7 +43,7 @@ def unreachable(repository: str, why: str) -> str:
 
 def invalid(repository: str, problems: str) -> str:
     """The refusal when the repository's file is invalid: every problem."""
-    return f"{repository}'s {problems}\nFix it on the default branch, then deploy again."
+    return f"{escape(repository)}'s {problems}\nFix it on the default branch, then deploy again."
 
 
 def rule_line(name: str, value: str, source: str) -> str:
