@@ -15,6 +15,7 @@ from urllib.parse import quote
 from github.Repository import Repository
 
 from generators.analysis.layout import SKIP_DIRS
+from generators.analysis.layout import join
 from generators.analysis.tree import Unlisted
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ class GitHubTree:
                 cut.append(folder)
             for entry in flat.entries:
                 if entry.is_tree:
-                    path = _join(folder, entry.path)
+                    path = join(folder, entry.path)
                     if entry.path in SKIP_DIRS:
                         ignored.append(path)
                     else:
@@ -190,10 +191,6 @@ class GitHubTree:
         self.truncated = True
         log.warning("tree of %s is incomplete: the walk was cut short by %s; %d folders not fully listed: %s",
                     where, self.unlisted.reason, len(folders), ", ".join(folder or "/" for folder in folders))
-
-
-def _join(folder: str, name: str) -> str:
-    return f"{folder}/{name}" if folder else name
 
 
 def _tree_entry(pairs: list[tuple[str, Any]]) -> Any:
